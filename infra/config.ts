@@ -1,0 +1,72 @@
+// Deploy-time knobs. Each is read from the environment of `sst deploy` / `sst dev`, with a
+// default that is safe for production, so the same sst.config.ts serves every stage.
+
+/** Stages that keep data and refuse `sst remove` (the README deploys `--stage prod`). */
+export const PRODUCTION_STAGES = ["production", "prod"];
+export const isProduction = PRODUCTION_STAGES.includes($app.stage);
+
+/** Every function's runtime: Node 20 reached end of life in April 2026. */
+export const RUNTIME = "nodejs22.x" as const;
+
+/**
+ * Processor sizing. Memory is also CPU on Lambda, and sharp decodes once then encodes every
+ * width × format, so it is CPU-bound. 1024 MB on arm64 is the starting point until the bench
+ * issue reports peak RSS (PRISM_PROCESSOR_MEMORY overrides it without a code change); arm64 is
+ * ~20% cheaper per GB-second and sharp ships a prebuilt linux-arm64 libvips.
+ */
+export const PROCESSOR_MEMORY = (process.env.PRISM_PROCESSOR_MEMORY ?? "1024 MB") as `${number} MB`;
+export const PROCESSOR_ARCHITECTURE = "arm64" as const;
+/** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
+export const PROCESSOR_TIMEOUT_SECONDS = 120;
+/** Lambda's async retries (0–2) before the event goes to the dead-letter queue. */
+export const PROCESSOR_RETRIES = 2;
+/** A duration alarm fires when an invocation uses this share of the timeout. */
+export const DURATION_ALARM_SHARE = 0.8;
+
+/**
+ * Reserved concurrency caps how many originals are decoded at once, so a burst of uploads
+ * cannot starve the account's other functions or drive up DynamoDB/S3 costs.
+ * PRISM_PROCESSOR_RESERVED_CONCURRENCY=none removes the cap (needed on new accounts whose
+ * total concurrency quota is 10, where any reservation is refused).
+ */
+const reserved = process.env.PRISM_PROCESSOR_RESERVED_CONCURRENCY ?? "20";
+export const PROCESSOR_RESERVED_CONCURRENCY = reserved === "none" ? undefined : positiveInt("PRISM_PROCESSOR_RESERVED_CONCURRENCY", reserved);
+
+/** Log retention for every function: the 7–30 day window operators asked for. */
+export const LOG_RETENTION = isProduction ? ("1 month" as const) : ("1 week" as const);
+
+/** Dead letters are kept as long as SQS allows, so a failed image can be replayed. */
+export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+
+/** Originals under originals/ expire after this many days (see infra/storage.ts). */
+export const ORIGINALS_EXPIRE_DAYS = positiveInt("PRISM_ORIGINALS_EXPIRE_DAYS", process.env.PRISM_ORIGINALS_EXPIRE_DAYS ?? "7");
+/** Old object versions in the Uploads bucket (overwrites, deletes) are kept this long. */
+export const NONCURRENT_VERSION_DAYS = 30;
+
+/** Limits shared by the site (what it accepts) and the processor (what it decodes). */
+export const MAX_UPLOAD_BYTES = positiveInt("PRISM_MAX_UPLOAD_BYTES", process.env.PRISM_MAX_UPLOAD_BYTES ?? String(25 * 1024 * 1024));
+export const MAX_INPUT_PIXELS = positiveInt("PRISM_MAX_INPUT_PIXELS", process.env.PRISM_MAX_INPUT_PIXELS ?? "100000000");
+
+/** Optional: where alarm notifications are e-mailed (the address must confirm the subscription). */
+export const ALARM_EMAIL = process.env.PRISM_ALARM_EMAIL || undefined;
+
+/** Optional: encrypt buckets and table with a customer-managed KMS key (rotated yearly). */
+export const USE_KMS = flag("PRISM_KMS");
+
+/** Optional: run the processor in a VPC with S3/DynamoDB gateway endpoints and no NAT. */
+export const USE_VPC = flag("PRISM_VPC");
+
+function flag(name: string): boolean {
+  const value = process.env[name];
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw new Error(`${name} must be "true" or "false", received ${JSON.stringify(value)}`);
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new Error(`${name} must be a positive integer, received ${JSON.stringify(value)}`);
+  }
+  return n;
+}

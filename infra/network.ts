@@ -1,0 +1,31 @@
+// Optional hardening (PRISM_VPC=true): the processor runs in private subnets that reach S3 and
+// DynamoDB only through gateway endpoints. There is no NAT gateway: the processor talks to
+// nothing else (logs and EMF metrics leave through the Lambda service, the on-failure
+// destination is sent by Lambda itself), and gateway endpoints cost nothing.
+import { USE_VPC } from "./config";
+
+function createNetwork() {
+  if (!USE_VPC) return undefined;
+
+  // No `nat`: SST's Vpc creates no NAT gateway or instance unless asked.
+  const vpc = new sst.aws.Vpc("Network", { az: 2 });
+  const region = aws.getRegionOutput().name;
+  const routeTableIds = vpc.nodes.privateRouteTables.apply((tables) => tables.map((t) => t.id));
+
+  const s3Endpoint = new aws.ec2.VpcEndpoint("S3Endpoint", {
+    vpcId: vpc.id,
+    serviceName: $interpolate`com.amazonaws.${region}.s3`,
+    vpcEndpointType: "Gateway",
+    routeTableIds,
+  });
+  const dynamoEndpoint = new aws.ec2.VpcEndpoint("DynamoEndpoint", {
+    vpcId: vpc.id,
+    serviceName: $interpolate`com.amazonaws.${region}.dynamodb`,
+    vpcEndpointType: "Gateway",
+    routeTableIds,
+  });
+
+  return { vpc, s3Endpoint, dynamoEndpoint };
+}
+
+export const network = createNetwork();

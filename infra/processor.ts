@@ -1,0 +1,87 @@
+// The image processor: S3 ObjectCreated under originals/ → Lambda (async, at least once).
+import {
+  DLQ_RETENTION_SECONDS,
+  LOG_RETENTION,
+  PROCESSOR_ARCHITECTURE,
+  PROCESSOR_MEMORY,
+  PROCESSOR_RESERVED_CONCURRENCY,
+  PROCESSOR_RETRIES,
+  PROCESSOR_TIMEOUT_SECONDS,
+  RUNTIME,
+} from "./config";
+import { network } from "./network";
+import {
+  images,
+  imagesTable,
+  jpeg,
+  keyPermissions,
+  limits,
+  png,
+  uploads,
+  uploadsBucket,
+  variantBuckets,
+  webp,
+} from "./storage";
+
+/**
+ * Events that failed every retry land here (Lambda's on-failure destination), kept 14 days,
+ * the SQS maximum, so they can be inspected and replayed. Nothing consumes it: an alarm
+ * fires as soon as it holds a message.
+ */
+export const deadLetterQueue = new sst.aws.Queue("ProcessorDeadLetters", {
+  transform: {
+    queue: (args) => {
+      args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
+      args.sqsManagedSseEnabled = true;
+    },
+  },
+});
+
+export const processor = new sst.aws.Function("Processor", {
+  handler: "packages/functions/src/processor.handler",
+  runtime: RUNTIME,
+  architecture: PROCESSOR_ARCHITECTURE,
+  memory: PROCESSOR_MEMORY,
+  timeout: `${PROCESSOR_TIMEOUT_SECONDS} seconds`,
+  // sharp is a native module: keep it out of the bundle and install the Linux build for this
+  // architecture at deploy time (under `sst dev` the local node_modules copy is used).
+  nodejs: { install: ["sharp"] },
+  logging: { format: "json", retention: LOG_RETENTION },
+  link: [uploads, webp, jpeg, png, images, limits],
+  permissions: [
+    { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
+    {
+      actions: ["s3:PutObject", "s3:DeleteObject"],
+      resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),
+    },
+    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [imagesTable.arn] },
+    // The on-failure destination is sent with the function's own role.
+    { actions: ["sqs:SendMessage"], resources: [deadLetterQueue.arn] },
+    ...keyPermissions(),
+  ],
+  // Retries is what makes SST create the FunctionEventInvokeConfig; the transform adds the
+  // on-failure destination to it (SST has no DLQ argument).
+  retries: PROCESSOR_RETRIES,
+  concurrency: PROCESSOR_RESERVED_CONCURRENCY === undefined ? undefined : { reserved: PROCESSOR_RESERVED_CONCURRENCY },
+  // No provisioned concurrency in any stage: nobody waits on the processor's cold start (the
+  // page polls), and an S3 trigger on the unqualified ARN would not use it anyway.
+  vpc: network?.vpc,
+  transform: {
+    eventInvokeConfig: (args) => {
+      args.destinationConfig = { onFailure: { destination: deadLetterQueue.arn } };
+    },
+  },
+});
+
+// Only ObjectCreated (not every event family), only originals/: variants and anything else
+// written to the bucket never trigger processing.
+export const uploadsNotifications = uploadsBucket.notify({
+  notifications: [
+    {
+      name: "ProcessOriginals",
+      function: processor.arn,
+      events: ["s3:ObjectCreated:*"],
+      filterPrefix: "originals/",
+    },
+  ],
+});

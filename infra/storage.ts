@@ -1,0 +1,159 @@
+// Buckets and table. The SST components are named *Bucket / ImagesTable; the names the app
+// reads (`Resource.Uploads.name`, …) are sst.Linkables carrying only the name, because linking a
+// Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
+import {
+  isProduction,
+  MAX_INPUT_PIXELS,
+  MAX_UPLOAD_BYTES,
+  NONCURRENT_VERSION_DAYS,
+  ORIGINALS_EXPIRE_DAYS,
+  USE_KMS,
+} from "./config";
+import { network } from "./network";
+import { siteOrigin } from "./router";
+
+/** Customer-managed key (optional): rotated yearly, kept 30 days after a delete is scheduled. */
+export const dataKey = USE_KMS
+  ? new aws.kms.Key("DataKey", {
+      description: `Prism ${$app.stage}: buckets and image table`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+    })
+  : undefined;
+
+const accountRoot = $interpolate`arn:aws:iam::${aws.getCallerIdentityOutput().accountId}:root`;
+
+/**
+ * With the VPC option, the bucket policy also admits requests that arrive through the S3
+ * gateway endpoint (the processor's only path to S3), for the paths the processor uses.
+ */
+function admitEndpoint(actions: string[], paths: string[]) {
+  if (!network) return [];
+  return [
+    {
+      actions,
+      paths,
+      principals: [{ type: "aws" as const, identifiers: [accountRoot] }],
+      conditions: [{ test: "StringEquals", variable: "aws:SourceVpce", values: [network.s3Endpoint.id] }],
+    },
+  ];
+}
+
+/** Encryption at rest, stated explicitly: SSE-S3 by default, the customer key when enabled. */
+function encrypt(name: string, bucket: sst.aws.Bucket) {
+  return new aws.s3.BucketServerSideEncryptionConfigurationV2(`${name}Encryption`, {
+    bucket: bucket.name,
+    rules: [
+      dataKey
+        ? {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: dataKey.arn },
+            // An S3 Bucket Key cuts KMS requests (and cost) by ~99% for many small objects.
+            bucketKeyEnabled: true,
+          }
+        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+    ],
+  });
+}
+
+/**
+ * Originals. Private (no `access`), TLS-only (SST's default policy), versioned so an overwrite
+ * or delete can be undone for 30 days. Browsers PUT here with presigned URLs, so CORS admits
+ * exactly that: PUT from the site's origin, exposing ETag.
+ *
+ * Lifecycle: S3 cannot tell a processed original from one whose upload was abandoned (the
+ * processor has no tagging permission), so every original expires after ORIGINALS_EXPIRE_DAYS;
+ * the variants are what is served, and pending records expire in DynamoDB on their own TTL.
+ */
+export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
+  versioning: true,
+  cors: {
+    allowOrigins: [siteOrigin],
+    allowMethods: ["PUT"],
+    allowHeaders: ["content-type", "content-length"],
+    exposeHeaders: ["ETag"],
+    maxAge: "1 hour",
+  },
+  lifecycle: [{ id: "expire-originals", prefix: "originals/", expiresIn: `${ORIGINALS_EXPIRE_DAYS} days` }],
+  policy: admitEndpoint(["s3:GetObject"], ["originals/*"]),
+  transform: {
+    lifecycle: (args) => {
+      args.rules = $output(args.rules).apply((rules) => [
+        ...(rules ?? []),
+        {
+          id: "abort-incomplete-multipart-uploads",
+          status: "Enabled",
+          filter: {},
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+        },
+        {
+          id: "expire-noncurrent-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: NONCURRENT_VERSION_DAYS },
+        },
+        {
+          // Once the last version has expired, the lone delete marker is removed too.
+          id: "remove-expired-delete-markers",
+          status: "Enabled",
+          filter: {},
+          expiration: { expiredObjectDeleteMarker: true },
+        },
+      ]);
+    },
+  },
+});
+encrypt("Uploads", uploadsBucket);
+
+/**
+ * Variant buckets: readable only by CloudFront (origin access control through the Router),
+ * never by browsers directly, so they need no CORS.
+ */
+function variantBucket(name: string) {
+  const bucket = new sst.aws.Bucket(`${name}Bucket`, {
+    access: "cloudfront",
+    cors: false,
+    policy: admitEndpoint(["s3:PutObject", "s3:DeleteObject"], ["*"]),
+  });
+  encrypt(name, bucket);
+  return bucket;
+}
+
+export const webpBucket = variantBucket("WebP");
+export const jpegBucket = variantBucket("JPEG");
+export const pngBucket = variantBucket("PNG");
+export const variantBuckets = [webpBucket, jpegBucket, pngBucket];
+
+/**
+ * Image records. SST's Dynamo is always pay-per-request with point-in-time recovery; the
+ * transform states encryption explicitly (AWS-managed key, or the customer key).
+ */
+export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
+  fields: { imageId: "string", ownerId: "string", uploadedAt: "string" },
+  primaryIndex: { hashKey: "imageId" },
+  globalIndexes: {
+    byOwner: { hashKey: "ownerId", rangeKey: "uploadedAt", projection: "all" },
+  },
+  // Set only on `pending` records: an upload that never arrives disappears by itself.
+  ttl: "expiresAt",
+  deletionProtection: isProduction,
+  transform: {
+    table: (args) => {
+      args.serverSideEncryption = dataKey ? { enabled: true, kmsKeyArn: dataKey.arn } : { enabled: true };
+    },
+  },
+});
+
+// The names the application reads through `Resource`.
+export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name } });
+export const webp = new sst.Linkable("WebP", { properties: { name: webpBucket.name } });
+export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.name } });
+export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });
+export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
+export const limits = new sst.Linkable("Limits", {
+  properties: { maxUploadBytes: MAX_UPLOAD_BYTES, maxInputPixels: MAX_INPUT_PIXELS },
+});
+
+/** IAM actions on a customer key that reading and writing encrypted objects/items needs. */
+export function keyPermissions() {
+  return dataKey ? [{ actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [dataKey.arn] }] : [];
+}

@@ -1,0 +1,77 @@
+/**
+ * Errors Prism tells people about. A `PermanentImageError` means the file itself is the problem:
+ * retrying cannot help, so the image ends `failed` with `message` shown to its owner. Anything else
+ * thrown while processing is treated as a transient fault (S3, DynamoDB, the network) and retried.
+ */
+export type ImageErrorCode =
+  | "empty_file"
+  | "file_too_large"
+  | "unsupported_format"
+  | "svg_not_allowed"
+  | "heic_not_supported"
+  | "corrupt_image"
+  | "too_many_pixels"
+  | "original_missing";
+
+export class PermanentImageError extends Error {
+  override readonly name = "PermanentImageError";
+  constructor(
+    readonly code: ImageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  toJSON(): { code: ImageErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isPermanentImageError(error: unknown): error is PermanentImageError {
+  return error instanceof PermanentImageError;
+}
+
+/** Why a request to the upload service was refused; `status` is the HTTP status the API answers with. */
+export type UploadErrorCode =
+  | "invalid_request"
+  | "unsupported_type"
+  | "file_too_large"
+  | "not_found"
+  | "rate_limited";
+
+const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
+  invalid_request: 400,
+  unsupported_type: 415,
+  file_too_large: 413,
+  not_found: 404,
+  rate_limited: 429,
+};
+
+export class UploadRequestError extends Error {
+  override readonly name = "UploadRequestError";
+  readonly status: number;
+  constructor(
+    readonly code: UploadErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.status = statusByUploadErrorCode[code];
+  }
+
+  toJSON(): { code: UploadErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ["KB", "MB", "GB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+}

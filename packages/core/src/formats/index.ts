@@ -1,0 +1,77 @@
+import { fileTypeFromBuffer } from "file-type";
+import { PermanentImageError } from "../errors/index.ts";
+
+/** Formats Prism decodes, named by what the bytes are, never by filename or declared type. */
+export type SourceFormat = "jpeg" | "png" | "webp" | "gif" | "avif" | "tiff";
+
+export const acceptedContentTypes: Record<string, SourceFormat> = {
+  "image/jpeg": "jpeg",
+  "image/png": "png",
+  "image/webp": "webp",
+  "image/gif": "gif",
+  "image/avif": "avif",
+  "image/tiff": "tiff",
+};
+
+const sourceFormatByMime: Record<string, SourceFormat> = acceptedContentTypes;
+
+const namesForRefusedMime: Record<string, string> = {
+  "application/zip": "a ZIP archive",
+  "application/pdf": "a PDF document",
+  "application/x-rar-compressed": "a RAR archive",
+  "application/gzip": "a gzip archive",
+  "application/x-7z-compressed": "a 7-Zip archive",
+  "video/mp4": "an MP4 video",
+  "video/quicktime": "a QuickTime video",
+  "image/bmp": "a BMP image",
+  "image/x-icon": "an icon file",
+  "image/vnd.adobe.photoshop": "a Photoshop document",
+  "image/jxl": "a JPEG XL image",
+  "image/x-canon-cr2": "a camera RAW file",
+  "image/x-nikon-nef": "a camera RAW file",
+  "image/x-sony-arw": "a camera RAW file",
+  "image/x-adobe-dng": "a camera RAW file",
+};
+
+const supportedList = "JPEG, PNG, WebP, GIF, AVIF or TIFF";
+
+/** How many leading bytes to inspect for text formats (SVG, HTML): enough for any prologue. */
+const textSniffBytes = 4096;
+
+/**
+ * Identifies an upload's real format from its bytes. Refuses, with a message for the owner, files
+ * that are empty, not images, SVG (scripts and external references make it unsafe to process) or
+ * HEIC (this sharp build has no HEVC decoder).
+ */
+export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat> {
+  if (bytes.byteLength === 0) {
+    throw new PermanentImageError("empty_file", "The file is empty (0 bytes). Please choose the image again.");
+  }
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected) {
+    const format = sourceFormatByMime[detected.mime];
+    if (format) return format;
+    if (detected.mime === "image/heic" || detected.mime === "image/heif" || detected.ext === "heic") {
+      throw new PermanentImageError(
+        "heic_not_supported",
+        `HEIC photos (the iPhone default) can't be processed yet. Export it as JPEG and upload it again, or use ${supportedList}.`,
+      );
+    }
+    const name = namesForRefusedMime[detected.mime] ?? `a ${detected.ext.toUpperCase()} file`;
+    throw new PermanentImageError("unsupported_format", `This file is ${name}, not an image Prism can read. Upload ${supportedList}.`);
+  }
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, textSniffBytes)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
+  if (/<svg[\s>]/.test(text) && (text.startsWith("<?xml") || text.startsWith("<svg") || text.startsWith("<!doctype svg") || text.startsWith("<!--"))) {
+    throw new PermanentImageError(
+      "svg_not_allowed",
+      `SVG files are not accepted: they can carry scripts and links to other files. Upload ${supportedList}.`,
+    );
+  }
+  if (text.startsWith("<!doctype html") || text.startsWith("<html") || /<(script|body|head)[\s>]/.test(text)) {
+    throw new PermanentImageError("unsupported_format", `This file is a web page (HTML), not an image. Upload ${supportedList}.`);
+  }
+  throw new PermanentImageError(
+    "unsupported_format",
+    `This file is not an image Prism recognises: its contents match no supported format. Upload ${supportedList}.`,
+  );
+}

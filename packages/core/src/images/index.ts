@@ -1,0 +1,4 @@
+export * from "./model.ts";
+export * from "./repository.ts";
+export * from "./view.ts";
+export * from "./service.ts";

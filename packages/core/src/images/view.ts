@@ -1,0 +1,54 @@
+import type { ImageError, ImageRecord, ImageStatus } from "./model.ts";
+import type { OutputFormat } from "../plan/index.ts";
+import type { SourceFormat } from "../formats/index.ts";
+
+/** An image as the HTTP API shows it to its owner. */
+export interface ImageView {
+  readonly imageId: string;
+  readonly status: ImageStatus;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly uploadedAt: string;
+  readonly processedAt?: string;
+  readonly error?: ImageError;
+  readonly original?: { readonly width: number; readonly height: number; readonly format: SourceFormat; readonly bytes: number };
+  readonly placeholder?: string;
+  readonly dominantColor?: string;
+  readonly variants: readonly { format: OutputFormat; width: number; height: number; bytes: number; url: string }[];
+}
+
+/**
+ * Variants are served from the same origin as the site: the CloudFront router (and the local stack)
+ * maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
+ */
+export function variantUrl(format: OutputFormat, key: string): string {
+  return `/${format}/${key}`;
+}
+
+export function toImageView(record: ImageRecord): ImageView {
+  return {
+    imageId: record.imageId,
+    status: record.status,
+    filename: record.filename,
+    contentType: record.contentType,
+    size: record.size,
+    uploadedAt: record.uploadedAt,
+    ...(record.processedAt ? { processedAt: record.processedAt } : {}),
+    ...(record.error ? { error: { code: record.error.code, message: record.error.message } } : {}),
+    ...(record.facts
+      ? {
+          original: { width: record.facts.width, height: record.facts.height, format: record.facts.format, bytes: record.facts.bytes },
+          placeholder: record.facts.placeholder,
+          dominantColor: record.facts.dominantColor,
+        }
+      : {}),
+    variants: (record.variants ?? []).map((variant) => ({
+      format: variant.format,
+      width: variant.width,
+      height: variant.height,
+      bytes: variant.bytes,
+      url: variantUrl(variant.format, variant.key),
+    })),
+  };
+}

@@ -1,0 +1,23 @@
+import { Resource } from "sst";
+import type { PrismConfig } from "../services/index.ts";
+
+/**
+ * Prism's configuration as SST links provide it — in Lambda (`resource.enc`), under `sst dev`, and in
+ * the offline stack (`SST_RESOURCE_*` variables). Shared by the processor and the site so both read
+ * the same names.
+ */
+export function configFromLinks(): PrismConfig {
+  return {
+    buckets: {
+      uploads: Resource.Uploads.name,
+      webp: Resource.WebP.name,
+      jpeg: Resource.JPEG.name,
+      png: Resource.PNG.name,
+    },
+    tableName: Resource.Images.name,
+    limits: {
+      maxUploadBytes: Number(Resource.Limits.maxUploadBytes),
+      maxInputPixels: Number(Resource.Limits.maxInputPixels),
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import { createHash } from "node:crypto";
+import sharp, { type Sharp } from "sharp";
+import { rgbaToThumbHash } from "thumbhash";
+import { PermanentImageError } from "../errors/index.ts";
+import { sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
+import { contentTypeByFormat, widthsFor, type FormatEncoding, type OutputFormat, type VariantPlan } from "../plan/index.ts";
+
+export interface PipelineOptions {
+  readonly plan: VariantPlan;
+  /** Largest width × height accepted, checked from the header before anything is decoded. */
+  readonly maxInputPixels: number;
+}
+
+export interface EncodedVariant {
+  readonly format: OutputFormat;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly contentType: string;
+  readonly data: Buffer;
+}
+
+/** What Prism learned about an original while processing it. */
+export interface ImageFacts {
+  readonly format: SourceFormat;
+  /** Dimensions after EXIF orientation, as people see the picture. */
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly sha256: string;
+  /** `#rrggbb`, for a background while the picture loads. */
+  readonly dominantColor: string;
+  /** ThumbHash of the picture, base64. */
+  readonly placeholder: string;
+  readonly hasAlpha: boolean;
+  /** Frames in the original; variants are made from the first (see README, "Animated images"). */
+  readonly frames: number;
+}
+
+export interface ProcessedImage {
+  readonly facts: ImageFacts;
+  readonly variants: readonly EncodedVariant[];
+  readonly timings: { readonly decodeMs: number; readonly encodeMs: number; readonly totalMs: number };
+}
+
+interface RawImage {
+  readonly data: Buffer;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
+}
+
+/** ThumbHash works on at most 100×100 pixels. */
+const placeholderMaxSide = 100;
+
+/**
+ * Turns one original into every variant the plan asks for. The original is decoded once: sharp
+ * shrinks on load (JPEG DCT scaling, WebP scaling) straight to the widest width needed, and every
+ * smaller width is resized from that raw, oriented, sRGB result. (`.clone()` would decode again per
+ * output, roughly tripling CPU — see shared corpus figures.)
+ */
+export async function processImage(input: Buffer, options: PipelineOptions): Promise<ProcessedImage> {
+  const started = performance.now();
+  const format = await sniffSourceFormat(input);
+  const header = await readHeader(input, format);
+  const oriented = orientedSize(header);
+  if (oriented.width * oriented.height > options.maxInputPixels) {
+    throw new PermanentImageError(
+      "too_many_pixels",
+      `The image is ${oriented.width} × ${oriented.height} pixels (${megapixels(oriented.width * oriented.height)}); the limit is ${megapixels(options.maxInputPixels)}. Upload a smaller image.`,
+    );
+  }
+
+  const widths = widthsFor(options.plan, oriented.width);
+  const widest = widths[widths.length - 1] ?? oriented.width;
+  const base = await decodeOnce(input, options.maxInputPixels, widest, oriented.width);
+  const decoded = performance.now();
+
+  const resized = await Promise.all(widths.map((width) => (width === base.width ? base : resizeRaw(base, width))));
+  const variants = (
+    await Promise.all(resized.map((raw) => Promise.all(options.plan.encodings.map((encoding) => encode(raw, encoding)))))
+  ).flat();
+  const smallest = resized[0] ?? base;
+  const [placeholder, dominantColor] = await Promise.all([thumbHashOf(smallest), dominantColorOf(smallest)]);
+  const finished = performance.now();
+
+  return {
+    facts: {
+      format,
+      width: oriented.width,
+      height: oriented.height,
+      bytes: input.byteLength,
+      sha256: createHash("sha256").update(input).digest("hex"),
+      dominantColor,
+      placeholder,
+      hasAlpha: base.channels === 4,
+      frames: header.pages ?? 1,
+    },
+    variants,
+    timings: { decodeMs: decoded - started, encodeMs: finished - decoded, totalMs: finished - started },
+  };
+}
+
+interface Header {
+  readonly width: number;
+  readonly height: number;
+  readonly orientation?: number | undefined;
+  readonly pages?: number | undefined;
+}
+
+async function readHeader(input: Buffer, format: SourceFormat): Promise<Header> {
+  try {
+    const metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
+    return { width: metadata.width, height: metadata.height, orientation: metadata.orientation, pages: metadata.pages };
+  } catch (error) {
+    throw unreadable(format, error);
+  }
+}
+
+/** EXIF orientations 5–8 swap width and height. */
+function orientedSize(header: Header): { width: number; height: number } {
+  const swapped = header.orientation !== undefined && header.orientation >= 5;
+  return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
+}
+
+async function decodeOnce(input: Buffer, maxInputPixels: number, width: number, orientedWidth: number): Promise<RawImage> {
+  let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
+  if (width < orientedWidth) pipeline = pipeline.resize({ width });
+  try {
+    const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+  } catch (error) {
+    throw unreadable(undefined, error);
+  }
+}
+
+function fromRaw(raw: RawImage): Sharp {
+  return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+}
+
+async function resizeRaw(raw: RawImage, width: number): Promise<RawImage> {
+  const { data, info } = await fromRaw(raw).resize({ width }).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: raw.channels };
+}
+
+async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
+  let pipeline = fromRaw(raw);
+  switch (encoding.format) {
+    case "webp":
+      pipeline = pipeline.webp({ quality: encoding.quality, effort: encoding.effort });
+      break;
+    case "jpeg":
+      // JPEG has no alpha: composite onto white, which is what a transparent image shows on a page.
+      if (raw.channels === 4) pipeline = pipeline.flatten({ background: "#ffffff" });
+      pipeline = pipeline.jpeg({
+        quality: encoding.quality,
+        progressive: encoding.progressive,
+        chromaSubsampling: encoding.chromaSubsampling,
+        mozjpeg: encoding.mozjpeg,
+      });
+      break;
+    case "png":
+      pipeline = pipeline.png({
+        compressionLevel: encoding.compressionLevel,
+        adaptiveFiltering: encoding.adaptiveFiltering,
+        effort: encoding.effort,
+      });
+      break;
+  }
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  return {
+    format: encoding.format,
+    width: info.width,
+    height: info.height,
+    bytes: data.byteLength,
+    contentType: contentTypeByFormat[encoding.format],
+    data,
+  };
+}
+
+async function thumbHashOf(raw: RawImage): Promise<string> {
+  const { data, info } = await fromRaw(raw)
+    .resize({ width: placeholderMaxSide, height: placeholderMaxSide, fit: "inside" })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return Buffer.from(rgbaToThumbHash(info.width, info.height, data)).toString("base64");
+}
+
+async function dominantColorOf(raw: RawImage): Promise<string> {
+  const { dominant } = await fromRaw(raw).stats();
+  return `#${[dominant.r, dominant.g, dominant.b].map((channel) => channel.toString(16).padStart(2, "0")).join("")}`;
+}
+
+function megapixels(pixels: number): string {
+  const value = pixels / 1_000_000;
+  return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} megapixels`;
+}
+
+function unreadable(format: SourceFormat | undefined, cause: unknown): PermanentImageError {
+  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
+  const what = format ? `This ${format.toUpperCase()} file` : "This image";
+  if (/pixel limit/i.test(detail)) {
+    return new PermanentImageError("too_many_pixels", "The image has more pixels than Prism accepts. Upload a smaller image.", { cause });
+  }
+  const truncated = /premature end|truncated|unexpected end|end of (file|stream)|not enough data|read error/i.test(detail);
+  return new PermanentImageError(
+    "corrupt_image",
+    truncated
+      ? `${what} is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`
+      : `${what} is damaged and can't be read (${detail}). Try exporting it again from the original.`,
+    { cause },
+  );
+}

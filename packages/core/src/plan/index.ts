@@ -1,0 +1,81 @@
+/**
+ * The variant plan: data describing every output Prism makes from one original. The pipeline is the
+ * one executor of a plan. `version` is part of every variant key, so a changed recipe writes new keys
+ * and never overwrites variants that pages and caches already point at.
+ */
+export type OutputFormat = "webp" | "jpeg" | "png";
+
+export interface WebpEncoding {
+  readonly format: "webp";
+  readonly quality: number;
+  readonly effort: number;
+}
+
+export interface JpegEncoding {
+  readonly format: "jpeg";
+  readonly quality: number;
+  readonly progressive: boolean;
+  readonly chromaSubsampling: "4:2:0" | "4:4:4";
+  readonly mozjpeg: boolean;
+}
+
+export interface PngEncoding {
+  readonly format: "png";
+  readonly compressionLevel: number;
+  readonly adaptiveFiltering: boolean;
+  readonly effort: number;
+}
+
+export type FormatEncoding = WebpEncoding | JpegEncoding | PngEncoding;
+
+export interface VariantPlan {
+  readonly version: string;
+  /** Target widths in pixels, ascending. */
+  readonly widths: readonly number[];
+  readonly encodings: readonly FormatEncoding[];
+}
+
+export const contentTypeByFormat: Record<OutputFormat, string> = {
+  webp: "image/webp",
+  jpeg: "image/jpeg",
+  png: "image/png",
+};
+
+export const extensionByFormat: Record<OutputFormat, string> = {
+  webp: "webp",
+  jpeg: "jpg",
+  png: "png",
+};
+
+export const standardPlan: VariantPlan = {
+  version: "v1",
+  widths: [320, 640, 1280, 1920],
+  encodings: [
+    { format: "webp", quality: 80, effort: 4 },
+    { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
+    { format: "png", compressionLevel: 6, adaptiveFiltering: true, effort: 7 },
+  ],
+};
+
+/**
+ * The widths an image of `sourceWidth` pixels gets: every planned width it can fill, plus its own
+ * width once when it is narrower than the widest planned width. Never enlarges, never repeats.
+ */
+export function widthsFor(plan: VariantPlan, sourceWidth: number): number[] {
+  if (!Number.isInteger(sourceWidth) || sourceWidth < 1) {
+    throw new RangeError(`sourceWidth must be a positive integer, received ${sourceWidth}`);
+  }
+  const widths = new Set<number>();
+  for (const width of plan.widths) widths.add(Math.min(width, sourceWidth));
+  return [...widths].sort((a, b) => a - b);
+}
+
+/** Height for `width` that keeps the source's aspect ratio, never below one pixel. */
+export function heightFor(source: { width: number; height: number }, width: number): number {
+  return Math.max(1, Math.round((source.height * width) / source.width));
+}
+
+/** Object key of one variant inside its format's bucket. */
+export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string {
+  return `${imageId}/${plan.version}/${width}.${extensionByFormat[format]}`;
+}

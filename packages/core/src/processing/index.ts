@@ -1,0 +1,127 @@
+import { randomUUID } from "node:crypto";
+import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from "../errors/index.ts";
+import type { ImageRepository, VariantRecord } from "../images/index.ts";
+import { processImage } from "../pipeline/index.ts";
+import { variantKey, type VariantPlan } from "../plan/index.ts";
+import type { ImageStorage } from "../storage/index.ts";
+
+export interface ProcessingDeps {
+  readonly images: ImageRepository;
+  readonly storage: ImageStorage;
+  readonly plan: VariantPlan;
+  readonly maxInputPixels: number;
+  readonly maxUploadBytes: number;
+  /**
+   * A `processing` claim older than this is presumed dead (its process was killed) and may be taken
+   * over. Must exceed the longest a processor can run: the Lambda timeout.
+   */
+  readonly claimTimeoutMs: number;
+  readonly now?: () => number;
+}
+
+export type ProcessingOutcome =
+  | { readonly outcome: "ready"; readonly imageId: string; readonly variants: number; readonly originalBytes: number; readonly variantBytes: number; readonly bytesSaved: number; readonly ms: number }
+  | { readonly outcome: "failed"; readonly imageId: string; readonly code: ImageErrorCode; readonly message: string; readonly ms: number }
+  | { readonly outcome: "skipped"; readonly imageId: string; readonly reason: SkipReason };
+
+export type SkipReason =
+  | "no-record"
+  | "already-ready"
+  | "already-failed"
+  | "claimed-by-another"
+  | "claim-lost"
+  | "original-missing";
+
+/**
+ * Processes the original of `imageId` once, whatever number of times its S3 event arrives: claims the
+ * record (a duplicate event finds it claimed or finished and does nothing), reads and processes the original, stores the variants, then marks the record ready or
+ * failed. A bad file ends `failed` and returns normally. A transient fault (S3, DynamoDB) releases
+ * the claim, removes any variants this run wrote, and throws so the event is retried.
+ */
+export async function processOriginal(
+  imageId: string,
+  deps: ProcessingDeps,
+  invocationId: string = randomUUID(),
+): Promise<ProcessingOutcome> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  // Lambda retries an async invocation with the same request ID: a retry of a run that died may
+  // take its claim back at once instead of waiting for the claim to go stale.
+  const token = invocationId;
+  const claim = await deps.images.claim(imageId, token, started, started - deps.claimTimeoutMs);
+  if (!claim.claimed) {
+    const status = claim.record?.status;
+    const reason: SkipReason =
+      status === undefined ? "no-record" : status === "ready" ? "already-ready" : status === "failed" ? "already-failed" : "claimed-by-another";
+    return { outcome: "skipped", imageId, reason };
+  }
+  const record = claim.record;
+  const written: VariantRecord[] = [];
+  try {
+    const original = await deps.storage.readOriginal(imageId, deps.maxUploadBytes);
+    if (!original) {
+      await deps.images.releaseClaim(imageId, token);
+      return { outcome: "skipped", imageId, reason: "original-missing" };
+    }
+    if (original.bytes.byteLength !== record.size) {
+      throw new PermanentImageError(
+        "corrupt_image",
+        `The upload arrived with ${original.bytes.byteLength} bytes but ${record.size} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
+      );
+    }
+    const processed = await processImage(original.bytes, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
+    await Promise.all(
+      processed.variants.map(async (variant) => {
+        const key = variantKey(imageId, deps.plan, variant.width, variant.format);
+        await deps.storage.putVariant(variant.format, key, variant.data, variant.contentType);
+        written.push({ format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes, key });
+      }),
+    );
+    const variants = sortVariants(written);
+    const finished = now();
+    const stillOurs = await deps.images.markReady(imageId, token, {
+      variants,
+      facts: { ...processed.facts, processingMs: Math.round(processed.timings.totalMs) },
+      planVersion: deps.plan.version,
+      processedAt: new Date(finished).toISOString(),
+    });
+    if (!stillOurs) {
+      // The image was deleted while we worked (or a takeover finished first): what we wrote is nobody's.
+      if (!(await deps.images.get(imageId))) await deps.storage.deleteVariants(written);
+      return { outcome: "skipped", imageId, reason: "claim-lost" };
+    }
+    const variantBytes = variants.reduce((sum, variant) => sum + variant.bytes, 0);
+    return {
+      outcome: "ready",
+      imageId,
+      variants: variants.length,
+      originalBytes: processed.facts.bytes,
+      variantBytes,
+      bytesSaved: bytesSavedByServing(processed.facts.bytes, variants),
+      ms: finished - started,
+    };
+  } catch (error) {
+    if (isPermanentImageError(error)) {
+      await deps.storage.deleteVariants(written);
+      await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString());
+      return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
+    }
+    await Promise.allSettled([deps.storage.deleteVariants(written), deps.images.releaseClaim(imageId, token)]);
+    throw error;
+  }
+}
+
+/**
+ * Bytes a page saves by serving the largest WebP instead of the original — the figure the
+ * dashboard reports. Never negative.
+ */
+function bytesSavedByServing(originalBytes: number, variants: readonly VariantRecord[]): number {
+  const largestWebp = variants.filter((variant) => variant.format === "webp").at(-1);
+  return largestWebp ? Math.max(0, originalBytes - largestWebp.bytes) : 0;
+}
+
+const formatOrder = { webp: 0, jpeg: 1, png: 2 } as const;
+
+function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
+  return [...variants].sort((a, b) => a.width - b.width || formatOrder[a.format] - formatOrder[b.format]);
+}

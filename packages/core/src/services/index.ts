@@ -1,0 +1,47 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { ImageRepository } from "../images/index.ts";
+import { ImageStorage, type BucketNames } from "../storage/index.ts";
+
+/** Limits shared by the API (what it accepts) and the processor (what it decodes). */
+export interface Limits {
+  readonly maxUploadBytes: number;
+  readonly maxInputPixels: number;
+}
+
+export const defaultLimits: Limits = {
+  maxUploadBytes: 25 * 1024 * 1024,
+  maxInputPixels: 100_000_000,
+};
+
+/** Everything Prism needs to know about where it runs; built from SST links by each entry point. */
+export interface PrismConfig {
+  readonly buckets: BucketNames;
+  readonly tableName: string;
+  readonly limits: Limits;
+}
+
+export interface PrismServices {
+  readonly config: PrismConfig;
+  readonly s3: S3Client;
+  readonly images: ImageRepository;
+  readonly storage: ImageStorage;
+}
+
+/**
+ * SDK clients configured from the standard AWS environment. An S3-compatible stand-in (the offline
+ * stack's endpoint in `AWS_ENDPOINT_URL_S3`) only understands path-style bucket addressing.
+ */
+export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv = process.env): PrismServices {
+  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL) });
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    config,
+    s3,
+    images: new ImageRepository(db, config.tableName),
+    storage: new ImageStorage(s3, config.buckets),
+  };
+}

@@ -1,0 +1,96 @@
+import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { formatBytes, PermanentImageError } from "../errors/index.ts";
+import { originalKey } from "../keys/index.ts";
+import type { OutputFormat } from "../plan/index.ts";
+
+export interface BucketNames {
+  readonly uploads: string;
+  readonly webp: string;
+  readonly jpeg: string;
+  readonly png: string;
+}
+
+export interface StoredOriginal {
+  readonly bytes: Buffer;
+  readonly contentType?: string | undefined;
+  readonly eTag?: string | undefined;
+}
+
+/** Variants never change once written: their key carries the plan version. */
+export const variantCacheControl = "public, max-age=31536000, immutable";
+
+/** S3 allows at most 1000 keys per DeleteObjects call. */
+const deleteBatchSize = 1000;
+
+/** Originals and variants in S3. One reader of the original per processing run. */
+export class ImageStorage {
+  constructor(
+    private readonly s3: S3Client,
+    readonly buckets: BucketNames,
+  ) {}
+
+  bucketFor(format: OutputFormat): string {
+    return this.buckets[format];
+  }
+
+  /**
+   * The original's bytes, or undefined when no such object exists. An object over `maxBytes` is
+   * refused before its body is read (a signed URL fixes the size in AWS; the local S3 does not).
+   */
+  async readOriginal(imageId: string, maxBytes: number): Promise<StoredOriginal | undefined> {
+    try {
+      const response = await this.s3.send(new GetObjectCommand({ Bucket: this.buckets.uploads, Key: originalKey(imageId) }));
+      const length = response.ContentLength ?? 0;
+      if (length > maxBytes) {
+        response.Body?.transformToWebStream().cancel().catch(() => undefined);
+        throw new PermanentImageError(
+          "file_too_large",
+          `The file is ${formatBytes(length)}; the limit is ${formatBytes(maxBytes)}. Upload a smaller file.`,
+        );
+      }
+      const body = response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
+      return { bytes: body, contentType: response.ContentType, eTag: response.ETag };
+    } catch (error) {
+      if (error instanceof NoSuchKey) return undefined;
+      throw error;
+    }
+  }
+
+  async putVariant(format: OutputFormat, key: string, data: Buffer, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucketFor(format),
+        Key: key,
+        Body: data,
+        ContentType: contentType,
+        ContentLength: data.byteLength,
+        CacheControl: variantCacheControl,
+      }),
+    );
+  }
+
+  async deleteVariants(variants: readonly { format: OutputFormat; key: string }[]): Promise<void> {
+    const byBucket = new Map<string, string[]>();
+    for (const { format, key } of variants) {
+      const bucket = this.bucketFor(format);
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), key]);
+    }
+    await Promise.all([...byBucket].map(([bucket, keys]) => this.deleteKeys(bucket, keys)));
+  }
+
+  async deleteOriginal(imageId: string): Promise<void> {
+    await this.deleteKeys(this.buckets.uploads, [originalKey(imageId)]);
+  }
+
+  private async deleteKeys(bucket: string, keys: readonly string[]): Promise<void> {
+    for (let start = 0; start < keys.length; start += deleteBatchSize) {
+      const batch = keys.slice(start, start + deleteBatchSize);
+      const { Errors } = await this.s3.send(
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      if (Errors && Errors.length > 0) {
+        throw new Error(`Could not delete ${Errors.length} object(s) from ${bucket}: ${Errors.map((e) => `${e.Key} (${e.Code})`).join(", ")}`);
+      }
+    }
+  }
+}

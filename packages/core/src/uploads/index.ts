@@ -1,0 +1,100 @@
+import { randomUUID } from "node:crypto";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { z } from "zod";
+import { formatBytes, UploadRequestError } from "../errors/index.ts";
+import { sanitizeFilename } from "../filenames/index.ts";
+import { acceptedContentTypes } from "../formats/index.ts";
+import type { ImageRecord, ImageRepository } from "../images/index.ts";
+import { originalKey } from "../keys/index.ts";
+
+/** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
+export const uploadUrlTtlSeconds = 600;
+
+/** A `pending` record whose upload never arrived is removed by DynamoDB TTL after this long. */
+export const pendingRecordTtlSeconds = 24 * 60 * 60;
+
+export interface UploadRequest {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly ownerId: string;
+}
+
+export interface UploadTicket {
+  readonly imageId: string;
+  readonly upload: { readonly method: "PUT"; readonly url: string; readonly headers: Record<string, string> };
+  readonly expiresAt: string;
+}
+
+export interface UploadServiceDeps {
+  readonly s3: S3Client;
+  readonly uploadsBucket: string;
+  readonly images: ImageRepository;
+  readonly maxUploadBytes: number;
+  readonly now?: () => number;
+}
+
+const uploadRequestSchema = z.object({
+  filename: z.string({ required_error: "filename is required", invalid_type_error: "filename must be a string" })
+    .min(1, "filename must not be empty")
+    .max(1024, "filename must be at most 1024 characters"),
+  contentType: z.string({ required_error: "contentType is required", invalid_type_error: "contentType must be a string" }).min(1, "contentType must not be empty"),
+  size: z.number({ required_error: "size is required", invalid_type_error: "size must be a number of bytes" })
+    .int("size must be a whole number of bytes")
+    .nonnegative("size must not be negative"),
+});
+
+/** Checks a request body from the API: shape first (400), then type (415) and size (413). */
+export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<UploadRequest, "ownerId"> {
+  const parsed = uploadRequestSchema.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0])) ? `${issue.path.join(".")}: ` : "";
+    throw new UploadRequestError("invalid_request", issue ? `${where}${issue.message}` : "The request body is not valid.");
+  }
+  const { filename, contentType, size } = parsed.data;
+  const normalizedType = contentType.toLowerCase().split(";")[0]?.trim() ?? "";
+  if (!(normalizedType in acceptedContentTypes)) {
+    throw new UploadRequestError(
+      "unsupported_type",
+      `“${contentType}” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.`,
+    );
+  }
+  if (size === 0) throw new UploadRequestError("invalid_request", "The file is empty (0 bytes).");
+  if (size > maxUploadBytes) {
+    throw new UploadRequestError("file_too_large", `The file is ${formatBytes(size)}; the limit is ${formatBytes(maxUploadBytes)}.`);
+  }
+  return { filename, contentType: normalizedType, size };
+}
+
+/**
+ * Records a `pending` image and returns a presigned PUT URL for its original. The signature covers
+ * `content-type` and `content-length`, so S3 refuses a body of another type or size.
+ */
+export async function createUpload(request: UploadRequest, deps: UploadServiceDeps): Promise<UploadTicket> {
+  const { filename, contentType, size } = parseUploadRequest(request, deps.maxUploadBytes);
+  const now = (deps.now ?? Date.now)();
+  const imageId = randomUUID();
+  const record: ImageRecord = {
+    imageId,
+    ownerId: request.ownerId,
+    status: "pending",
+    filename: sanitizeFilename(filename),
+    contentType,
+    size,
+    uploadedAt: new Date(now).toISOString(),
+    expiresAt: Math.floor(now / 1000) + pendingRecordTtlSeconds,
+  };
+  await deps.images.createPending(record);
+  const url = await getSignedUrl(
+    deps.s3,
+    new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size }),
+    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]) },
+  );
+  return {
+    imageId,
+    upload: { method: "PUT", url, headers: { "Content-Type": contentType } },
+    expiresAt: new Date(now + uploadUrlTtlSeconds * 1000).toISOString(),
+  };
+}

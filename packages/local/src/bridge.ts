@@ -1,0 +1,151 @@
+import { randomUUID } from "node:crypto";
+import { appendFile, readFile } from "node:fs/promises";
+import type { Context, S3Event, S3EventRecord } from "aws-lambda";
+import pLimit, { type LimitFunction } from "p-limit";
+import { encodeS3EventKey } from "@prism/core/keys";
+
+export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
+
+export interface BridgeOptions {
+  readonly handler: S3Handler;
+  /** Events processed at once, like the function's reserved concurrency. */
+  readonly concurrency: number;
+  /** Delays before each retry; Lambda makes two retries of an async invocation. */
+  readonly retryDelaysMs: readonly number[];
+  /** JSON lines, one per event that failed every attempt (Lambda's on-failure destination). */
+  readonly deadLetterFile: string;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * Delivers S3 `ObjectCreated` events to the processor the way Lambda's asynchronous invocation does:
+ * queued, bounded concurrency, each event retried after a failure and dead-lettered after the last.
+ * Keys are URL-encoded as real S3 encodes them (s3rver sends them raw).
+ */
+export class S3EventBridge {
+  private readonly limit: LimitFunction;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(private readonly options: BridgeOptions) {
+    this.limit = pLimit(options.concurrency);
+  }
+
+  /** Queues one object-created notification for `key` in `bucket`. */
+  deliverObjectCreated(bucket: string, key: string, details: { size?: number; eTag?: string } = {}, delayMs = 0): void {
+    this.deliver(s3Event(bucket, key, details), delayMs);
+  }
+
+  deliver(event: S3Event, delayMs = 0): void {
+    if (this.stopped) return;
+    if (delayMs > 0) {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.deliver(event);
+      }, delayMs);
+      this.timers.add(timer);
+      return;
+    }
+    const run = this.limit(() => this.invokeWithRetries(event)).finally(() => this.inFlight.delete(run));
+    this.inFlight.add(run);
+  }
+
+  /** Resolves when nothing is queued, running or waiting to be retried. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0 || this.timers.size > 0) {
+      await Promise.allSettled([...this.inFlight]);
+      if (this.inFlight.size === 0 && this.timers.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.limit.clearQueue();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async invokeWithRetries(event: S3Event): Promise<void> {
+    // One request ID for the invocation and all its retries, as Lambda does.
+    const requestId = randomUUID();
+    const attempts = this.options.retryDelaysMs.length + 1;
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
+      if (this.stopped) return;
+      try {
+        await this.options.handler(event, lambdaContext(requestId));
+        return;
+      } catch (error) {
+        lastError = error;
+        const delay = this.options.retryDelaysMs[attempt - 1];
+        if (delay === undefined) break;
+        this.options.log("processor failed; retrying", { requestId, attempt, delayMs: delay, error: String(error) });
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+    if (this.stopped) return;
+    const entry = {
+      deadLetteredAt: new Date().toISOString(),
+      requestId,
+      attempts,
+      error: lastError instanceof Error ? { name: lastError.name, message: lastError.message } : { message: String(lastError) },
+      event,
+    };
+    await appendFile(this.options.deadLetterFile, `${JSON.stringify(entry)}\n`);
+    this.options.log("event dead-lettered", { requestId, file: this.options.deadLetterFile });
+  }
+}
+
+export async function countDeadLetters(file: string): Promise<number> {
+  try {
+    return (await readFile(file, "utf8")).split("\n").filter((line) => line.trim() !== "").length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
+    throw error;
+  }
+}
+
+function s3Event(bucket: string, key: string, details: { size?: number; eTag?: string }): S3Event {
+  const record: S3EventRecord = {
+    eventVersion: "2.1",
+    eventSource: "aws:s3",
+    awsRegion: process.env.AWS_REGION ?? "us-east-1",
+    eventTime: new Date().toISOString(),
+    eventName: "ObjectCreated:Put",
+    userIdentity: { principalId: "prism-local" },
+    requestParameters: { sourceIPAddress: "127.0.0.1" },
+    responseElements: { "x-amz-request-id": randomUUID(), "x-amz-id-2": randomUUID() },
+    s3: {
+      s3SchemaVersion: "1.0",
+      configurationId: "originals-created",
+      bucket: { name: bucket, ownerIdentity: { principalId: "prism-local" }, arn: `arn:aws:s3:::${bucket}` },
+      object: {
+        key: encodeS3EventKey(key),
+        size: details.size ?? 0,
+        eTag: details.eTag ?? "",
+        sequencer: Date.now().toString(16).toUpperCase(),
+      },
+    },
+  };
+  return { Records: [record] };
+}
+
+function lambdaContext(awsRequestId: string): Context {
+  const deadline = Date.now() + 60_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: "prism-local-Processor",
+    functionVersion: "$LATEST",
+    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:prism-local-Processor",
+    memoryLimitInMB: "1024",
+    awsRequestId,
+    logGroupName: "/prism/local/processor",
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,37 @@
+// The Lambda runtime is Node 22; offline on Node 20 the SDK would warn about that on every start.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
+
+/** `npm start`: the whole of Prism offline, until Ctrl-C. */
+const options = localStackOptionsFromEnv();
+try {
+  const stack = await startLocalStack(options);
+  const deadLetters = await stack.deadLetterCount();
+  console.log(`Prism is running at ${stack.url}`);
+  console.log(`  data: ${options.dataDir}`);
+  if (stack.redriven.pending + stack.redriven.stale > 0) {
+    console.log(`  re-driving ${stack.redriven.pending} unprocessed upload(s) and ${stack.redriven.stale} interrupted one(s)`);
+  }
+  console.log(`  dead-lettered events: ${deadLetters}${deadLetters > 0 ? ` (see ${stack.deadLetterFile})` : ""}`);
+  console.log("Press Ctrl-C to stop.");
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping Prism…`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error("Prism did not stop cleanly:", error);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+} catch (error) {
+  console.error(`Prism could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}

@@ -1,0 +1,179 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { S3Client } from "@aws-sdk/client-s3";
+import { originalsPrefix } from "@prism/core/keys";
+import { defaultLimits } from "@prism/core/services";
+import { countDeadLetters, S3EventBridge, type S3Handler } from "./bridge.ts";
+import { localResourceNames } from "./names.ts";
+import { redriveUnfinished } from "./redrive.ts";
+import { loadOrCreateCookieSecret } from "./secret.ts";
+import { localCredentials, startStandIns } from "./standins.ts";
+import { serveVariant } from "./variants-route.ts";
+
+export interface LocalStackOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** Built Astro site (`packages/web/dist`). */
+  readonly siteDist: string;
+  readonly concurrency: number;
+  readonly retryDelaysMs: readonly number[];
+  readonly claimTimeoutMs: number;
+  readonly maxUploadBytes: number;
+  readonly maxInputPixels: number;
+  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly deadLetterFile: string;
+  readonly redriven: { pending: number; stale: number };
+  deadLetterCount(): Promise<number>;
+  /** Resolves when every delivered event has been processed, retried or dead-lettered. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
+
+export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackOptions {
+  const number = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, received "${raw}"`);
+    return value;
+  };
+  return {
+    port: number("PORT", 4321),
+    host: env.HOST || "127.0.0.1",
+    dataDir: resolve(env.PRISM_DATA_DIR || ".prism-data"),
+    siteDist: resolve(env.PRISM_SITE_DIST || join(import.meta.dirname, "../../web/dist")),
+    concurrency: number("PRISM_CONCURRENCY", 2),
+    retryDelaysMs: (env.PRISM_RETRY_DELAYS_MS ?? "1000,2000").split(",").filter(Boolean).map(Number),
+    claimTimeoutMs: number("PRISM_CLAIM_TIMEOUT_MS", 30_000),
+    maxUploadBytes: number("PRISM_MAX_UPLOAD_BYTES", defaultLimits.maxUploadBytes),
+    maxInputPixels: number("PRISM_MAX_INPUT_PIXELS", defaultLimits.maxInputPixels),
+    log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
+  };
+}
+
+/**
+ * The whole product on one machine: embedded S3 and DynamoDB, the S3 → processor bridge, and the
+ * built site with the variant routes, all on loopback. One stack per process: handlers read their
+ * configuration (SST links, SDK endpoints) from the environment once, as in Lambda.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const entry = join(options.siteDist, "server", "entry.mjs");
+  if (!existsSync(entry)) {
+    throw new Error(`The site is not built (${entry} is missing). Run "npm run build" first, or use "npm start".`);
+  }
+  await mkdir(options.dataDir, { recursive: true });
+  const cookieSecret = await loadOrCreateCookieSecret(options.dataDir);
+
+  let route: NodeHandler = (_request, response) => response.writeHead(503).end("Starting");
+  const server = createServer((request, response) => route(request, response));
+  await listen(server, options.port, options.host);
+  const { port } = server.address() as AddressInfo;
+  const urlHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const url = `http://${urlHost}:${port}`;
+  const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
+
+  const standIns = await startStandIns({ dataDir: options.dataDir, host: options.host, siteOrigins });
+  configureEnvironment({ ...standIns, cookieSecret, options });
+
+  const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
+  process.env.ASTRO_NODE_AUTOSTART = "disabled";
+  const site = (await import(pathToFileURL(entry).href)) as { handler: NodeHandler };
+
+  const deadLetterFile = join(options.dataDir, "dead-letters.jsonl");
+  const bridge = new S3EventBridge({
+    handler,
+    concurrency: options.concurrency,
+    retryDelaysMs: options.retryDelaysMs,
+    deadLetterFile,
+    log: options.log,
+  });
+  standIns.onS3Event((event) => {
+    for (const record of event.Records) {
+      const { bucket, object } = record.s3;
+      if (!record.eventName.startsWith("ObjectCreated:") || bucket.name !== localResourceNames.Uploads || !object.key.startsWith(originalsPrefix)) continue;
+      bridge.deliverObjectCreated(bucket.name, object.key, { size: object.size ?? 0, eTag: object.eTag ?? "" });
+    }
+  });
+
+  const s3 = new S3Client({ forcePathStyle: true });
+  route = (request, response) => {
+    serveVariant(s3, request, response)
+      .then((served) => {
+        if (!served) site.handler(request, response);
+      })
+      .catch((error: unknown) => {
+        options.log("variant route failed", { url: request.url, error: String(error) });
+        if (!response.headersSent) response.writeHead(502).end("Bad gateway");
+      });
+  };
+
+  const redriven = await redriveUnfinished({ s3, bridge, claimTimeoutMs: options.claimTimeoutMs });
+
+  return {
+    url,
+    deadLetterFile,
+    redriven,
+    deadLetterCount: () => countDeadLetters(deadLetterFile),
+    idle: () => bridge.idle(),
+    async stop() {
+      await new Promise<void>((resolveClose) => {
+        server.close(() => resolveClose());
+        server.closeAllConnections();
+      });
+      await bridge.stop();
+      s3.destroy();
+      await standIns.close();
+    },
+  };
+}
+
+/** What SST and the AWS SDK read, pointed at the stand-ins. */
+function configureEnvironment(input: {
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+  cookieSecret: string;
+  options: LocalStackOptions;
+}): void {
+  const env = process.env;
+  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "SST_KEY", "SST_KEY_FILE", "SST_RESOURCES_JSON"]) delete env[name];
+  Object.assign(env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: input.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
+    // s3rver stores aws-chunked framing verbatim if the SDK adds checksums to streamed bodies.
+    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+    PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
+    SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "local" }),
+    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
+    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
+    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
+    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
+    SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
+    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: input.options.maxUploadBytes, maxInputPixels: input.options.maxInputPixels }),
+    SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }),
+  });
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolveListen, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolveListen();
+    });
+  });
+}

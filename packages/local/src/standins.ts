@@ -1,0 +1,113 @@
+import type { EventEmitter } from "node:events";
+import { mkdir } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
+import S3rver from "s3rver";
+import { ownerIndexName } from "@prism/core/images";
+import { localResourceNames } from "./names.ts";
+
+/** The part of an s3rver event notification the bridge reads (keys arrive not URL-encoded). */
+export interface S3rverNotification {
+  readonly Records: readonly {
+    readonly eventName: string;
+    readonly s3: { readonly bucket: { readonly name: string }; readonly object: { readonly key: string; readonly size?: number; readonly eTag?: string } };
+  }[];
+}
+
+export interface StandIns {
+  readonly s3Endpoint: string;
+  readonly dynamoEndpoint: string;
+  onS3Event(listener: (event: S3rverNotification) => void): void;
+  close(): Promise<void>;
+}
+
+/** s3rver accepts only these credentials; dynalite accepts any. */
+export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+
+/** Browsers PUT originals straight to S3, so the Uploads bucket answers CORS for the site's origins. */
+function uploadsCors(origins: readonly string[]): string {
+  const rules = origins
+    .map(
+      (origin) => `<CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>`,
+    )
+    .join("");
+  return `<CORSConfiguration>${rules}</CORSConfiguration>`;
+}
+
+/**
+ * Starts the embedded S3 (s3rver) and DynamoDB (dynalite) on loopback ports, persisting under
+ * `dataDir`, and creates the buckets and the table under the names the links use.
+ */
+export async function startStandIns(options: { dataDir: string; host: string; siteOrigins: readonly string[] }): Promise<StandIns> {
+  await mkdir(join(options.dataDir, "s3"), { recursive: true });
+  const s3 = new S3rver({
+    address: options.host,
+    port: 0,
+    silent: true,
+    directory: join(options.dataDir, "s3"),
+    configureBuckets: [
+      { name: localResourceNames.Uploads, configs: [uploadsCors(options.siteOrigins)] },
+      { name: localResourceNames.WebP, configs: [] },
+      { name: localResourceNames.JPEG, configs: [] },
+      { name: localResourceNames.PNG, configs: [] },
+    ],
+  });
+  const s3Address = await s3.run();
+
+  const dynamo = dynalite({ path: join(options.dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(0, options.host, () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  const urlHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const standIns: StandIns = {
+    s3Endpoint: `http://${urlHost}:${s3Address.port}`,
+    dynamoEndpoint: `http://${urlHost}:${dynamoPort}`,
+    // s3rver is a Koa app and so an EventEmitter; its typings leave that out.
+    onS3Event: (listener) => void (s3 as unknown as EventEmitter).on("event", listener),
+    async close() {
+      await Promise.allSettled([s3.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
+    },
+  };
+  await createTable(standIns.dynamoEndpoint);
+  return standIns;
+}
+
+/** The table as infra/storage.ts declares it: imageId key, owner/upload-time index, pending TTL. */
+async function createTable(endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: localCredentials });
+  const TableName = localResourceNames.Images;
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [
+          { AttributeName: "imageId", AttributeType: "S" },
+          { AttributeName: "ownerId", AttributeType: "S" },
+          { AttributeName: "uploadedAt", AttributeType: "S" },
+        ],
+        KeySchema: [{ AttributeName: "imageId", KeyType: "HASH" }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: ownerIndexName,
+            KeySchema: [
+              { AttributeName: "ownerId", KeyType: "HASH" },
+              { AttributeName: "uploadedAt", KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  await client.send(new DescribeTableCommand({ TableName }));
+  // dynalite stores the TTL setting but never expires items; that is fine offline.
+  await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } })).catch(() => undefined);
+  client.destroy();
+}

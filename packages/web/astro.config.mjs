@@ -1,0 +1,19 @@
+// @ts-check
+import { defineConfig } from "astro/config";
+import node from "@astrojs/node";
+import aws from "astro-sst";
+
+/**
+ * SST builds the site with `SST=1` set (sst deploy, sst dev), so it gets the Lambda adapter there;
+ * everywhere else — `npm start`, the tests — the standalone Node build that the local stack serves.
+ */
+export default defineConfig({
+  output: "server",
+  adapter: process.env.SST ? aws() : node({ mode: "standalone" }),
+  server: { host: "127.0.0.1" },
+  security: { checkOrigin: true },
+  vite: {
+    // @prism/core ships TypeScript sources; bundle them into the server build.
+    ssr: { noExternal: ["@prism/core"] },
+  },
+});

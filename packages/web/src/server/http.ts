@@ -1,0 +1,38 @@
+import { UploadRequestError } from "@prism/core/errors";
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers },
+  });
+}
+
+export function errorResponse(status: number, code: string, message: string): Response {
+  return json({ error: { code, message } }, status);
+}
+
+/**
+ * Runs an API handler and turns refusals into `{error: {code, message}}` with their status. Anything
+ * else is a fault of ours: logged, and answered 500 without internals.
+ */
+export async function apiRoute(run: () => Promise<Response>): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof UploadRequestError) return errorResponse(error.status, error.code, error.message);
+    console.error(JSON.stringify({ level: "ERROR", message: "API request failed", error: String(error), stack: (error as Error).stack }));
+    return errorResponse(500, "internal_error", "Something went wrong on our side. Please try again.");
+  }
+}
+
+export async function readJson(request: Request): Promise<unknown> {
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new UploadRequestError("invalid_request", "Send the request body as JSON (Content-Type: application/json).");
+  }
+  try {
+    return await request.json();
+  } catch {
+    throw new UploadRequestError("invalid_request", "The request body is not valid JSON.");
+  }
+}

@@ -1,0 +1,38 @@
+/* Types of the resources Prism links (see infra/). `sst dev` / `sst deploy` regenerate this file. */
+/* eslint-disable */
+/* deno-fmt-ignore-file */
+import "sst"
+declare module "sst" {
+  export interface Resource {
+    "Images": {
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
+    "JPEG": {
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
+    "Limits": {
+      "maxInputPixels": number
+      "maxUploadBytes": number
+      "type": "sst.sst.Linkable"
+    }
+    "OwnerCookieSecret": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "PNG": {
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
+    "Uploads": {
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
+    "WebP": {
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
+  }
+}
+export {}
