@@ -40,7 +40,7 @@ function admitEndpoint(actions: string[], paths: string[]) {
 }
 
 /** Encryption at rest, stated explicitly: SSE-S3 by default, the customer key when enabled. */
-function encrypt(name: string, bucket: sst.aws.Bucket) {
+export function encrypt(name: string, bucket: sst.aws.Bucket) {
   return new aws.s3.BucketServerSideEncryptionConfigurationV2(`${name}Encryption`, {
     bucket: bucket.name,
     rules: [

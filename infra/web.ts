@@ -3,6 +3,7 @@ import { LOG_RETENTION, RUNTIME } from "./config";
 import { router } from "./router";
 import {
   images,
+  encrypt,
   imagesTable,
   jpeg,
   jpegBucket,
@@ -67,4 +68,10 @@ for (const [prefix, bucket] of [
   ["png", pngBucket],
 ] as const) {
   router.routeBucket(`/${prefix}`, bucket, { rewrite: { regex: `^/${prefix}/(.*)$`, to: "/$1" } });
+}
+
+// The site's own assets bucket (created by SST, CloudFront-only): same explicit encryption as
+// ours. It does not exist under `sst dev`, where the site runs locally.
+if (site.nodes.assets) {
+  encrypt("SiteAssets", site.nodes.assets);
 }

@@ -279,29 +279,29 @@ try {
     },
     state: { version: {} },
   };
-  const globalsFile = path.join(platform, `sst.globals.synth-${stamp}.js`);
-  written.push(globalsFile);
-  fs.writeFileSync(
-    globalsFile,
-    [
-      `export * as sst from ${JSON.stringify(path.join(platform, "src/components/index.ts"))};`,
-      ...Object.keys(app.providers).map((p) => `export * as ${p} from "@pulumi/${p}";`),
-    ].join("\n"),
-  );
+  // The program runs inside the root stack resource, as Pulumi's Node.js language host does.
+  const stackOutputs = await pulumi.runtime.runInPulumiStack(async () => {
   const runModule = await bundle(
     "run",
     [
+      // `sst` and the providers (`aws`) are globals in sst.config.ts and infra/*; they are only
+      // used inside run(), after these assignments.
+      `import * as __sst from ${JSON.stringify(path.join(platform, "src/components/index.ts"))};`,
+      `globalThis.sst = __sst;`,
+      ...Object.keys(app.providers).map((p) => `import * as __${p} from "@pulumi/${p}"; globalThis.${p} = __${p};`),
       `import { run } from ${JSON.stringify(path.join(platform, "src/auto/run.ts"))};`,
       `import mod from ${JSON.stringify(configPath)};`,
       `const result = await run(mod.run);`,
       `export default result;`,
     ].join("\n"),
     {
-      inject: [path.join(platform, "src/shim/run.js"), globalsFile],
+      inject: [path.join(platform, "src/shim/run.js")],
       define: { $app: JSON.stringify(app), $cli: JSON.stringify(cli), $dev: String(Boolean(dev)) },
     },
   );
-  const outputs = await new Promise((resolve) => pulumi.output(runModule.default).apply(resolve));
+  return runModule.default;
+  });
+  const outputs = await new Promise((resolve) => pulumi.output(stackOutputs).apply(resolve));
 
   // Wait until registrations stop: SST creates many resources inside .apply callbacks.
   let seen = -1;

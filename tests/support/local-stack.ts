@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const root = join(import.meta.dirname, "../..");
+
+export interface RunningStack {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly output: () => string;
+  /** Ctrl-C, as a person would; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL: the process gets no chance to clean up. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts `packages/local` (what `npm start` runs) in its own process on a random port, and resolves
+ * once it prints its URL. Rejects with everything it printed if it exits or stays silent.
+ */
+export async function startStack(options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningStack> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "prism-test-")));
+  const child = spawn(process.execPath, ["--openssl-legacy-provider", "--import", "tsx", "packages/local/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      PRISM_DATA_DIR: dataDir,
+      PRISM_RETRY_DELAYS_MS: "200,400",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the local stack did not start within ${options.timeoutMs ?? 60_000} ms:\n${output}`));
+    }, options.timeoutMs ?? 60_000);
+    const onData = () => {
+      const match = /Prism is running at (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the local stack exited with code ${code} before it started:\n${output}`));
+    });
+  });
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    stop: () => stopChild(child, "SIGINT"),
+    kill: async () => {
+      await stopChild(child, "SIGKILL");
+    },
+  };
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => {
+    child.once("exit", (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+export async function removeDataDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
