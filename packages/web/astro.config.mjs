@@ -9,6 +9,8 @@ import aws from "astro-sst";
  */
 export default defineConfig({
   output: "server",
+  // Tests build into a directory of their own so they never race a developer's `npm start`.
+  outDir: process.env.PRISM_SITE_DIST || "./dist",
   adapter: process.env.SST ? aws() : node({ mode: "standalone" }),
   server: { host: "127.0.0.1" },
   // Astro's origin check compares against a URL whose host it does not trust without a fixed domain

@@ -1,8 +1,21 @@
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-/** Every suite that starts the local stack serves the same site build; make it once per run. */
-export default function buildSiteOnce(): void {
+/**
+ * Every suite that starts the local stack serves the same site build: make it once per run, in a
+ * directory of its own (PRISM_SITE_DIST, inherited by the test workers and the stacks they start).
+ */
+export default function buildSiteOnce(): () => void {
   const root = join(import.meta.dirname, "../..");
-  execFileSync("npm", ["run", "build", "--workspace", "@prism/web"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  // Inside the project, so the server build resolves its packages from node_modules.
+  mkdirSync(join(root, ".cache"), { recursive: true });
+  const outDir = mkdtempSync(join(root, ".cache", "site-"));
+  execFileSync("npm", ["run", "build", "--workspace", "@prism/web"], {
+    cwd: root,
+    env: { ...process.env, PRISM_SITE_DIST: outDir },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  process.env.PRISM_SITE_DIST = outDir;
+  return () => rmSync(outDir, { recursive: true, force: true });
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -17,7 +17,7 @@ export interface RunningStack {
 
 /**
  * Starts `packages/local` (what `npm start` runs) in its own process on a random port, and resolves
- * once it prints its URL. Rejects with everything it printed if it exits or stays silent.
+ * once it has printed its URL and startup report. Rejects with everything it printed if it exits or stays silent.
  */
 export async function startStack(options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunningStack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "prism-test-")));
@@ -43,7 +43,8 @@ export async function startStack(options: { dataDir?: string; env?: Record<strin
     }, options.timeoutMs ?? 60_000);
     const onData = () => {
       const match = /Prism is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
+      // The startup report ends with this line; wait for all of it.
+      if (match?.[1] && output.includes("Press Ctrl-C to stop.")) {
         clearTimeout(timer);
         resolve(match[1]);
       }
@@ -75,4 +76,17 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<number 
 
 export async function removeDataDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Keys of the objects s3rver holds in `bucket` of a stack's data directory. */
+export async function storedKeys(dataDir: string, bucket: string): Promise<string[]> {
+  const root = join(dataDir, "s3", bucket);
+  const suffix = "._S3rver_object";
+  try {
+    const entries = await readdir(root, { recursive: true });
+    return entries.filter((entry) => entry.endsWith(suffix)).map((entry) => entry.slice(0, -suffix.length)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
 }

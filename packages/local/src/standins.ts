@@ -72,12 +72,12 @@ export async function startStandIns(options: { dataDir: string; host: string; si
       await Promise.allSettled([s3.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
     },
   };
-  await createTable(standIns.dynamoEndpoint);
+  await createImagesTable(standIns.dynamoEndpoint);
   return standIns;
 }
 
 /** The table as infra/storage.ts declares it: imageId key, owner/upload-time index, pending TTL. */
-async function createTable(endpoint: string): Promise<void> {
+export async function createImagesTable(endpoint: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region: "us-east-1", credentials: localCredentials });
   const TableName = localResourceNames.Images;
   try {

@@ -48,7 +48,7 @@ export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat
     throw new PermanentImageError("empty_file", "The file is empty (0 bytes). Please choose the image again.");
   }
   const detected = await fileTypeFromBuffer(bytes);
-  if (detected) {
+  if (detected && detected.mime !== "application/xml") {
     const format = sourceFormatByMime[detected.mime];
     if (format) return format;
     if (detected.mime === "image/heic" || detected.mime === "image/heif" || detected.ext === "heic") {
@@ -60,6 +60,7 @@ export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat
     const name = namesForRefusedMime[detected.mime] ?? `a ${detected.ext.toUpperCase()} file`;
     throw new PermanentImageError("unsupported_format", `This file is ${name}, not an image Prism can read. Upload ${supportedList}.`);
   }
+  // Text formats have no magic number: look at how the document starts.
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, textSniffBytes)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
   if (/<svg[\s>]/.test(text) && (text.startsWith("<?xml") || text.startsWith("<svg") || text.startsWith("<!doctype svg") || text.startsWith("<!--"))) {
     throw new PermanentImageError(

@@ -161,10 +161,14 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
       });
       break;
     case "png":
+      // `palette` must always be explicit: sharp turns quantisation on by itself when `effort`,
+      // `quality`, `colours` or `dither` is given, which makes a "lossless" PNG lossy and ~5× slower.
       pipeline = pipeline.png({
         compressionLevel: encoding.compressionLevel,
         adaptiveFiltering: encoding.adaptiveFiltering,
-        effort: encoding.effort,
+        ...(encoding.paletteWhenLossless && hasAtMostColours(raw, paletteSize)
+          ? { palette: true, colours: paletteSize, quality: 100, dither: 0 }
+          : { palette: false }),
       });
       break;
   }
@@ -177,6 +181,28 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
     contentType: contentTypeByFormat[encoding.format],
     data,
   };
+}
+
+const paletteSize = 256;
+
+/**
+ * Whether the picture has at most `limit` distinct colours (alpha included), so a palette of that
+ * size holds it exactly. A photograph answers within its first few hundred pixels.
+ */
+function hasAtMostColours(raw: RawImage, limit: number): boolean {
+  const seen = new Set<number>();
+  const { data, channels } = raw;
+  for (let offset = 0; offset < data.length; offset += channels) {
+    const colour =
+      channels === 4
+        ? ((data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!) >>> 0
+        : (data[offset]! << 16) | (data[offset + 1]! << 8) | data[offset + 2]!;
+    if (!seen.has(colour)) {
+      seen.add(colour);
+      if (seen.size > limit) return false;
+    }
+  }
+  return true;
 }
 
 async function thumbHashOf(raw: RawImage): Promise<string> {

@@ -21,9 +21,15 @@ export interface JpegEncoding {
 
 export interface PngEncoding {
   readonly format: "png";
+  /** zlib level, 0–9. */
   readonly compressionLevel: number;
+  /** Choose a PNG filter per row (libpng's heuristic); off leaves every row unfiltered. */
   readonly adaptiveFiltering: boolean;
-  readonly effort: number;
+  /**
+   * Write an 8-bit palette PNG when the picture has at most 256 colours, so the palette loses
+   * nothing. A PNG variant is never quantised: that is what WebP and JPEG are for.
+   */
+  readonly paletteWhenLossless: boolean;
 }
 
 export type FormatEncoding = WebpEncoding | JpegEncoding | PngEncoding;
@@ -53,7 +59,7 @@ export const standardPlan: VariantPlan = {
   encodings: [
     { format: "webp", quality: 80, effort: 4 },
     { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
-    { format: "png", compressionLevel: 6, adaptiveFiltering: true, effort: 7 },
+    { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
   ],
 };
 

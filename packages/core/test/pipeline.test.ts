@@ -1,0 +1,127 @@
+import { createHash } from "node:crypto";
+import sharp from "sharp";
+import { thumbHashToRGBA } from "thumbhash";
+import { describe, expect, it } from "vitest";
+import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../../tests/support/fixtures.ts";
+import { PermanentImageError } from "../src/errors/index.ts";
+import { processImage, type EncodedVariant } from "../src/pipeline/index.ts";
+import { standardPlan } from "../src/plan/index.ts";
+
+const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
+
+async function rejection(promise: Promise<unknown>): Promise<PermanentImageError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(PermanentImageError);
+  return error as PermanentImageError;
+}
+
+async function pixelAt(variant: EncodedVariant, x: number, y: number): Promise<number[]> {
+  const { data, info } = await sharp(variant.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const i = (y * info.width + x) * info.channels;
+  return [data[i] ?? -1, data[i + 1] ?? -1, data[i + 2] ?? -1];
+}
+
+function expectColourClose(actual: number[], expected: readonly number[]): void {
+  for (let c = 0; c < 3; c += 1) expect(Math.abs((actual[c] ?? 0) - (expected[c] ?? 0))).toBeLessThan(40);
+}
+
+describe("image pipeline", () => {
+  it("makes every width × format from one decode, with the right sizes and content types", async () => {
+    const input = await photoJpeg(2400, 1600, 7);
+    const result = await processImage(input, options);
+    expect(result.variants).toHaveLength(12);
+    for (const width of [320, 640, 1280, 1920]) {
+      for (const format of ["webp", "jpeg", "png"] as const) {
+        const variant = result.variants.find((v) => v.width === width && v.format === format);
+        expect(variant, `${format} ${width}`).toBeDefined();
+        const metadata = await sharp(variant!.data).metadata();
+        expect(metadata.format).toBe(format);
+        expect(metadata.width).toBe(width);
+        expect(metadata.height).toBe(Math.round((1600 * width) / 2400));
+        expect(variant!.height).toBe(metadata.height);
+        expect(variant!.bytes).toBe(variant!.data.byteLength);
+        expect(variant!.contentType).toBe(`image/${format}`);
+      }
+    }
+    const jpeg1920 = result.variants.find((v) => v.format === "jpeg" && v.width === 1920)!;
+    const jpegMeta = await sharp(jpeg1920.data).metadata();
+    expect(jpegMeta.isProgressive).toBe(true);
+    expect(jpegMeta.chromaSubsampling).toBe("4:2:0");
+  });
+
+  it("reports the facts of the original", async () => {
+    const input = await photoJpeg(800, 600, 3);
+    const { facts } = await processImage(input, options);
+    expect(facts).toMatchObject({ format: "jpeg", width: 800, height: 600, bytes: input.byteLength, hasAlpha: false, frames: 1 });
+    expect(facts.sha256).toBe(createHash("sha256").update(input).digest("hex"));
+    expect(facts.dominantColor).toMatch(/^#[0-9a-f]{6}$/);
+    const placeholder = thumbHashToRGBA(Buffer.from(facts.placeholder, "base64"));
+    expect(placeholder.w).toBeGreaterThan(0);
+    expect(placeholder.h).toBeGreaterThan(0);
+  });
+
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])("turns EXIF orientation %i upright (pixels, not just dimensions)", async (orientation) => {
+    const width = 96;
+    const height = 64;
+    const input = await orientedJpeg(quadrantPixels(width, height), width, height, orientation);
+    const { facts, variants } = await processImage(input, options);
+    expect([facts.width, facts.height]).toEqual([width, height]);
+    const png = variants.find((v) => v.format === "png")!;
+    expect([png.width, png.height]).toEqual([width, height]);
+    expectColourClose(await pixelAt(png, 12, 12), quadrantColours.topLeft);
+    expectColourClose(await pixelAt(png, width - 12, 12), quadrantColours.topRight);
+    expectColourClose(await pixelAt(png, 12, height - 12), quadrantColours.bottomLeft);
+    expectColourClose(await pixelAt(png, width - 12, height - 12), quadrantColours.bottomRight);
+    // The orientation is applied, so no variant may carry it again.
+    expect((await sharp(png.data).metadata()).orientation).toBeUndefined();
+  });
+
+  it("strips metadata from variants", async () => {
+    const input = await sharp(await photoJpeg(400, 300)).withMetadata({ orientation: 1 }).withExif({ IFD0: { Copyright: "secret GPS owner" } }).jpeg().toBuffer();
+    const { variants } = await processImage(input, options);
+    for (const variant of variants) {
+      const metadata = await sharp(variant.data).metadata();
+      expect(metadata.exif, `${variant.format} ${variant.width}`).toBeUndefined();
+    }
+  });
+
+  it("refuses more pixels than the limit before decoding, and accepts exactly the limit", async () => {
+    const limit = { plan: standardPlan, maxInputPixels: 100 * 100 };
+    const over = await sharp({ create: { width: 101, height: 100, channels: 3, background: "#888" } }).png().toBuffer();
+    const error = await rejection(processImage(over, limit));
+    expect(error.code).toBe("too_many_pixels");
+    expect(error.message).toMatch(/101 × 100 pixels/);
+    const exact = await sharp({ create: { width: 100, height: 100, channels: 3, background: "#888" } }).png().toBuffer();
+    expect((await processImage(exact, limit)).facts.width).toBe(100);
+  });
+
+  it("ends a truncated JPEG as a readable permanent error", async () => {
+    const input = await photoJpeg(640, 480);
+    const error = await rejection(processImage(input.subarray(0, Math.floor(input.byteLength / 2)), options));
+    expect(error.code).toBe("corrupt_image");
+    expect(error.message).toMatch(/incomplete|damaged/);
+  });
+
+  it("flattens transparency onto white for JPEG and keeps it for WebP and PNG", async () => {
+    const transparent = await sharp({ create: { width: 50, height: 40, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer();
+    const { facts, variants } = await processImage(transparent, options);
+    expect(facts.hasAlpha).toBe(true);
+    const jpeg = variants.find((v) => v.format === "jpeg")!;
+    expectColourClose(await pixelAt(jpeg, 25, 20), [255, 255, 255]);
+    expect((await sharp(variants.find((v) => v.format === "png")!.data).metadata()).hasAlpha).toBe(true);
+    expect((await sharp(variants.find((v) => v.format === "webp")!.data).metadata()).hasAlpha).toBe(true);
+  });
+
+  it("makes an animated GIF's variants from its first frame and says how many frames it had", async () => {
+    const frame = (colour: string) => sharp({ create: { width: 30, height: 20, channels: 3, background: colour } }).raw().toBuffer();
+    const frames = Buffer.concat([await frame("#ff0000"), await frame("#00ff00"), await frame("#0000ff")]);
+    const gif = await sharp(frames, { raw: { width: 30, height: 60, channels: 3, pageHeight: 20 } as never }).gif({ loop: 0, delay: [100, 100, 100] }).toBuffer();
+    const { facts, variants } = await processImage(gif, options);
+    expect(facts.frames).toBe(3);
+    expect([facts.width, facts.height]).toEqual([30, 20]);
+    expectColourClose(await pixelAt(variants.find((v) => v.format === "png")!, 15, 10), [255, 0, 0]);
+  });
+});

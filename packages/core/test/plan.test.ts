@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { standardPlan, variantKey, widthsFor } from "../src/plan/index.ts";
+
+describe("variant plan", () => {
+  it("makes every planned width for an image wider than all of them", () => {
+    expect(widthsFor(standardPlan, 4000)).toEqual([320, 640, 1280, 1920]);
+  });
+
+  it("never enlarges: a narrower image yields its own width once, never duplicates", () => {
+    expect(widthsFor(standardPlan, 451)).toEqual([320, 451]);
+    expect(widthsFor(standardPlan, 640)).toEqual([320, 640]);
+    expect(widthsFor(standardPlan, 100)).toEqual([100]);
+    expect(widthsFor(standardPlan, 1)).toEqual([1]);
+    for (const width of [1, 2, 319, 320, 321, 1000, 1919, 1920, 1921, 20000]) {
+      const widths = widthsFor(standardPlan, width);
+      expect(new Set(widths).size).toBe(widths.length);
+      expect(Math.max(...widths)).toBeLessThanOrEqual(width);
+      expect([...widths].sort((a, b) => a - b)).toEqual(widths);
+    }
+  });
+
+  it("refuses a width that is not a positive whole number", () => {
+    expect(() => widthsFor(standardPlan, 0)).toThrow(/positive integer/);
+    expect(() => widthsFor(standardPlan, 2.5)).toThrow(/positive integer/);
+  });
+
+  it("puts the plan version in every variant key, so a new recipe never overwrites old variants", () => {
+    const id = "0b6f1e9e-4c1a-4a57-9a3e-2f0c5d6e7f80";
+    expect(variantKey(id, standardPlan, 640, "webp")).toBe(`${id}/${standardPlan.version}/640.webp`);
+    expect(variantKey(id, { version: "v2" }, 640, "jpeg")).toBe(`${id}/v2/640.jpg`);
+    expect(variantKey(id, { version: "v2" }, 640, "jpeg")).not.toBe(variantKey(id, { version: "v1" }, 640, "jpeg"));
+  });
+});

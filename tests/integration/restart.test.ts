@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { PrismClient } from "../support/api-client.ts";
+import { photoJpeg, photoPng } from "../support/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+
+const running: RunningStack[] = [];
+let dataDir: string | undefined;
+
+afterEach(async () => {
+  for (const stack of running.splice(0)) await stack.kill();
+  if (dataDir) await removeDataDir(dataDir);
+  dataDir = undefined;
+});
+
+async function start(env: Record<string, string> = {}): Promise<RunningStack> {
+  const stack = await startStack({ ...(dataDir ? { dataDir } : {}), env });
+  dataDir = stack.dataDir;
+  running.push(stack);
+  return stack;
+}
+
+/** The cookie is per stack origin (the port changes on restart); carry it over like a browser would. */
+function sameVisitor(from: PrismClient, url: string): PrismClient {
+  const client = new PrismClient(url);
+  Object.assign(client, { cookie: (from as unknown as { cookie: string }).cookie });
+  return client;
+}
+
+describe("the local stack across restarts", () => {
+  it("keeps everything on a clean stop (Ctrl-C) and serves it again", async () => {
+    const first = await start();
+    const client = new PrismClient(first.url);
+    const imageId = await client.upload(await photoPng(120, 80), "kept.png", "image/png");
+    expect((await client.waitForFinished(imageId)).status).toBe("ready");
+    expect(await first.stop()).toBe(0);
+
+    const second = await start();
+    const again = sameVisitor(client, second.url);
+    const image = await again.waitForFinished(imageId);
+    expect(image.status).toBe("ready");
+    expect((await fetch(new URL(image.variants[0]!.url, second.url))).status).toBe(200);
+    const list = await again.json<{ items: { imageId: string }[] }>("/api/images");
+    expect(list.body.items.map((item) => item.imageId)).toContain(imageId);
+  });
+
+  it("re-drives an upload whose processing was cut off by SIGKILL", async () => {
+    const first = await start({ PRISM_CLAIM_TIMEOUT_MS: "1500" });
+    const client = new PrismClient(first.url);
+    // Large enough that processing takes well over the moment between PUT and SIGKILL.
+    const imageId = await client.upload(await photoJpeg(5000, 4000, 21), "interrupted.jpg", "image/jpeg");
+    await first.kill();
+
+    const second = await start({ PRISM_CLAIM_TIMEOUT_MS: "1500" });
+    expect(second.output()).toMatch(/re-driving 0 unprocessed upload\(s\) and 1 interrupted one\(s\)|re-driving 1 unprocessed upload\(s\) and 0 interrupted one\(s\)/);
+    const image = await sameVisitor(client, second.url).waitForFinished(imageId, 60_000);
+    expect(image.status).toBe("ready");
+    expect(image.variants).toHaveLength(12);
+    expect(await second.stop()).toBe(0);
+  });
+});
