@@ -70,3 +70,17 @@ function positiveInt(name: string, value: string): number {
   }
   return n;
 }
+
+/**
+ * SST 3.18.10 gives every function role a trust policy that also admits the account root
+ * (its `!dev` test is on an Output, so always false); outside `sst dev`, which needs that to
+ * run functions locally, only Lambda may assume them.
+ */
+export function lambdaOnlyTrust(args: aws.iam.RoleArgs): undefined {
+  if ($dev) return undefined;
+  args.assumeRolePolicy = JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }],
+  });
+  return undefined;
+}

@@ -1,6 +1,7 @@
 // The image processor: S3 ObjectCreated under originals/ → Lambda (async, at least once).
 import {
   DLQ_RETENTION_SECONDS,
+  lambdaOnlyTrust,
   LOG_RETENTION,
   PROCESSOR_ARCHITECTURE,
   PROCESSOR_MEMORY,
@@ -67,6 +68,7 @@ export const processor = new sst.aws.Function("Processor", {
   // page polls), and an S3 trigger on the unqualified ARN would not use it anyway.
   vpc: network?.vpc,
   transform: {
+    role: lambdaOnlyTrust,
     eventInvokeConfig: (args) => {
       args.destinationConfig = { onFailure: { destination: deadLetterQueue.arn } };
     },

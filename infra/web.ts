@@ -1,5 +1,5 @@
 // The Astro site behind the Router, and the variant routes.
-import { LOG_RETENTION, RUNTIME } from "./config";
+import { lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
 import { router } from "./router";
 import {
   images,
@@ -46,6 +46,7 @@ export const site = new sst.aws.Astro("Site", {
   transform: {
     server: (args) => {
       args.logging = { format: "json", retention: LOG_RETENTION };
+      args.transform = { ...args.transform, role: lambdaOnlyTrust };
       // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR;
       // Astro never invalidates at runtime, so the grant is dropped.
       args.permissions = $output(args.permissions).apply((permissions) =>

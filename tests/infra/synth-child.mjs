@@ -43,6 +43,14 @@ const banner = [
 const configPath = path.join(root, "sst.config.ts");
 const stamp = `${stage}-${process.pid}-${Date.now()}`;
 const written = [];
+// A program that never settles (an Output waiting on something the mocks never answer) ends
+// with Node's exit code 13; say so instead of failing silently.
+process.on("exit", (code) => {
+  if (code === 13) {
+    cleanup();
+    fs.writeFileSync(out, JSON.stringify({ errors: [...errors, "the program never settled (an unresolved Output?)"], rpcCalls }));
+  }
+});
 
 async function bundle(name, code, options) {
   const outfile = path.join(platform, `sst.config.synth-${name}-${stamp}.mjs`);
@@ -221,9 +229,12 @@ try {
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return { accountId: account, arn: `arn:aws:iam::${account}:user/mock`, userId: "MOCK", id: account };
         case "aws:iam/getPolicyDocument:getPolicyDocument":
-          return { json: renderPolicy(a.inputs.statements ?? []), id: "policy" };
+          return { json: renderPolicy(a.inputs.statements ?? []), statements: a.inputs.statements, id: "policy" };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones":
+          return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: ["1", "2", "3"].map((z) => `az${z}`), id: region };
         default:
           unknownCalls.add(a.token);
+          process.stderr.write(`synth: unmocked call ${a.token}\n`);
           return a.inputs;
       }
     },
@@ -263,7 +274,7 @@ try {
   const originalNew = mocks.newResource;
   mocks.newResource = (a) => {
     const record = [...resources].reverse().find((r) => r.type === a.type && r.name === a.name && r.inputs === undefined);
-    if (record) record.inputs = a.inputs;
+    if (record) record.inputs = unwrapSecrets(a.inputs);
     return originalNew(a);
   };
 
@@ -325,6 +336,16 @@ try {
   errors.push(e?.stack ?? String(e));
   fs.writeFileSync(out, JSON.stringify({ errors, rpcCalls }, null, 1));
   process.exit(1);
+}
+
+/** Secret values arrive wrapped ({ <secret sig>: …, value }); the tests want plain values. */
+function unwrapSecrets(value) {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    if ("4dabf18193072939515e22adb298388d" in value && "value" in value) return unwrapSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
 }
 
 /** Renders statements the way aws.iam.getPolicyDocument does (the subset SST uses). */

@@ -48,7 +48,7 @@ export async function startStandIns(options: { dataDir: string; host: string; si
     silent: true,
     directory: join(options.dataDir, "s3"),
     configureBuckets: [
-      { name: localResourceNames.Uploads, configs: [uploadsCors(options.siteOrigins)] },
+      { name: localResourceNames.Uploads, configs: options.siteOrigins.length > 0 ? [uploadsCors(options.siteOrigins)] : [] },
       { name: localResourceNames.WebP, configs: [] },
       { name: localResourceNames.JPEG, configs: [] },
       { name: localResourceNames.PNG, configs: [] },

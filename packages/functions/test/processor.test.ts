@@ -1,0 +1,150 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { Context, S3Event } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeS3EventKey, originalKey } from "@prism/core/keys";
+import type { ImageRecord, ImageRepository } from "@prism/core/images";
+import { localResourceNames } from "../../local/src/names.ts";
+import { localCredentials, startStandIns, type StandIns } from "../../local/src/standins.ts";
+import { photoPng } from "../../../tests/support/fixtures.ts";
+
+// The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
+let standIns: StandIns;
+let dataDir: string;
+let handler: (event: S3Event, context?: Context) => Promise<void>;
+let images: ImageRepository;
+let s3: S3Client;
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "prism-processor-"));
+  standIns = await startStandIns({ dataDir, host: "127.0.0.1", siteOrigins: [] });
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
+    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+    POWERTOOLS_LOG_LEVEL: "ERROR",
+    SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "test" }),
+    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
+    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
+    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
+    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
+    SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
+    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000 }),
+  });
+  ({ handler } = await import("../src/processor.ts"));
+  const { createPrismServices } = await import("@prism/core/services");
+  const { configFromLinks } = await import("@prism/core/links");
+  const services = createPrismServices(configFromLinks());
+  images = services.images;
+  s3 = services.s3;
+});
+
+afterAll(async () => {
+  await standIns?.close();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+let sequence = 0;
+
+function nextImageId(): string {
+  sequence += 1;
+  return `11111111-2222-4333-8444-${String(sequence).padStart(12, "0")}`;
+}
+
+/** A pending record and its original in S3, as after a browser upload. */
+async function uploaded(bytes: Buffer, imageId = nextImageId()): Promise<string> {
+  const record: ImageRecord = {
+    imageId,
+    ownerId: "owner",
+    status: "pending",
+    filename: "x.png",
+    contentType: "image/png",
+    size: bytes.byteLength,
+    uploadedAt: new Date().toISOString(),
+  };
+  await images.createPending(record);
+  await s3.send(new PutObjectCommand({ Bucket: localResourceNames.Uploads, Key: originalKey(imageId), Body: bytes, ContentType: "image/png" }));
+  return imageId;
+}
+
+function event(...keys: string[]): S3Event {
+  return {
+    Records: keys.map((key) => ({
+      eventVersion: "2.1",
+      eventSource: "aws:s3",
+      awsRegion: "us-east-1",
+      eventTime: new Date().toISOString(),
+      eventName: "ObjectCreated:Put",
+      userIdentity: { principalId: "test" },
+      requestParameters: { sourceIPAddress: "127.0.0.1" },
+      responseElements: { "x-amz-request-id": "r", "x-amz-id-2": "i" },
+      s3: {
+        s3SchemaVersion: "1.0",
+        configurationId: "originals-created",
+        bucket: { name: localResourceNames.Uploads, ownerIdentity: { principalId: "test" }, arn: `arn:aws:s3:::${localResourceNames.Uploads}` },
+        object: { key: encodeS3EventKey(key), size: 0, eTag: "", sequencer: "1" },
+      },
+    })),
+  };
+}
+
+describe("processor handler", () => {
+  it("processes every record of an event batch", async () => {
+    const first = await uploaded(await photoPng(64, 48, 1));
+    const second = await uploaded(await photoPng(48, 64, 2));
+    await handler(event(originalKey(first), originalKey(second)));
+    expect((await images.get(first))?.status).toBe("ready");
+    expect((await images.get(second))?.status).toBe("ready");
+  });
+
+  it("ignores objects outside originals/ and keys that are not image IDs", async () => {
+    // Records that would be processed if the handler trusted any key it is sent.
+    const notAnId = await uploaded(await photoPng(20, 20, 4), "not an id");
+    await expect(handler(event("variants/whatever.png", `originals/${notAnId}`, "originals/../x"))).resolves.toBeUndefined();
+    expect((await images.get(notAnId))?.status).toBe("pending");
+  });
+
+  it("decodes the URL-encoded key S3 puts in the event", async () => {
+    const imageId = await uploaded(await photoPng(20, 20, 5));
+    const encoded = event(originalKey(imageId));
+    encoded.Records[0]!.s3.object.key = `originals/${imageId.replace(/-/g, "%2D")}`;
+    await handler(encoded);
+    expect((await images.get(imageId))?.status).toBe("ready");
+  });
+
+  it("marks a bad image failed and returns normally, so Lambda does not retry it", async () => {
+    const imageId = await uploaded(Buffer.from("definitely not a picture, just some text"));
+    await expect(handler(event(originalKey(imageId)))).resolves.toBeUndefined();
+    expect(await images.get(imageId)).toMatchObject({ status: "failed", error: { code: "unsupported_format" } });
+  });
+
+  it("refuses an original over the size limit without decoding it", async () => {
+    const imageId = await uploaded(Buffer.alloc(1_000_001, 1));
+    await handler(event(originalKey(imageId)));
+    expect(await images.get(imageId)).toMatchObject({ status: "failed", error: { code: "file_too_large" } });
+  });
+
+  it("throws on a transient fault so Lambda retries, and leaves the image retryable", async () => {
+    const imageId = await uploaded(await photoPng(40, 30, 3));
+    const saved = process.env.AWS_ENDPOINT_URL_S3;
+    // A second handler instance whose S3 is unreachable: every S3 call fails with a network error.
+    process.env.AWS_ENDPOINT_URL_S3 = "http://127.0.0.1:9";
+    const { vi } = await import("vitest");
+    vi.resetModules();
+    const broken = (await import("../src/processor.ts")).handler;
+    try {
+      await expect(broken(event(originalKey(imageId)))).rejects.toThrow();
+    } finally {
+      process.env.AWS_ENDPOINT_URL_S3 = saved;
+    }
+    expect((await images.get(imageId))?.status).toBe("pending");
+    await handler(event(originalKey(imageId)));
+    expect((await images.get(imageId))?.status).toBe("ready");
+  });
+});

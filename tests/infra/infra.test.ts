@@ -1,0 +1,510 @@
+// Policy tests over the synthesized resource graph of `sst deploy --stage dev` and
+// `--stage production` (issue 4). Each assertion names the requirement it protects.
+import { beforeAll, describe, expect, test } from "vitest";
+import { ensurePlatform } from "./platform.ts";
+import { synthesize, type Synth, type SynthResource } from "./synth.ts";
+
+let dev: Synth;
+let prod: Synth;
+let hardened: Synth;
+let live: Synth;
+
+beforeAll(async () => {
+  ensurePlatform();
+  [dev, prod, hardened, live] = await Promise.all([
+    synthesize({ stage: "dev" }),
+    synthesize({ stage: "production" }),
+    synthesize({
+      stage: "production",
+      env: { PRISM_KMS: "true", PRISM_VPC: "true", PRISM_ALARM_EMAIL: "ops@example.com", PRISM_REGION: "eu-west-1" },
+    }),
+    synthesize({ stage: "dev", dev: true }),
+  ]);
+});
+
+const all = (s: Synth, type: string) => s.resources.filter((r) => r.type === type);
+function one(s: Synth, type: string, name: string): SynthResource {
+  const found = s.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have ${all(s, type).map((r) => r.name).join(", ")}`);
+  return found;
+}
+const inputs = (s: Synth, type: string, name: string) => one(s, type, name).inputs ?? {};
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+const BUCKET = "aws:s3/bucketV2:BucketV2";
+const OUR_BUCKETS = ["UploadsBucket", "WebPBucket", "JPEGBucket", "PNGBucket"];
+const ALL_BUCKETS = [...OUR_BUCKETS, "SiteAssets"];
+const bucketName = (s: Synth, component: string) => inputs(s, BUCKET, `${component}Bucket`).bucket as string;
+const bucketArn = (s: Synth, component: string) => `arn:aws:s3:::${bucketName(s, component)}`;
+const tableArn = (s: Synth) =>
+  `arn:aws:dynamodb:us-east-1:123456789012:table/${inputs(s, "aws:dynamodb/table:Table", "ImagesTableTable").name}`;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: string | string[];
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+function bucketPolicy(s: Synth, component: string): Statement[] {
+  const policy = all(s, "aws:s3/bucketPolicy:BucketPolicy").filter(
+    (p) => p.inputs?.bucket === bucketName(s, component),
+  );
+  expect(policy, `exactly one bucket policy on ${component}`).toHaveLength(1);
+  return JSON.parse(policy[0]!.inputs!.policy).Statement;
+}
+function rolePolicy(s: Synth, role: string): Statement[] {
+  const r = inputs(s, "aws:iam/role:Role", role);
+  return (r.inlinePolicies ?? []).flatMap((p: { policy: string }) => JSON.parse(p.policy).Statement);
+}
+/** action → sorted resources, for one role. */
+function grants(s: Synth, role: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const st of rolePolicy(s, role)) {
+    expect(st.Effect).toBe("Allow");
+    for (const action of list(st.Action)) out[action] = [...(out[action] ?? []), ...list(st.Resource)].sort();
+  }
+  return out;
+}
+const variantObjects = (s: Synth) => ["WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
+
+describe.each([
+  ["dev", () => dev],
+  ["production", () => prod],
+])("stage %s", (_stage, get) => {
+  describe("storage", () => {
+    test("every bucket has a public access block that blocks everything", () => {
+      for (const b of ALL_BUCKETS) {
+        const pab = inputs(get(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${b}PublicAccessBlock`);
+        expect(pab, b).toMatchObject({
+          blockPublicAcls: true,
+          blockPublicPolicy: true,
+          ignorePublicAcls: true,
+          restrictPublicBuckets: true,
+        });
+      }
+    });
+
+    test("no bucket policy grants anything to the public", () => {
+      for (const b of ALL_BUCKETS) {
+        for (const st of bucketPolicy(get(), b)) {
+          if (st.Effect === "Allow") expect(st.Principal, `${b}: ${JSON.stringify(st)}`).not.toBe("*");
+        }
+      }
+    });
+
+    test("every bucket denies requests without TLS", () => {
+      for (const b of ALL_BUCKETS) {
+        const deny = bucketPolicy(get(), b).find((st) => st.Effect === "Deny");
+        expect(deny, b).toMatchObject({
+          Action: "s3:*",
+          Principal: "*",
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        });
+        expect(list(deny!.Resource).sort()).toEqual([bucketArn(get(), b), `${bucketArn(get(), b)}/*`].sort());
+      }
+    });
+
+    test("every bucket is encrypted at rest (SSE-S3 by default)", () => {
+      for (const b of ALL_BUCKETS) {
+        const sse = all(get(), "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2").find(
+          (r) => r.inputs?.bucket === bucketName(get(), b),
+        );
+        expect(sse?.inputs?.rules, b).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+      }
+    });
+
+    test("the Uploads bucket is private: readable by no one but IAM principals", () => {
+      const allows = bucketPolicy(get(), "UploadsBucket").filter((st) => st.Effect === "Allow");
+      expect(allows).toEqual([]);
+    });
+
+    test("variant buckets are readable only by CloudFront", () => {
+      for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket"]) {
+        const allows = bucketPolicy(get(), b).filter((st) => st.Effect === "Allow");
+        expect(allows, b).toEqual([
+          { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn(get(), b)}/*`, Principal: { Service: "cloudfront.amazonaws.com" } },
+        ]);
+      }
+    });
+
+    test("Uploads CORS allows only PUT from the site's origin and exposes ETag", () => {
+      const cors = inputs(get(), "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2", "UploadsBucketCors");
+      expect(cors.corsRules).toHaveLength(1);
+      expect(cors.corsRules[0]).toMatchObject({
+        allowedMethods: ["PUT"],
+        allowedOrigins: [new URL(get().outputs.url).origin],
+        exposeHeaders: ["ETag"],
+      });
+      expect(cors.corsRules[0].allowedHeaders).not.toContain("*");
+    });
+
+    test("no other bucket has a CORS rule", () => {
+      const cors = all(get(), "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2").map((r) => r.name);
+      expect(cors).toEqual(["UploadsBucketCors"]);
+    });
+
+    test("Uploads is versioned", () => {
+      expect(inputs(get(), "aws:s3/bucketVersioningV2:BucketVersioningV2", "UploadsBucketVersioning").versioningConfiguration).toEqual({
+        status: "Enabled",
+      });
+    });
+
+    test("Uploads lifecycle: originals expire, incomplete multipart uploads abort, noncurrent versions expire after 30 days", () => {
+      const rules = inputs(get(), "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "UploadsBucketLifecycle")
+        .rules as any[];
+      const originals = rules.find((r) => r.filter?.prefix === "originals/");
+      expect(originals).toMatchObject({ status: "Enabled", expiration: { days: 7 } });
+      expect(rules.find((r) => r.abortIncompleteMultipartUpload)).toMatchObject({
+        status: "Enabled",
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      });
+      expect(rules.find((r) => r.noncurrentVersionExpiration)).toMatchObject({
+        status: "Enabled",
+        noncurrentVersionExpiration: { noncurrentDays: 30 },
+      });
+    });
+
+    test("table: pay-per-request, point-in-time recovery, encryption, byOwner GSI, TTL on expiresAt", () => {
+      const t = inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable");
+      expect(t).toMatchObject({
+        billingMode: "PAY_PER_REQUEST",
+        pointInTimeRecovery: { enabled: true },
+        serverSideEncryption: { enabled: true },
+        hashKey: "imageId",
+        ttl: { attributeName: "expiresAt", enabled: true },
+      });
+      expect(t.globalSecondaryIndexes).toEqual([
+        { name: "byOwner", hashKey: "ownerId", rangeKey: "uploadedAt", projectionType: "ALL" },
+      ]);
+      expect(t.attributes).toEqual(
+        expect.arrayContaining([
+          { name: "imageId", type: "S" },
+          { name: "ownerId", type: "S" },
+          { name: "uploadedAt", type: "S" },
+        ]),
+      );
+    });
+  });
+
+  describe("functions", () => {
+    test("every function runs nodejs22.x", () => {
+      const fns = all(get(), "aws:lambda/function:Function");
+      expect(fns.map((f) => f.name).sort()).toEqual(["ProcessorFunction", "SiteServerUseast1Function"]);
+      for (const f of fns) expect(f.inputs?.runtime, f.name).toBe("nodejs22.x");
+    });
+
+    test("every function logs JSON and keeps logs 7–30 days", () => {
+      for (const f of all(get(), "aws:lambda/function:Function")) {
+        expect(f.inputs?.loggingConfig?.logFormat, f.name).toBe("JSON");
+        const group = all(get(), "aws:cloudwatch/logGroup:LogGroup").find((g) => g.inputs?.name === f.inputs?.loggingConfig?.logGroup);
+        expect(group?.inputs?.retentionInDays, f.name).toBeGreaterThanOrEqual(7);
+        expect(group?.inputs?.retentionInDays, f.name).toBeLessThanOrEqual(30);
+      }
+    });
+
+    test("processor: arm64, 1024 MB, timeout with headroom, sharp installed at deploy", () => {
+      const f = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
+      expect(f).toMatchObject({ architectures: ["arm64"], memorySize: 1024, timeout: 120 });
+      const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "Processor");
+      expect(build?.input.handler).toBe("packages/functions/src/processor.handler");
+      expect(build?.input.properties.install).toEqual(["sharp"]);
+    });
+
+    test("processor is invoked only for s3:ObjectCreated:* under originals/", () => {
+      const n = inputs(get(), "aws:s3/bucketNotification:BucketNotification", "UploadsBucketNotificationsNotification");
+      expect(n.bucket).toBe(bucketName(get(), "UploadsBucket"));
+      expect(n.lambdaFunctions).toEqual([
+        expect.objectContaining({
+          events: ["s3:ObjectCreated:*"],
+          filterPrefix: "originals/",
+          lambdaFunctionArn: get().outputs.processorArn,
+        }),
+      ]);
+      expect(n.queues ?? []).toEqual([]);
+      expect(n.topics ?? []).toEqual([]);
+    });
+
+    test("processor retries async invocations and sends failures to the dead-letter queue", () => {
+      const cfg = inputs(get(), "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "ProcessorEventInvokeConfig");
+      const queue = inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue");
+      expect(cfg.maximumRetryAttempts).toBe(2);
+      expect(cfg.functionName).toBe(get().outputs.processorName);
+      expect(cfg.destinationConfig.onFailure.destination).toBe(`arn:aws:sqs:us-east-1:123456789012:${queue.name}`);
+    });
+
+    test("the dead-letter queue keeps messages 14 days", () => {
+      expect(inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").messageRetentionSeconds).toBe(1_209_600);
+    });
+
+    test("processor has reserved concurrency as a guard, and no provisioned concurrency anywhere", () => {
+      expect(inputs(get(), "aws:lambda/function:Function", "ProcessorFunction").reservedConcurrentExecutions).toBe(20);
+      expect(all(get(), "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")).toEqual([]);
+    });
+
+    test("the app reads Uploads, WebP, JPEG, PNG, Images, Limits (and the site OwnerCookieSecret) through links", () => {
+      const links = (id: string) => get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === id)?.input.links;
+      const processor = links("Processor");
+      expect(Object.keys(processor).sort()).toEqual(["Images", "JPEG", "Limits", "PNG", "Uploads", "WebP"]);
+      // A Linkable, not the Bucket itself (whose link would grant s3:*).
+      expect(processor.Uploads).toEqual({ name: bucketName(get(), "UploadsBucket"), type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
+      expect(processor.WebP.name).toBe(bucketName(get(), "WebPBucket"));
+      expect(processor.JPEG.name).toBe(bucketName(get(), "JPEGBucket"));
+      expect(processor.PNG.name).toBe(bucketName(get(), "PNGBucket"));
+      expect(processor.Images.name).toBe(get().outputs.imagesTable);
+      expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000 });
+      const site = links("SiteServerUseast1");
+      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Uploads", "WebP"]);
+      expect(site.OwnerCookieSecret.value).toBe("synth-secret");
+    });
+  });
+
+  describe("least privilege", () => {
+    test("no IAM policy grants s3:*, dynamodb:*, * or a * resource", () => {
+      for (const role of all(get(), "aws:iam/role:Role")) {
+        for (const st of rolePolicy(get(), role.name)) {
+          for (const action of list(st.Action)) expect(action, role.name).not.toMatch(/(^|:)\*$/);
+          for (const resource of list(st.Resource)) expect(resource, role.name).not.toBe("*");
+        }
+      }
+      expect(all(get(), "aws:iam/rolePolicy:RolePolicy")).toEqual([]);
+      expect(all(get(), "aws:iam/policy:Policy")).toEqual([]);
+    });
+
+    test("the processor can exactly: read originals, write variants, update the table, send dead letters", () => {
+      expect(grants(get(), "ProcessorRole")).toEqual({
+        "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        "s3:PutObject": variantObjects(get()),
+        "s3:DeleteObject": variantObjects(get()),
+        "dynamodb:GetItem": [tableArn(get())],
+        "dynamodb:UpdateItem": [tableArn(get())],
+        "sqs:SendMessage": [`arn:aws:sqs:us-east-1:123456789012:${inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`],
+      });
+    });
+
+    test("the site can exactly: presign PUT/delete originals, delete variants, use the table and its byOwner index", () => {
+      const table = tableArn(get());
+      expect(grants(get(), "SiteServerUseast1Role")).toEqual({
+        "s3:PutObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        "s3:DeleteObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, ...variantObjects(get())].sort(),
+        "dynamodb:GetItem": [table],
+        "dynamodb:PutItem": [table],
+        "dynamodb:UpdateItem": [table],
+        "dynamodb:DeleteItem": [table],
+        "dynamodb:Query": [table, `${table}/index/byOwner`].sort(),
+      });
+    });
+
+    test("function roles trust only the Lambda service", () => {
+      for (const role of all(get(), "aws:iam/role:Role")) {
+        expect(JSON.parse(role.inputs!.assumeRolePolicy).Statement, role.name).toEqual([
+          { Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } },
+        ]);
+      }
+    });
+  });
+
+  describe("delivery", () => {
+    test("one Router: the site at /, variants at /webp, /jpeg, /png with the prefix rewritten away", () => {
+      expect(all(get(), "aws:cloudfront/distribution:Distribution").map((d) => d.name)).toEqual(["RouterCdnDistribution"]);
+      const routes = all(get(), "pulumi-nodejs:dynamic:Resource")
+        .filter((r) => r.name.endsWith("RoutesUpdate.sst.aws.KvRoutesUpdate"))
+        .map((r) => r.inputs!.entry.split(","));
+      // A site routed at the root is stored with an empty path.
+      expect(routes.map(([type, , , path]: string[]) => `${type} ${path || "/"}`).sort()).toEqual(
+        ["bucket /jpeg", "bucket /png", "bucket /webp", "site /"].sort(),
+      );
+      for (const [prefix, bucket] of [["webp", "WebPBucket"], ["jpeg", "JPEGBucket"], ["png", "PNGBucket"]] as const) {
+        const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${prefix}RouteKey.sst.aws.KvKeys`);
+        const metadata = JSON.parse(key.inputs!.entries.metadata);
+        expect(metadata.domain).toBe(`${bucketName(get(), bucket)}.s3.us-east-1.amazonaws.com`);
+        const rewrite = metadata.rewrite;
+        const sample = `/${prefix}/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`;
+        expect(sample.replace(new RegExp(rewrite.regex), rewrite.to)).toBe(`/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`);
+      }
+    });
+
+    test("the Uploads bucket (originals) is never routed", () => {
+      const domains = all(get(), "pulumi-nodejs:dynamic:Resource")
+        .filter((r) => r.name.endsWith("RouteKey.sst.aws.KvKeys"))
+        .map((r) => JSON.parse(r.inputs!.entries.metadata).domain);
+      expect(domains.join(" ")).not.toContain(bucketName(get(), "UploadsBucket"));
+    });
+
+    test("the cache honours a year-long Cache-Control", () => {
+      const policies = all(get(), "aws:cloudfront/cachePolicy:CachePolicy");
+      expect(policies.length).toBeGreaterThan(0);
+      for (const p of policies) {
+        expect(p.inputs?.maxTtl).toBeGreaterThanOrEqual(31_536_000);
+        expect(p.inputs?.defaultTtl).toBe(0);
+      }
+    });
+  });
+
+  describe("operations", () => {
+    const alarm = (name: string) => inputs(get(), "aws:cloudwatch/metricAlarm:MetricAlarm", name);
+    const topic = () => get().outputs.alarmTopicArn;
+
+    test.each([
+      ["ProcessorErrorsAlarm", "AWS/Lambda", "Errors"],
+      ["ProcessorThrottlesAlarm", "AWS/Lambda", "Throttles"],
+      ["ProcessorDurationAlarm", "AWS/Lambda", "Duration"],
+    ])("%s watches the processor's %s %s and notifies the topic", (name, namespace, metric) => {
+      expect(alarm(name)).toMatchObject({
+        namespace,
+        metricName: metric,
+        dimensions: { FunctionName: get().outputs.processorName },
+        alarmActions: [topic()],
+      });
+    });
+
+    test("the duration alarm fires near the timeout", () => {
+      expect(alarm("ProcessorDurationAlarm")).toMatchObject({ statistic: "Maximum", threshold: 96_000, comparisonOperator: "GreaterThanThreshold" });
+    });
+
+    test("the dead-letter alarm fires on any message", () => {
+      expect(alarm("DeadLetterAlarm")).toMatchObject({
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name },
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        alarmActions: [topic()],
+      });
+    });
+
+    test("the site 5xx alarm watches the Router distribution", () => {
+      expect(alarm("Site5xxAlarm")).toMatchObject({
+        namespace: "AWS/CloudFront",
+        metricName: "5xxErrorRate",
+        dimensions: { DistributionId: get().outputs.distributionId, Region: "Global" },
+        alarmActions: [topic()],
+      });
+    });
+
+    test("the dashboard shows processor, queue, site and EMF metrics", () => {
+      const body = JSON.parse(inputs(get(), "aws:cloudwatch/dashboard:Dashboard", "Dashboard").dashboardBody);
+      const metrics = body.widgets.flatMap((w: any) => w.properties.metrics.map((m: any[]) => m.slice(0, -1).join(" ")));
+      const fn = get().outputs.processorName;
+      expect(metrics).toEqual(
+        expect.arrayContaining([
+          "Prism ImagesProcessed service processor",
+          "Prism ImagesFailed service processor",
+          "Prism BytesSaved service processor",
+          `AWS/Lambda Errors FunctionName ${fn}`,
+          `AWS/Lambda Throttles FunctionName ${fn}`,
+          `AWS/Lambda Duration FunctionName ${fn}`,
+          `AWS/SQS ApproximateNumberOfMessagesVisible QueueName ${inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`,
+          `AWS/CloudFront 5xxErrorRate DistributionId ${get().outputs.distributionId} Region Global`,
+        ]),
+      );
+    });
+  });
+
+  describe("app", () => {
+    test("default tags (app, stage, cost centre) on the provider and every explicit provider", () => {
+      const tags = { app: "prism", stage: get().app.stage, "cost-centre": "prism" };
+      expect(get().app.providers.aws.defaultTags).toEqual({ tags });
+      for (const p of all(get(), "pulumi:providers:aws")) {
+        expect(JSON.parse(p.inputs!.defaultTags), p.name).toEqual({ tags });
+      }
+      expect(get().app.providers.aws.region).toBe("us-east-1");
+    });
+
+    test("outputs: URL, distribution, every bucket, table, processor name and ARN, DLQ URL, alarm topic", () => {
+      const o = get().outputs;
+      expect(o).toMatchObject({
+        url: expect.stringMatching(/^https:\/\//),
+        distributionId: "E2MOCK",
+        uploadsBucket: bucketName(get(), "UploadsBucket"),
+        webpBucket: bucketName(get(), "WebPBucket"),
+        jpegBucket: bucketName(get(), "JPEGBucket"),
+        pngBucket: bucketName(get(), "PNGBucket"),
+        imagesTable: inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable").name,
+        processorName: inputs(get(), "aws:lambda/function:Function", "ProcessorFunction").name,
+        processorArn: expect.stringMatching(/^arn:aws:lambda:/),
+        deadLetterQueueUrl: expect.stringMatching(/^https:\/\/sqs\./),
+        alarmTopicArn: expect.stringMatching(/^arn:/),
+      });
+    });
+
+    test("the synthesis used only the CLI RPCs it knows", () => {
+      expect([...new Set(get().rpcCalls.map((c) => c.method))].sort()).toEqual(["Provider.Aws.Bootstrap", "Runtime.Build"]);
+      expect(get().unknownCalls).toEqual([]);
+    });
+  });
+});
+
+describe("stage policy", () => {
+  test("production retains data and is protected from sst remove", () => {
+    expect(prod.app).toMatchObject({ removal: "retain", protect: true });
+    expect(prod.outputs._protect).toBe(true);
+    for (const b of OUR_BUCKETS) expect(one(prod, BUCKET, `${b}Bucket`).retainOnDelete, b).toBe(true);
+    expect(one(prod, "aws:dynamodb/table:Table", "ImagesTableTable").retainOnDelete).toBe(true);
+  });
+
+  test("production tables have deletion protection", () => {
+    expect(inputs(prod, "aws:dynamodb/table:Table", "ImagesTableTable").deletionProtectionEnabled).toBe(true);
+  });
+
+  test("other stages remove everything", () => {
+    expect(dev.app).toMatchObject({ removal: "remove", protect: false });
+    expect(dev.resources.filter((r) => r.retainOnDelete).map((r) => r.name)).toEqual([]);
+    expect(inputs(dev, "aws:dynamodb/table:Table", "ImagesTableTable").deletionProtectionEnabled).toBe(false);
+  });
+});
+
+describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REGION)", () => {
+  test("a customer-managed key with rotation encrypts every bucket and the table", () => {
+    const key = one(hardened, "aws:kms/key:Key", "DataKey");
+    expect(key.inputs?.enableKeyRotation).toBe(true);
+    for (const sse of all(hardened, "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2")) {
+      expect(sse.inputs?.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm, sse.name).toBe("aws:kms");
+    }
+    expect(inputs(hardened, "aws:dynamodb/table:Table", "ImagesTableTable").serverSideEncryption.kmsKeyArn).toMatch(/kms/);
+  });
+
+  test("the processor runs in private subnets with S3 and DynamoDB gateway endpoints and no NAT", () => {
+    expect(inputs(hardened, "aws:lambda/function:Function", "ProcessorFunction").vpcConfig.subnetIds.length).toBeGreaterThan(0);
+    const endpoints = all(hardened, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [e.inputs!.serviceName, e.inputs!.vpcEndpointType]);
+    expect(endpoints.sort()).toEqual([
+      ["com.amazonaws.eu-west-1.dynamodb", "Gateway"],
+      ["com.amazonaws.eu-west-1.s3", "Gateway"],
+    ]);
+    expect(all(hardened, "aws:ec2/natGateway:NatGateway")).toEqual([]);
+    expect(all(hardened, "aws:ec2/instance:Instance")).toEqual([]);
+  });
+
+  test("bucket policies also admit the S3 gateway endpoint", () => {
+    const admits = bucketPolicy(hardened, "UploadsBucket").filter((st) => st.Condition?.StringEquals?.["aws:SourceVpce"]);
+    expect(admits).toHaveLength(1);
+  });
+
+  test("alarm e-mail is subscribed, and the CloudFront alarm gets a us-east-1 topic outside us-east-1", () => {
+    const subs = all(hardened, "aws:sns/topicSubscription:TopicSubscription");
+    expect(subs.map((s) => [s.inputs!.protocol, s.inputs!.endpoint])).toEqual([
+      ["email", "ops@example.com"],
+      ["email", "ops@example.com"],
+    ]);
+    expect(hardened.app.providers.aws.region).toBe("eu-west-1");
+    const edge = one(hardened, "pulumi:providers:aws", "UsEast1");
+    expect(edge.inputs?.region).toBe("us-east-1");
+    expect(one(hardened, "aws:cloudwatch/metricAlarm:MetricAlarm", "Site5xxAlarm").provider).toContain("UsEast1");
+  });
+
+  test("still no wildcard IAM with the options on", () => {
+    for (const role of all(hardened, "aws:iam/role:Role")) {
+      for (const st of rolePolicy(hardened, role.name)) {
+        for (const action of list(st.Action)) expect(action, role.name).not.toMatch(/(^|:)\*$/);
+        for (const resource of list(st.Resource)) expect(resource, role.name).not.toBe("*");
+      }
+    }
+  });
+});
+
+describe("sst dev", () => {
+  test("the processor runs live through SST's bridge and is registered with the dev session", () => {
+    expect(live.rpcCalls.some((c) => c.method === "Runtime.AddTarget" && c.input.functionID === "Processor")).toBe(true);
+    expect(inputs(live, "aws:lambda/function:Function", "ProcessorFunction").handler).toBe("bootstrap");
+  });
+});

@@ -1,0 +1,25 @@
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { beforeAll, expect, test } from "vitest";
+import { ensurePlatform, root } from "./platform.ts";
+
+beforeAll(() => ensurePlatform());
+
+const tsc = path.join(root, "node_modules", "typescript", "bin", "tsc");
+
+function typecheck(project: string) {
+  const result = spawnSync(process.execPath, [tsc, "-p", project, "--noEmit"], { cwd: root, encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+test("sst.config.ts and infra/ type-check against SST 3.18.10's platform types", () => {
+  const { status, output } = typecheck("infra/tsconfig.json");
+  expect(output).toBe("");
+  expect(status).toBe(0);
+});
+
+test("the infra test harness type-checks", () => {
+  const { status, output } = typecheck("tests/infra/tsconfig.json");
+  expect(output).toBe("");
+  expect(status).toBe(0);
+});
