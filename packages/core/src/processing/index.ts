@@ -33,9 +33,9 @@ export type SkipReason =
   | "original-missing";
 
 /**
- * Processes the original of `imageId` once, whatever number of times its S3 event arrives: claims the
- * record (a duplicate event finds it claimed or finished and does nothing), reads and processes the original, stores the variants, then marks the record ready or
- * failed. A bad file ends `failed` and returns normally. A transient fault (S3, DynamoDB) releases
+ * Processes the original of `imageId` once, whatever number of times its S3 event arrives: claims
+ * the record (a duplicate event finds it claimed or finished and does nothing), reads and processes
+ * the original, stores the variants, then marks the record ready or failed. A bad file ends `failed` and returns normally. A transient fault (S3, DynamoDB) releases
  * the claim, removes any variants this run wrote, and throws so the event is retried.
  */
 export async function processOriginal(
@@ -63,13 +63,13 @@ export async function processOriginal(
       await deps.images.releaseClaim(imageId, token);
       return { outcome: "skipped", imageId, reason: "original-missing" };
     }
-    if (original.bytes.byteLength !== record.size) {
+    if (original.byteLength !== record.size) {
       throw new PermanentImageError(
         "corrupt_image",
-        `The upload arrived with ${original.bytes.byteLength} bytes but ${record.size} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
+        `The upload arrived with ${original.byteLength} bytes but ${record.size} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
       );
     }
-    const processed = await processImage(original.bytes, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
+    const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
     await Promise.all(
       processed.variants.map(async (variant) => {
         const key = variantKey(imageId, deps.plan, variant.width, variant.format);

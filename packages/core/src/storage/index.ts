@@ -10,12 +10,6 @@ export interface BucketNames {
   readonly png: string;
 }
 
-export interface StoredOriginal {
-  readonly bytes: Buffer;
-  readonly contentType?: string | undefined;
-  readonly eTag?: string | undefined;
-}
-
 /** Variants never change once written: their key carries the plan version. */
 export const variantCacheControl = "public, max-age=31536000, immutable";
 
@@ -37,7 +31,7 @@ export class ImageStorage {
    * The original's bytes, or undefined when no such object exists. An object over `maxBytes` is
    * refused before its body is read (a signed URL fixes the size in AWS; the local S3 does not).
    */
-  async readOriginal(imageId: string, maxBytes: number): Promise<StoredOriginal | undefined> {
+  async readOriginal(imageId: string, maxBytes: number): Promise<Buffer | undefined> {
     try {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: this.buckets.uploads, Key: originalKey(imageId) }));
       const length = response.ContentLength ?? 0;
@@ -48,8 +42,7 @@ export class ImageStorage {
           `The file is ${formatBytes(length)}; the limit is ${formatBytes(maxBytes)}. Upload a smaller file.`,
         );
       }
-      const body = response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
-      return { bytes: body, contentType: response.ContentType, eTag: response.ETag };
+      return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
     } catch (error) {
       if (error instanceof NoSuchKey) return undefined;
       throw error;
