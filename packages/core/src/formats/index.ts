@@ -58,7 +58,9 @@ export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat
       );
     }
     const name = namesForRefusedMime[detected.mime] ?? `a ${detected.ext.toUpperCase()} file`;
-    throw new PermanentImageError("unsupported_format", `This file is ${name}, not an image Prism can read. Upload ${supportedList}.`);
+    // "a BMP image, not an image" would contradict itself: images in other formats are named as such.
+    const verdict = detected.mime.startsWith("image/") ? "a format Prism can't process" : "not an image Prism can read";
+    throw new PermanentImageError("unsupported_format", `This file is ${name}, ${verdict}. Upload ${supportedList}.`);
   }
   // Text formats have no magic number: look at how the document starts.
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, textSniffBytes)).replace(/^\uFEFF/, "").trimStart().toLowerCase();

@@ -65,10 +65,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   const header = await readHeader(input, format);
   const oriented = orientedSize(header);
   if (oriented.width * oriented.height > options.maxInputPixels) {
-    throw new PermanentImageError(
-      "too_many_pixels",
-      `The image is ${oriented.width} × ${oriented.height} pixels (${megapixels(oriented.width * oriented.height)}); the limit is ${megapixels(options.maxInputPixels)}. Upload a smaller image.`,
-    );
+    throw tooManyPixels(oriented.width, oriented.height, options.maxInputPixels);
   }
 
   const widths = widthsFor(options.plan, oriented.width);
@@ -221,7 +218,19 @@ async function dominantColorOf(raw: RawImage): Promise<string> {
 
 function megapixels(pixels: number): string {
   const value = pixels / 1_000_000;
-  return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} megapixels`;
+  const rounded = value >= 10 ? Math.round(value) : Number(value.toFixed(1));
+  return `${rounded} ${rounded === 1 ? "megapixel" : "megapixels"}`;
+}
+
+/** Exact pixel counts where rounding to megapixels would make the image look within the limit. */
+function tooManyPixels(width: number, height: number, limit: number): PermanentImageError {
+  let size = megapixels(width * height);
+  let max = megapixels(limit);
+  if (size === max) {
+    size = `${(width * height).toLocaleString("en-US")} pixels`;
+    max = `${limit.toLocaleString("en-US")} pixels`;
+  }
+  return new PermanentImageError("too_many_pixels", `The image is ${width} × ${height} pixels (${size}); the limit is ${max}. Upload a smaller image.`);
 }
 
 function unreadable(format: SourceFormat | undefined, cause: unknown): PermanentImageError {

@@ -35,8 +35,9 @@ export type SkipReason =
 /**
  * Processes the original of `imageId` once, whatever number of times its S3 event arrives: claims
  * the record (a duplicate event finds it claimed or finished and does nothing), reads and processes
- * the original, stores the variants, then marks the record ready or failed. A bad file ends `failed` and returns normally. A transient fault (S3, DynamoDB) releases
- * the claim, removes any variants this run wrote, and throws so the event is retried.
+ * the original, stores the variants, then marks the record ready or failed. A bad file ends
+ * `failed` and returns normally. A transient fault (S3, DynamoDB) releases the claim, removes any
+ * variants this run wrote, and throws so the event is retried.
  */
 export async function processOriginal(
   imageId: string,
