@@ -48,6 +48,11 @@ export const processor = new sst.aws.Function("Processor", {
   // architecture at deploy time (under `sst dev` the local node_modules copy is used).
   nodejs: { install: ["sharp"] },
   logging: { format: "json", retention: LOG_RETENTION },
+  environment: {
+    // A `processing` claim older than this is presumed dead and may be taken over by a fresh
+    // event; it must outlast the longest invocation, so it is derived from the timeout.
+    PRISM_CLAIM_TIMEOUT_MS: String((PROCESSOR_TIMEOUT_SECONDS + 60) * 1000),
+  },
   link: [uploads, webp, jpeg, png, images, limits],
   permissions: [
     { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },

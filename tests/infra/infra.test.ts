@@ -211,6 +211,12 @@ describe.each([
       expect(build?.input.properties.install).toEqual(["sharp"]);
     });
 
+    test("processor: a processing claim outlives the longest invocation before it can be taken over", () => {
+      const f = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
+      const claimTimeoutMs = Number(f.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS);
+      expect(claimTimeoutMs).toBeGreaterThan(f.timeout * 1000);
+    });
+
     test("processor is invoked only for s3:ObjectCreated:* under originals/", () => {
       const n = inputs(get(), "aws:s3/bucketNotification:BucketNotification", "UploadsBucketNotificationsNotification");
       expect(n.bucket).toBe(bucketName(get(), "UploadsBucket"));

@@ -12,11 +12,12 @@ const metrics = new Metrics({ namespace: "Prism", serviceName: "processor" });
 const services = createPrismServices(configFromLinks());
 
 /**
- * A claim older than this belongs to a processor that died; another event may take it over. It must
- * exceed the function's timeout (infra/processor.ts). Lambda's own retries of a dead invocation take
- * the claim back at once (same request ID), so this only matters for a fresh event.
+ * A claim older than this belongs to a processor that died; another event may take it over. Set by
+ * infra/processor.ts from the function's timeout (and by the local stack). Lambda's own retries of a
+ * dead invocation take the claim back at once (same request ID), so this only matters for a fresh
+ * event.
  */
-const claimTimeoutMs = Number(process.env.PRISM_CLAIM_TIMEOUT_MS ?? 2 * 60_000);
+const claimTimeoutMs = Number(process.env.PRISM_CLAIM_TIMEOUT_MS ?? 5 * 60_000);
 
 /**
  * S3 `ObjectCreated` → variants. Bad images end `failed` and the handler returns normally; a
