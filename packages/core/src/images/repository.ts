@@ -36,20 +36,27 @@ export class ImageRepository {
     return Item as ImageRecord | undefined;
   }
 
+  /**
+   * One page of an owner's images, newest first. Asks for one item more than the page so that
+   * `nextCursor` is given only when another page really follows (DynamoDB returns a
+   * LastEvaluatedKey whenever it stops at the limit, even at the very end).
+   */
   async listByOwner(ownerId: string, options: { limit: number; cursor?: string | undefined }): Promise<ImagePage> {
-    const { Items = [], LastEvaluatedKey } = await this.db.send(
+    const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: ownerIndexName,
         KeyConditionExpression: "ownerId = :ownerId",
         ExpressionAttributeValues: { ":ownerId": ownerId },
         ScanIndexForward: false,
-        Limit: options.limit,
+        Limit: options.limit + 1,
         ExclusiveStartKey: options.cursor ? decodeCursor(options.cursor, ownerId) : undefined,
       }),
     );
-    const items = Items as ImageRecord[];
-    return LastEvaluatedKey ? { items, nextCursor: encodeCursor(LastEvaluatedKey) } : { items };
+    const items = (Items as ImageRecord[]).slice(0, options.limit);
+    const last = items.at(-1);
+    if (Items.length <= options.limit || !last) return { items };
+    return { items, nextCursor: encodeCursor({ imageId: last.imageId, ownerId: last.ownerId, uploadedAt: last.uploadedAt }) };
   }
 
   /**

@@ -1,0 +1,93 @@
+/** The browser's side of Prism's HTTP API (see packages/web/src/pages/api). */
+
+export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+
+export interface ImageState {
+  readonly imageId: string;
+  readonly status: ImageStatus;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+export interface UploadTicket {
+  readonly imageId: string;
+  readonly upload: { readonly method: "PUT"; readonly url: string; readonly headers: Record<string, string> };
+  readonly expiresAt: string;
+}
+
+/** A refusal or fault with a message for people; `retryable` says whether trying again can help. */
+export class UploadError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+async function errorMessage(response: Response, fallback: string): Promise<string> {
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    return body.error?.message ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export async function requestUpload(file: File): Promise<UploadTicket> {
+  let response: Response;
+  try {
+    response = await fetch("/api/uploads", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ filename: file.name, contentType: file.type, size: file.size }),
+    });
+  } catch {
+    throw new UploadError("Prism could not be reached. Check your connection and retry.", true);
+  }
+  if (response.ok) return (await response.json()) as UploadTicket;
+  const retryable = response.status >= 500 || response.status === 429;
+  throw new UploadError(await errorMessage(response, `The upload was refused (HTTP ${response.status}).`), retryable);
+}
+
+/** PUTs the file straight to storage through its presigned URL; XHR because fetch has no upload progress. */
+export function putFile(ticket: UploadTicket, file: File, onProgress: (fraction: number) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(ticket.upload.method, ticket.upload.url);
+    for (const [name, value] of Object.entries(ticket.upload.headers)) xhr.setRequestHeader(name, value);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      else reject(new UploadError(`Storage refused the file (HTTP ${xhr.status}). Retry to upload it again.`, true));
+    });
+    xhr.addEventListener("error", () => reject(new UploadError("The upload was interrupted. Check your connection and retry.", true)));
+    xhr.addEventListener("timeout", () => reject(new UploadError("The upload took too long. Retry to try again.", true)));
+    xhr.send(file);
+  });
+}
+
+/** The image's current state, or `undefined` when it no longer exists (deleted elsewhere). */
+export async function getImageState(imageId: string): Promise<ImageState | undefined> {
+  const response = await fetch(`/api/images/${encodeURIComponent(imageId)}`, { cache: "no-store" });
+  if (response.status === 404) return undefined;
+  if (!response.ok) throw new Error(`GET /api/images answered ${response.status}`);
+  return (await response.json()) as ImageState;
+}
+
+export async function deleteImage(imageId: string): Promise<void> {
+  const response = await fetch(`/api/images/${encodeURIComponent(imageId)}`, { method: "DELETE" });
+  if (!response.ok && response.status !== 404) throw new Error(await errorMessage(response, `Delete failed (HTTP ${response.status}).`));
+}
+
+/** The server-rendered gallery card of an image (ImageCard.astro), ready to insert. */
+export async function fetchCard(imageId: string): Promise<HTMLElement | undefined> {
+  const response = await fetch(`/partials/image-card/${encodeURIComponent(imageId)}`, { cache: "no-store" });
+  if (!response.ok) return undefined;
+  const template = document.createElement("template");
+  // Server-rendered by Astro, which escapes every user-provided value in it.
+  template.innerHTML = (await response.text()).trim();
+  const card = template.content.firstElementChild;
+  return card instanceof HTMLElement ? card : undefined;
+}

@@ -1,0 +1,60 @@
+import type { ImageView } from "@prism/core/images";
+
+type Variant = ImageView["variants"][number];
+
+/** What a `<picture>` needs from a ready image: one srcset per format and the fallback `<img>`. */
+export interface PictureSources {
+  readonly webpSrcset: string;
+  readonly jpegSrcset: string;
+  readonly fallback: Variant;
+  /** The largest variant's size: the intrinsic aspect ratio for width/height attributes. */
+  readonly width: number;
+  readonly height: number;
+}
+
+function byWidth(variants: readonly Variant[], format: Variant["format"]): Variant[] {
+  return variants.filter((variant) => variant.format === format).sort((a, b) => a.width - b.width);
+}
+
+function srcset(variants: readonly Variant[], origin: string, separator = ", "): string {
+  return variants.map((variant) => `${origin}${variant.url} ${variant.width}w`).join(separator);
+}
+
+/**
+ * Sources for a ready image, or `undefined` when it has no JPEG variants to fall back on. `origin`
+ * makes the URLs absolute (for snippets); pages use relative URLs.
+ */
+export function pictureSources(image: Pick<ImageView, "variants">, origin = "", fallbackWidth = 640): PictureSources | undefined {
+  const jpeg = byWidth(image.variants, "jpeg");
+  const webp = byWidth(image.variants, "webp");
+  const largest = jpeg.at(-1);
+  if (!largest) return undefined;
+  const fallback = jpeg.find((variant) => variant.width >= fallbackWidth) ?? largest;
+  return { webpSrcset: srcset(webp, origin), jpegSrcset: srcset(jpeg, origin), fallback, width: largest.width, height: largest.height };
+}
+
+/** A colour safe to put in a style attribute: only `#rrggbb` from the processor is trusted. */
+export function safeColor(color: string | undefined): string | undefined {
+  return color && /^#[0-9a-f]{6}$/i.test(color) ? color : undefined;
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** The HTML a person pastes into their own page to show this image responsively. */
+export function pictureSnippet(image: Pick<ImageView, "variants" | "filename">, origin: string, sizes = "100vw"): string | undefined {
+  const sources = pictureSources(image, origin, 1280);
+  if (!sources) return undefined;
+  // One candidate per line, aligned under the first: readable, and still one valid attribute value.
+  const list = (format: Variant["format"]) => srcset(byWidth(image.variants, format), origin, ",\n            ");
+  return [
+    "<picture>",
+    sources.webpSrcset ? `  <source type="image/webp" sizes="${sizes}"\n    srcset="${list("webp")}">` : undefined,
+    `  <source type="image/jpeg" sizes="${sizes}"\n    srcset="${list("jpeg")}">`,
+    `  <img src="${origin}${sources.fallback.url}"\n    width="${sources.width}" height="${sources.height}" alt="${escapeAttribute(image.filename)}" loading="lazy" decoding="async">`,
+    "</picture>",
+  ]
+    .filter((line) => line !== undefined)
+    .join("\n");
+}

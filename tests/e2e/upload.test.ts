@@ -1,0 +1,229 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Page } from "playwright-core";
+import { ownerCookieName } from "@prism/core/owners";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { launchBrowser, type Browser } from "../support/browser.ts";
+import { startStack, type RunningStack } from "../support/local-stack.ts";
+import { makePhoto, makeTruncatedJpeg } from "../support/photos.ts";
+
+/**
+ * A person's whole visit, in Debian's Chromium against `npm start`'s stack: upload, watch, open,
+ * copy, delete, come back. One page and one owner cookie throughout, so each step builds on the last.
+ */
+describe("the upload page in a real browser", () => {
+  let browser: Browser;
+  let stack: RunningStack;
+  let page: Page;
+  let fixtures: string;
+  const files = { harbour: "", meadow: "", broken: "", notes: "" };
+
+  let setupError: unknown;
+
+  beforeAll(async () => {
+    try {
+      // The browser first: when none can start, say so before starting anything else.
+      browser = await launchBrowser();
+    } catch (error) {
+      setupError = error;
+      return;
+    }
+    stack = await startStack();
+    fixtures = await mkdtemp(join(tmpdir(), "prism-e2e-"));
+    files.harbour = join(fixtures, "Harbour at dusk.jpg");
+    files.meadow = join(fixtures, "meadow <b>&amp; \"friends\".jpg");
+    files.broken = join(fixtures, "broken-photo.jpg");
+    files.notes = join(fixtures, "notes.txt");
+    await writeFile(files.harbour, await makePhoto({ seed: 101, width: 1600, height: 1067 }));
+    await writeFile(files.meadow, await makePhoto({ seed: 202, width: 900, height: 1200 }));
+    await writeFile(files.broken, await makeTruncatedJpeg(303));
+    await writeFile(files.notes, "not an image\n");
+    page = await browser.context.newPage();
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.url });
+  });
+
+  // Every test fails — none is skipped — with the reason, when the browser could not start.
+  beforeEach(() => {
+    if (setupError) throw setupError;
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    if (stack) await rm(stack.dataDir, { recursive: true, force: true });
+    if (fixtures) await rm(fixtures, { recursive: true, force: true });
+  });
+
+  const card = (filename: string) => page.locator(`#gallery .card[data-filename="${filename.replace(/["\\]/g, "\\$&")}"]`);
+  const basename = (path: string) => path.split("/").pop() ?? path;
+
+  /** Waits until every picture on the page has loaded, then reports each one's alt and natural width. */
+  async function loadedPictures(): Promise<{ alt: string; naturalWidth: number; width: string | null; height: string | null; sources: string[] }[]> {
+    await page.waitForFunction(() => [...document.querySelectorAll("picture img")].every((img) => (img as HTMLImageElement).complete));
+    return page.$$eval("picture img", (images) =>
+      images.map((img) => ({
+        alt: (img as HTMLImageElement).alt,
+        naturalWidth: (img as HTMLImageElement).naturalWidth,
+        width: img.getAttribute("width"),
+        height: img.getAttribute("height"),
+        sources: [...(img.parentElement?.querySelectorAll("source") ?? [])].map((source) => source.type),
+      })),
+    );
+  }
+
+  it("welcomes a newcomer with an empty gallery and an upload button it can name", async () => {
+    await page.goto(stack.url);
+    expect(await page.locator("#empty-state").isVisible()).toBe(true);
+    expect(await page.locator("#empty-state").textContent()).toContain("No images yet");
+    expect(await page.getByLabel("Upload images").getAttribute("type")).toBe("file");
+
+    // Secure is off only because this is plain-HTTP loopback; everywhere else the middleware sets it.
+    const cookie = (await browser.context.cookies(stack.url)).find((c) => c.name === ownerCookieName);
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false });
+  });
+
+  it("uploads two photos at once, with a progress bar each, and shows both ready", async () => {
+    // Slow the uplink so the progress bars are there to be seen, as on a real connection.
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 10, downloadThroughput: -1, uploadThroughput: 200 * 1024 });
+
+    await page.getByLabel("Upload images").setInputFiles([files.harbour, files.meadow]);
+    const bars = page.getByRole("progressbar");
+    await page.waitForFunction(() => document.querySelectorAll('[role="progressbar"]').length === 2);
+    expect(await bars.count()).toBe(2);
+    expect(await bars.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label")))).toEqual(
+      expect.arrayContaining([`Uploading ${basename(files.harbour)}`, `Uploading ${basename(files.meadow)}`]),
+    );
+    // A bar part-way shows its percentage, in words and to assistive technology.
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[role="progressbar"]')].some((bar) => {
+        const value = Number(bar.getAttribute("aria-valuenow"));
+        return value > 0 && value < 100 && bar.parentElement?.textContent?.includes(`${value}%`);
+      }),
+    );
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+
+    await page.waitForFunction(() => document.querySelectorAll('#gallery .card[data-status="ready"]').length === 2, undefined, { timeout: 60_000 });
+    expect(await page.locator("#empty-state").isHidden()).toBe(true);
+    const pictures = await loadedPictures();
+    expect(pictures.map((picture) => picture.alt).sort()).toEqual([basename(files.harbour), basename(files.meadow)].sort());
+    for (const picture of pictures) {
+      expect(picture.naturalWidth).toBeGreaterThan(0);
+      expect(picture.width).not.toBeNull();
+      expect(picture.height).not.toBeNull();
+      expect(picture.sources).toEqual(["image/webp", "image/jpeg"]);
+    }
+    // The filename with markup in it is shown as text, never as HTML.
+    expect(await card(basename(files.meadow)).locator(".card-name").textContent()).toBe(basename(files.meadow));
+    expect(await page.locator("#gallery b").count()).toBe(0);
+  });
+
+  it("refuses a file that is not an image before uploading it, and says why", async () => {
+    await page.getByLabel("Upload images").setInputFiles(files.notes);
+    const notice = page.locator("#notices .notice").last();
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/“notes\.txt” was not uploaded\. .*not an image Prism accepts/);
+    expect(await page.locator("#gallery .card").count()).toBe(2);
+  });
+
+  it("retries a failed upload without picking the file again", async () => {
+    let refused = 0;
+    const storage = /\/originals\//;
+    await page.route(storage, async (route) => {
+      if (route.request().method() === "PUT" && refused === 0) {
+        refused += 1;
+        return route.abort("connectionreset");
+      }
+      return route.fallback();
+    });
+    await page.getByLabel("Upload images").setInputFiles(files.harbour);
+    const retrying = page.locator('#gallery .card[data-status="failed"]').first();
+    await retrying.waitFor();
+    expect(await retrying.locator(".card-error").textContent()).toContain("interrupted");
+    await retrying.getByRole("button", { name: "Retry" }).click();
+    await page.unroute(storage);
+    await page.waitForFunction(() => document.querySelectorAll('#gallery .card[data-status="ready"]').length === 3, undefined, { timeout: 60_000 });
+    expect(refused).toBe(1);
+  });
+
+  it("opens an image page with facts, variants, a copyable snippet, and deletes it", async () => {
+    const harbourId = await card(basename(files.harbour)).first().getAttribute("data-image-id");
+    await card(basename(files.harbour)).first().locator(".card-name").click();
+    await page.waitForURL(`${stack.url}/images/${harbourId}`);
+    expect(await page.locator("h1").textContent()).toBe(basename(files.harbour));
+    expect(await page.locator(".facts").textContent()).toMatch(/1600 × 1067 px.*JPEG/s);
+
+    // 320, 640, 1280 and the original 1600 px, each as WebP, JPEG and PNG.
+    const rows = page.locator("table tbody tr");
+    expect(await rows.count()).toBe(12);
+    expect(await rows.first().textContent()).toMatch(/webp\s*320\s*213.*% smaller/is);
+
+    const [picture] = await loadedPictures();
+    expect(picture?.naturalWidth).toBeGreaterThan(0);
+
+    await page.getByRole("button", { name: "Copy HTML" }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    expect(copied).toBe(await page.locator("#snippet").textContent());
+    expect(copied).toContain("<picture>");
+    expect(copied).toMatch(/<source type="image\/webp"[^>]*srcset="/);
+    expect(copied).toContain(`srcset="${stack.url}/webp/${harbourId}/v1/320.webp 320w,`);
+    expect(copied).toContain(`width="1600" height="1067"`);
+    expect(copied).toContain(`alt="${basename(files.harbour)}"`);
+    const variantUrl = await page.locator("button.copy-url").first().getAttribute("data-copy");
+    expect(variantUrl).toBe(`${stack.url}/webp/${harbourId}/v1/320.webp`);
+
+    await page.getByRole("button", { name: "Delete image" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this image?" });
+    await dialog.getByRole("button", { name: "Delete" }).click();
+    await page.waitForURL(`${stack.url}/`);
+    expect(await page.locator(`[data-image-id="${harbourId}"]`).count()).toBe(0);
+    const gone = await page.evaluate(async (id) => (await fetch(`/api/images/${id}`)).status, harbourId);
+    expect(gone).toBe(404);
+    expect((await fetch(new URL(variantUrl!, stack.url))).status).toBe(404);
+  });
+
+  it("shows a corrupt file as failed, in words a person understands", async () => {
+    await page.getByLabel("Upload images").setInputFiles(files.broken);
+    const failed = card("broken-photo.jpg");
+    await page.waitForFunction(() => document.querySelector('#gallery .card[data-filename="broken-photo.jpg"] .badge')?.textContent === "Failed", undefined, { timeout: 60_000 });
+    expect(await failed.locator(".card-error").textContent()).toMatch(/is (incomplete|damaged).*can't be read/);
+  });
+
+  it("keeps the gallery after a reload, and deletes the failed image from it", async () => {
+    await page.reload();
+    expect(await page.locator("#gallery .card").count()).toBe(3);
+    expect(await card(basename(files.meadow)).getAttribute("data-status")).toBe("ready");
+    expect(await card("broken-photo.jpg").locator(".card-error").textContent()).toMatch(/can't be read/);
+    for (const picture of await loadedPictures()) expect(picture.naturalWidth).toBeGreaterThan(0);
+
+    await card("broken-photo.jpg").getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete" }).click();
+    await card("broken-photo.jpg").waitFor({ state: "detached" });
+    await page.reload();
+    expect(await page.locator("#gallery .card").count()).toBe(2);
+  });
+
+  it("pages the gallery with “Load more”, newest first", async () => {
+    const newestFirst = await page.$$eval("#gallery .card", (cards) => cards.map((card) => (card as HTMLElement).dataset.imageId));
+    await page.goto(`${stack.url}/?limit=1`);
+    expect(await page.locator("#gallery .card").count()).toBe(1);
+    await page.getByRole("link", { name: "Load more" }).click();
+    await page.waitForFunction(() => document.querySelectorAll("#gallery .card").length === 2);
+    expect(await page.getByRole("link", { name: "Load more" }).count()).toBe(0);
+    expect(await page.$$eval("#gallery .card", (cards) => cards.map((card) => (card as HTMLElement).dataset.imageId))).toEqual(newestFirst);
+    for (const picture of await loadedPictures()) expect(picture.naturalWidth).toBeGreaterThan(0);
+  });
+
+  it("fits a 360 px phone screen without sideways scrolling", async () => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto(stack.url);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    // Nothing inside a card is cut off by it either.
+    expect(await page.$$eval(".card-body", (bodies) => bodies.filter((body) => body.scrollWidth > body.clientWidth).length)).toBe(0);
+    await page.locator("#gallery .card-name").first().click();
+    await page.waitForSelector("#image-page");
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+});
