@@ -15,6 +15,7 @@ declare module "sst" {
     "Limits": {
       "maxInputPixels": number
       "maxUploadBytes": number
+      "uploadsPerMinute": number
       "type": "sst.sst.Linkable"
     }
     "OwnerCookieSecret": {

@@ -46,6 +46,8 @@ export const NONCURRENT_VERSION_DAYS = 30;
 /** Limits shared by the site (what it accepts) and the processor (what it decodes). */
 export const MAX_UPLOAD_BYTES = positiveInt("PRISM_MAX_UPLOAD_BYTES", process.env.PRISM_MAX_UPLOAD_BYTES ?? String(25 * 1024 * 1024));
 export const MAX_INPUT_PIXELS = positiveInt("PRISM_MAX_INPUT_PIXELS", process.env.PRISM_MAX_INPUT_PIXELS ?? "100000000");
+/** `POST /api/uploads` one visitor may make per minute before getting 429. */
+export const UPLOADS_PER_MINUTE = positiveInt("PRISM_UPLOADS_PER_MINUTE", process.env.PRISM_UPLOADS_PER_MINUTE ?? "120");
 
 /** Optional: where alarm notifications are e-mailed (the address must confirm the subscription). */
 export const ALARM_EMAIL = process.env.PRISM_ALARM_EMAIL || undefined;

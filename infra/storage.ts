@@ -4,6 +4,7 @@
 import {
   isProduction,
   MAX_INPUT_PIXELS,
+  UPLOADS_PER_MINUTE,
   MAX_UPLOAD_BYTES,
   NONCURRENT_VERSION_DAYS,
   ORIGINALS_EXPIRE_DAYS,
@@ -150,7 +151,7 @@ export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.na
 export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
 export const limits = new sst.Linkable("Limits", {
-  properties: { maxUploadBytes: MAX_UPLOAD_BYTES, maxInputPixels: MAX_INPUT_PIXELS },
+  properties: { maxUploadBytes: MAX_UPLOAD_BYTES, maxInputPixels: MAX_INPUT_PIXELS, uploadsPerMinute: UPLOADS_PER_MINUTE },
 });
 
 /** IAM actions on a customer key that reading and writing encrypted objects/items needs. */

@@ -258,7 +258,7 @@ describe.each([
       expect(processor.JPEG.name).toBe(bucketName(get(), "JPEGBucket"));
       expect(processor.PNG.name).toBe(bucketName(get(), "PNGBucket"));
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
-      expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000 });
+      expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
       expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Uploads", "WebP"]);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { PrismClient } from "../support/api-client.ts";
+import { PrismClient, type ImageBody } from "../support/api-client.ts";
 import { photoJpeg, photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
 
 const running: RunningStack[] = [];
 let dataDir: string | undefined;
@@ -57,4 +57,31 @@ describe("the local stack across restarts", () => {
     expect(image.variants).toHaveLength(12);
     expect(await second.stop()).toBe(0);
   });
+
+  it("ends every upload ready when SIGKILL hits with several in flight, one set of variants each", async () => {
+    const env = { PRISM_CLAIM_TIMEOUT_MS: "1500", PRISM_CONCURRENCY: "2" };
+    const first = await start(env);
+    const client = new PrismClient(first.url);
+    await client.json("/api/images"); // one owner cookie before the uploads go out in parallel
+    const photos = await Promise.all([0, 1, 2, 3, 4, 5].map((seed) => photoJpeg(1800, 1200, 40 + seed)));
+    const ids = await Promise.all(photos.map((bytes, index) => client.upload(bytes, `inflight-${index}.jpg`, "image/jpeg")));
+    // Kill once processing is under way: some queued, some mid-processing, perhaps some done.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const statuses = await Promise.all(ids.map(async (id) => (await client.json<ImageBody>(`/api/images/${id}`)).body.status));
+      if (statuses.includes("processing") || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await first.kill();
+
+    const second = await start(env);
+    expect(second.output()).toMatch(/re-driving \d+ unprocessed upload\(s\) and \d+ interrupted one\(s\)/);
+    const images = await Promise.all(ids.map((id) => sameVisitor(client, second.url).waitForFinished(id, 90_000)));
+    expect(images.map((image) => image.status)).toEqual(ids.map(() => "ready"));
+    for (const image of images) expect(image.variants).toHaveLength(12);
+    expect(await second.stop()).toBe(0);
+    const stored = (await Promise.all(["prism-webp", "prism-jpeg", "prism-png"].map((bucket) => storedKeys(second.dataDir, bucket)))).flat();
+    for (const id of ids) expect(stored.filter((key) => key.startsWith(`${id}/`)), id).toHaveLength(12);
+    expect(stored).toHaveLength(ids.length * 12);
+  }, 180_000);
 });

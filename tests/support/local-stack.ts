@@ -8,6 +8,8 @@ const root = join(import.meta.dirname, "../..");
 export interface RunningStack {
   readonly url: string;
   readonly dataDir: string;
+  /** The stack's process, e.g. to read its peak memory from /proc. */
+  readonly pid: number;
   readonly output: () => string;
   /** Ctrl-C, as a person would; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -58,6 +60,7 @@ export async function startStack(options: { dataDir?: string; env?: Record<strin
   return {
     url,
     dataDir,
+    pid: child.pid ?? 0,
     output: () => output,
     stop: () => stopChild(child, "SIGINT"),
     kill: async () => {

@@ -98,11 +98,17 @@ describe("image pipeline", () => {
     expect((await processImage(exact, limit)).facts.width).toBe(100);
   });
 
-  it("ends a truncated JPEG as a readable permanent error", async () => {
-    const input = await photoJpeg(640, 480);
-    const error = await rejection(processImage(input.subarray(0, Math.floor(input.byteLength / 2)), options));
-    expect(error.code).toBe("corrupt_image");
-    expect(error.message).toMatch(/incomplete|damaged/);
+  it("says a truncated JPEG or PNG is incomplete, judged from its bytes", async () => {
+    const jpeg = await photoJpeg(640, 480);
+    const png = await sharp(await photoJpeg(200, 150)).png().toBuffer();
+    // Several at once: libvips' error text is shared between threads and can come back empty.
+    const errors = await Promise.all(
+      [jpeg, png, jpeg, png].map((input, i) => rejection(processImage(input.subarray(0, Math.floor(input.byteLength / (2 + i))), options))),
+    );
+    for (const [i, error] of errors.entries()) {
+      expect(error.code).toBe("corrupt_image");
+      expect(error.message).toMatch(i % 2 === 0 ? /^This JPEG file is incomplete/ : /^This PNG file is incomplete/);
+    }
   });
 
   it("flattens transparency onto white for JPEG and keeps it for WebP and PNG", async () => {

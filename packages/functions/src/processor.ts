@@ -51,10 +51,13 @@ export async function handler(event: S3Event, context?: Context): Promise<void> 
           metrics.addMetric("ImagesProcessed", MetricUnit.Count, 1);
           metrics.addMetric("BytesSaved", MetricUnit.Bytes, result.bytesSaved);
           break;
-        case "failed":
-          logger.info("image failed", { ...result });
+        case "failed": {
+          // Powertools drops a `message` key (it is the log line's own), so the reason goes as `reason`.
+          const { message: reason, ...failure } = result;
+          logger.info("image failed", { ...failure, reason });
           metrics.addMetric("ImagesFailed", MetricUnit.Count, 1);
           break;
+        }
         case "skipped":
           logger.info("event skipped", { ...result });
           break;

@@ -35,7 +35,7 @@ beforeAll(async () => {
     SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
     SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
-    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000 }),
+    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000, uploadsPerMinute: 120 }),
   });
   ({ handler } = await import("../src/processor.ts"));
   const { createPrismServices } = await import("@prism/core/services");

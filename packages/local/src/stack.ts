@@ -25,6 +25,8 @@ export interface LocalStackOptions {
   readonly claimTimeoutMs: number;
   readonly maxUploadBytes: number;
   readonly maxInputPixels: number;
+  /** `POST /api/uploads` per visitor per minute. */
+  readonly uploadsPerMinute: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -58,6 +60,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     claimTimeoutMs: number("PRISM_CLAIM_TIMEOUT_MS", 30_000),
     maxUploadBytes: number("PRISM_MAX_UPLOAD_BYTES", defaultLimits.maxUploadBytes),
     maxInputPixels: number("PRISM_MAX_INPUT_PIXELS", defaultLimits.maxInputPixels),
+    uploadsPerMinute: number("PRISM_UPLOADS_PER_MINUTE", defaultLimits.uploadsPerMinute),
     log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
   };
 }
@@ -163,7 +166,11 @@ function configureEnvironment(input: {
     SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
     SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
-    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: input.options.maxUploadBytes, maxInputPixels: input.options.maxInputPixels }),
+    SST_RESOURCE_Limits: JSON.stringify({
+      maxUploadBytes: input.options.maxUploadBytes,
+      maxInputPixels: input.options.maxInputPixels,
+      uploadsPerMinute: input.options.uploadsPerMinute,
+    }),
     SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }),
   });
 }

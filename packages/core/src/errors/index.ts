@@ -51,12 +51,16 @@ const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
 export class UploadRequestError extends Error {
   override readonly name = "UploadRequestError";
   readonly status: number;
+  /** For `rate_limited`: when asking again can succeed (the API's `Retry-After`). */
+  readonly retryAfterSeconds?: number;
   constructor(
     readonly code: UploadErrorCode,
     message: string,
+    options: { retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.status = statusByUploadErrorCode[code];
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   toJSON(): { code: UploadErrorCode; message: string } {
@@ -73,5 +77,16 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit += 1;
   }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
+  const rounded = value.toFixed(1).replace(/\.0$/, "");
+  return `${rounded} ${units[unit]}`;
+}
+
+/**
+ * "The file is 3.2 MB; the limit is 1 MB." — in exact bytes when both round to the same figure,
+ * so a file just over the limit is never described as the limit itself.
+ */
+export function describeTooLarge(size: number, limit: number): string {
+  const [given, allowed] = [formatBytes(size), formatBytes(limit)];
+  if (given !== allowed) return `The file is ${given}; the limit is ${allowed}.`;
+  return `The file is ${size.toLocaleString("en-US")} bytes; the limit is ${allowed} (${limit.toLocaleString("en-US")} bytes).`;
 }

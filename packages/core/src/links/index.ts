@@ -18,6 +18,7 @@ export function configFromLinks(): PrismConfig {
     limits: {
       maxUploadBytes: Number(Resource.Limits.maxUploadBytes),
       maxInputPixels: Number(Resource.Limits.maxInputPixels),
+      uploadsPerMinute: Number(Resource.Limits.uploadsPerMinute),
     },
   };
 }

@@ -50,6 +50,9 @@ interface RawImage {
   readonly channels: 3 | 4;
 }
 
+/** Relative CPU cost of one encode per format (bench/README.md): schedules the slowest first. */
+const encoderCost: Record<OutputFormat, number> = { png: 3, webp: 2, jpeg: 1 };
+
 /** ThumbHash works on at most 100×100 pixels. */
 const placeholderMaxSide = 100;
 
@@ -70,14 +73,24 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
 
   const widths = widthsFor(options.plan, oriented.width);
   const widest = widths[widths.length - 1] ?? oriented.width;
-  const base = await decodeOnce(input, options.maxInputPixels, widest, oriented.width);
+  const base = await decodeOnce(input, format, options.maxInputPixels, widest, oriented.width);
   const decoded = performance.now();
 
-  const resized = await Promise.all(widths.map((width) => (width === base.width ? base : resizeRaw(base, width))));
-  const variants = (
-    await Promise.all(resized.map((raw) => Promise.all(options.plan.encodings.map((encoding) => encode(raw, encoding)))))
-  ).flat();
-  const smallest = resized[0] ?? base;
+  // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
+  // while the narrower widths are resized, so the slowest encode never starts last and leaves a core
+  // idle at the end. Variants are returned in plan order all the same.
+  const encodings = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
+  const perWidth = await Promise.all(
+    [...widths].reverse().map(async (width) => {
+      const raw = width === base.width ? base : await resizeRaw(base, width);
+      return { raw, encoded: await Promise.all(encodings.map((encoding) => encode(raw, encoding))) };
+    }),
+  );
+  perWidth.reverse();
+  const variants = perWidth.flatMap(({ encoded }) =>
+    options.plan.encodings.map((encoding) => encoded.find((variant) => variant.format === encoding.format)!),
+  );
+  const smallest = perWidth[0]?.raw ?? base;
   const [placeholder, dominantColor] = await Promise.all([thumbHashOf(smallest), dominantColorOf(smallest)]);
   const finished = performance.now();
 
@@ -111,7 +124,7 @@ async function readHeader(input: Buffer, format: SourceFormat): Promise<Header> 
     if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
     return { width: metadata.width, height: metadata.height, orientation: metadata.orientation, pages: metadata.pages };
   } catch (error) {
-    throw unreadable(format, error);
+    throw unreadable(input, format, error);
   }
 }
 
@@ -121,14 +134,14 @@ function orientedSize(header: Header): { width: number; height: number } {
   return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
-async function decodeOnce(input: Buffer, maxInputPixels: number, width: number, orientedWidth: number): Promise<RawImage> {
+async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, width: number, orientedWidth: number): Promise<RawImage> {
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
   if (width < orientedWidth) pipeline = pipeline.resize({ width });
   try {
     const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
   } catch (error) {
-    throw unreadable(undefined, error);
+    throw unreadable(input, format, error);
   }
 }
 
@@ -233,18 +246,42 @@ function tooManyPixels(width: number, height: number, limit: number): PermanentI
   return new PermanentImageError("too_many_pixels", `The image is ${width} × ${height} pixels (${size}); the limit is ${max}. Upload a smaller image.`);
 }
 
-function unreadable(format: SourceFormat | undefined, cause: unknown): PermanentImageError {
+function unreadable(input: Buffer, format: SourceFormat, cause: unknown): PermanentImageError {
   const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
-  const what = format ? `This ${format.toUpperCase()} file` : "This image";
+  const what = `This ${format.toUpperCase()} file`;
   if (/pixel limit/i.test(detail)) {
     return new PermanentImageError("too_many_pixels", "The image has more pixels than Prism accepts. Upload a smaller image.", { cause });
   }
-  const truncated = /premature end|truncated|unexpected end|end of (file|stream)|not enough data|read error/i.test(detail);
   return new PermanentImageError(
     "corrupt_image",
-    truncated
+    isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)
       ? `${what} is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`
-      : `${what} is damaged and can't be read (${detail}). Try exporting it again from the original.`,
+      : `${what} is damaged and can't be read${detail && detail !== "Unknown error" ? ` (${detail})` : ""}. Try exporting it again from the original.`,
     { cause },
   );
 }
+
+/**
+ * Whether the file stops before its format's end marker. Read from the bytes, because libvips'
+ * error text is shared between threads and can arrive empty ("Unknown error") when several images
+ * fail at once.
+ */
+function isTruncated(input: Buffer, format: SourceFormat): boolean {
+  switch (format) {
+    case "jpeg":
+      // The image's end-of-image marker must follow its last start-of-scan (an EXIF thumbnail has an
+      // end marker of its own, earlier in the file).
+      return input.lastIndexOf(jpegEndOfImage) < input.lastIndexOf(jpegStartOfScan);
+    case "png":
+      return input.indexOf("IEND", 8, "latin1") === -1;
+    case "webp":
+      return input.byteLength < 8 || input.readUInt32LE(4) + 8 > input.byteLength;
+    case "gif":
+      return input.at(-1) !== 0x3b;
+    default:
+      return false;
+  }
+}
+
+const jpegEndOfImage = Buffer.from([0xff, 0xd9]);
+const jpegStartOfScan = Buffer.from([0xff, 0xda]);

@@ -49,7 +49,12 @@ export async function processOriginal(
   // Lambda retries an async invocation with the same request ID: a retry of a run that died may
   // take its claim back at once instead of waiting for the claim to go stale.
   const token = invocationId;
-  const claim = await deps.images.claim(imageId, token, started, started - deps.claimTimeoutMs);
+  const claim = await deps.images.claim(imageId, token, started, started - deps.claimTimeoutMs).catch(async (error: unknown) => {
+    // The claim may have been applied before the fault (a timeout on its response): give it back,
+    // or the image would wait out the claim timeout. Conditional on our token, so harmless if not.
+    await deps.images.releaseClaim(imageId, token).catch(() => undefined);
+    throw error;
+  });
   if (!claim.claimed) {
     const status = claim.record?.status;
     const reason: SkipReason =
@@ -58,26 +63,34 @@ export async function processOriginal(
   }
   const record = claim.record;
   const written: VariantRecord[] = [];
+  // Keys whose PUT was sent, confirmed or not: a PUT that timed out may still have been stored.
+  const attempted: { format: VariantRecord["format"]; key: string }[] = [];
   try {
     const original = await deps.storage.readOriginal(imageId, deps.maxUploadBytes);
     if (!original) {
       await deps.images.releaseClaim(imageId, token);
       return { outcome: "skipped", imageId, reason: "original-missing" };
     }
-    if (original.byteLength !== record.size) {
+    // Zero bytes get the sniffer's "empty file" message, which says more than a size mismatch.
+    if (original.byteLength !== record.size && original.byteLength > 0) {
       throw new PermanentImageError(
         "corrupt_image",
         `The upload arrived with ${original.byteLength} bytes but ${record.size} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
       );
     }
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
-    await Promise.all(
+    // allSettled, not all: after one PUT fails the others must finish before the cleanup below
+    // deletes their keys, or a PUT landing after the delete would leave an object behind.
+    const puts = await Promise.allSettled(
       processed.variants.map(async (variant) => {
         const key = variantKey(imageId, deps.plan, variant.width, variant.format);
+        attempted.push({ format: variant.format, key });
         await deps.storage.putVariant(variant.format, key, variant.data, variant.contentType);
         written.push({ format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes, key });
       }),
     );
+    const failedPut = puts.find((put) => put.status === "rejected");
+    if (failedPut) throw failedPut.reason;
     const variants = sortVariants(written);
     const finished = now();
     const stillOurs = await deps.images.markReady(imageId, token, {
@@ -103,13 +116,34 @@ export async function processOriginal(
     };
   } catch (error) {
     if (isPermanentImageError(error)) {
-      await deps.storage.deleteVariants(written);
+      await deps.storage.deleteVariants(attempted);
       await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString());
       return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
     }
-    await Promise.allSettled([deps.storage.deleteVariants(written), deps.images.releaseClaim(imageId, token)]);
+    await removeUnlistedVariants(imageId, token, attempted, deps).catch(() => undefined);
+    await deps.images.releaseClaim(imageId, token).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * After a transient fault, deletes the variants this run tried to write — unless a record now lists
+ * them. The fault may have hit after `markReady` was applied (a timeout on its response), and variant
+ * keys are deterministic, so a ready record, or another run that has taken the claim over, points at
+ * these very objects. When the record cannot be read, nothing is deleted: the record still exists,
+ * and the retry writes the same keys again.
+ */
+async function removeUnlistedVariants(
+  imageId: string,
+  token: string,
+  attempted: readonly { format: VariantRecord["format"]; key: string }[],
+  deps: ProcessingDeps,
+): Promise<void> {
+  if (attempted.length === 0) return;
+  const current = await deps.images.get(imageId);
+  if (current?.status === "ready" || current?.status === "failed") return;
+  if (current?.status === "processing" && current.claimToken !== token) return;
+  await deps.storage.deleteVariants(attempted);
 }
 
 /**

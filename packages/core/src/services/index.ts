@@ -2,17 +2,21 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ImageRepository } from "../images/index.ts";
+import { defaultUploadsPerMinute } from "../ratelimit/index.ts";
 import { ImageStorage, type BucketNames } from "../storage/index.ts";
 
 /** Limits shared by the API (what it accepts) and the processor (what it decodes). */
 export interface Limits {
   readonly maxUploadBytes: number;
   readonly maxInputPixels: number;
+  /** `POST /api/uploads` one visitor may make per minute. */
+  readonly uploadsPerMinute: number;
 }
 
 export const defaultLimits: Limits = {
   maxUploadBytes: 25 * 1024 * 1024,
   maxInputPixels: 100_000_000,
+  uploadsPerMinute: defaultUploadsPerMinute,
 };
 
 /** Everything Prism needs to know about where it runs; built from SST links by each entry point. */

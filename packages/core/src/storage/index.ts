@@ -1,5 +1,5 @@
 import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { formatBytes, PermanentImageError } from "../errors/index.ts";
+import { describeTooLarge, PermanentImageError } from "../errors/index.ts";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../plan/index.ts";
 
@@ -39,7 +39,7 @@ export class ImageStorage {
         response.Body?.transformToWebStream().cancel().catch(() => undefined);
         throw new PermanentImageError(
           "file_too_large",
-          `The file is ${formatBytes(length)}; the limit is ${formatBytes(maxBytes)}. Upload a smaller file.`,
+          `${describeTooLarge(length, maxBytes)} Upload a smaller file.`,
         );
       }
       return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
-import { formatBytes, UploadRequestError } from "../errors/index.ts";
+import { describeTooLarge, UploadRequestError } from "../errors/index.ts";
 import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
@@ -63,7 +63,7 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
   }
   if (size === 0) throw new UploadRequestError("invalid_request", "The file is empty (0 bytes).");
   if (size > maxUploadBytes) {
-    throw new UploadRequestError("file_too_large", `The file is ${formatBytes(size)}; the limit is ${formatBytes(maxUploadBytes)}.`);
+    throw new UploadRequestError("file_too_large", describeTooLarge(size, maxUploadBytes));
   }
   return { filename, contentType: normalizedType, size };
 }
@@ -90,7 +90,8 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
   const url = await getSignedUrl(
     deps.s3,
     new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size }),
-    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]) },
+    // Signed at `now`, so the URL's expiry and `expiresAt` below come from the same clock.
+    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]), signingDate: new Date(now) },
   );
   return {
     imageId,

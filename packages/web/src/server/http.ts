@@ -7,8 +7,8 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-export function errorResponse(status: number, code: string, message: string): Response {
-  return json({ error: { code, message } }, status);
+export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
+  return json({ error: { code, message } }, status, headers);
 }
 
 /**
@@ -19,7 +19,10 @@ export async function apiRoute(run: () => Promise<Response>): Promise<Response> 
   try {
     return await run();
   } catch (error) {
-    if (error instanceof UploadRequestError) return errorResponse(error.status, error.code, error.message);
+    if (error instanceof UploadRequestError) {
+      const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
+      return errorResponse(error.status, error.code, error.message, headers);
+    }
     console.error(JSON.stringify({ level: "ERROR", message: "API request failed", error: String(error), stack: (error as Error).stack }));
     return errorResponse(500, "internal_error", "Something went wrong on our side. Please try again.");
   }

@@ -1,8 +1,10 @@
 import { Resource } from "sst";
 import { configFromLinks } from "@prism/core/links";
+import { RateLimiter, uploadRule } from "@prism/core/ratelimit";
 import { createPrismServices, type PrismServices } from "@prism/core/services";
 
 let services: PrismServices | undefined;
+let uploadLimiter: RateLimiter | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
@@ -12,4 +14,11 @@ export function prism(): PrismServices {
 
 export function ownerCookieSecret(): string {
   return Resource.OwnerCookieSecret.value;
+}
+
+/** Counts `POST /api/uploads` per visitor in the images table, at the `Limits` link's rate. */
+export function uploadRateLimiter(): RateLimiter {
+  const { tableName, limits } = prism().config;
+  uploadLimiter ??= RateLimiter.forTable(tableName, uploadRule(limits.uploadsPerMinute));
+  return uploadLimiter;
 }

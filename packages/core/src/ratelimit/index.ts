@@ -1,0 +1,79 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { UploadRequestError } from "../errors/index.ts";
+
+/** How many requests one subject may make per fixed window. */
+export interface RateRule {
+  /** Part of the counter's key, so rules never share counters. */
+  readonly name: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+}
+
+/**
+ * Upload URLs one visitor may ask for per minute. A person dropping a folder of photos stays well
+ * under it; a script flooding `POST /api/uploads` (each request writes a record) does not.
+ */
+export const defaultUploadsPerMinute = 120;
+
+export function uploadRule(limit: number = defaultUploadsPerMinute): RateRule {
+  return { name: "uploads", limit, windowSeconds: 60 };
+}
+
+/** Counter items live this long after their window closes, then DynamoDB TTL removes them. */
+const counterGraceSeconds = 300;
+
+/**
+ * Fixed-window request counters in the images table. Lambda instances share no memory, so the count
+ * lives in DynamoDB: one conditional `UpdateItem` per request. Counter items are keyed
+ * `ratelimit#…` (image IDs are UUIDs, which never contain `#`) and have no `ownerId`, so they never
+ * appear in the owner index, and no `status`, so nothing that looks for images finds them.
+ */
+export class RateLimiter {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly rule: RateRule,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A limiter with its own client, configured from the standard AWS environment. */
+  static forTable(tableName: string, rule: RateRule): RateLimiter {
+    return new RateLimiter(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName, rule);
+  }
+
+  /** Counts one request by `subject`; throws `rate_limited` (429, with Retry-After) over the limit. */
+  async take(subject: string): Promise<void> {
+    const nowSeconds = this.now() / 1000;
+    const windowStart = Math.floor(nowSeconds / this.rule.windowSeconds) * this.rule.windowSeconds;
+    const windowEnd = windowStart + this.rule.windowSeconds;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId: counterKey(this.rule.name, subject, windowStart) },
+          UpdateExpression: "ADD hits :one SET expiresAt = if_not_exists(expiresAt, :expiresAt)",
+          ConditionExpression: "attribute_not_exists(hits) OR hits < :limit",
+          ExpressionAttributeValues: { ":one": 1, ":limit": this.rule.limit, ":expiresAt": windowEnd + counterGraceSeconds },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
+      throw new UploadRequestError(
+        "rate_limited",
+        `Too many uploads at once: Prism accepts ${this.rule.limit} every ${describeWindow(this.rule.windowSeconds)} from one visitor. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
+        { retryAfterSeconds },
+      );
+    }
+  }
+}
+
+export function counterKey(rule: string, subject: string, windowStart: number): string {
+  return `ratelimit#${rule}#${subject}#${windowStart}`;
+}
+
+function describeWindow(seconds: number): string {
+  if (seconds === 60) return "minute";
+  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
+}
