@@ -9,12 +9,14 @@ export const isProduction = PRODUCTION_STAGES.includes($app.stage);
 export const RUNTIME = "nodejs22.x" as const;
 
 /**
- * Processor sizing. Memory is also CPU on Lambda, and sharp decodes once then encodes every
- * width × format, so it is CPU-bound. 1024 MB on arm64 is the starting point until the bench
- * issue reports peak RSS (PRISM_PROCESSOR_MEMORY overrides it without a code change); arm64 is
- * ~20% cheaper per GB-second and sharp ships a prebuilt linux-arm64 libvips.
+ * Processor sizing, from `npm run bench` (bench/README.md): a 24 MP JPEG through the whole plan
+ * peaks at 226 MiB RSS (170 MiB with MALLOC_ARENA_MAX=2), so 512 MB would fit — but the work is
+ * CPU-bound and Lambda's CPU grows with memory up to one full vCPU at 1769 MB. Cost per image
+ * (GB-seconds) stays about the same up to there while a 24 MP image drops from ~5–6 s to ~1.5 s,
+ * so memory is set for CPU, not for RSS. PRISM_PROCESSOR_MEMORY overrides it without a code
+ * change. arm64 is ~20% cheaper per GB-second and sharp ships a prebuilt linux-arm64 libvips.
  */
-export const PROCESSOR_MEMORY = (process.env.PRISM_PROCESSOR_MEMORY ?? "1024 MB") as `${number} MB`;
+export const PROCESSOR_MEMORY = (process.env.PRISM_PROCESSOR_MEMORY ?? "1769 MB") as `${number} MB`;
 export const PROCESSOR_ARCHITECTURE = "arm64" as const;
 /** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
 export const PROCESSOR_TIMEOUT_SECONDS = 120;

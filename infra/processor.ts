@@ -52,6 +52,9 @@ export const processor = new sst.aws.Function("Processor", {
     // A `processing` claim older than this is presumed dead and may be taken over by a fresh
     // event; it must outlast the longest invocation, so it is derived from the timeout.
     PRISM_CLAIM_TIMEOUT_MS: String((PROCESSOR_TIMEOUT_SECONDS + 60) * 1000),
+    // glibc gives each thread its own malloc arena; libvips' worker threads then hold on to
+    // memory they no longer use. Two arenas cut the 24 MP peak from 226 to 170 MiB (bench).
+    MALLOC_ARENA_MAX: "2",
   },
   link: [uploads, webp, jpeg, png, images, limits],
   permissions: [

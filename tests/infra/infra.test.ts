@@ -203,9 +203,10 @@ describe.each([
       }
     });
 
-    test("processor: arm64, 1024 MB, timeout with headroom, sharp installed at deploy", () => {
+    test("processor: arm64, one full vCPU of memory (bench), timeout with headroom, sharp installed at deploy", () => {
       const f = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
-      expect(f).toMatchObject({ architectures: ["arm64"], memorySize: 1024, timeout: 120 });
+      expect(f).toMatchObject({ architectures: ["arm64"], memorySize: 1769, timeout: 120 });
+      expect(f.environment?.variables?.MALLOC_ARENA_MAX).toBe("2");
       const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "Processor");
       expect(build?.input.handler).toBe("packages/functions/src/processor.handler");
       expect(build?.input.properties.install).toEqual(["sharp"]);
