@@ -1,4 +1,5 @@
 import sharp from "sharp";
+import { seededRandom } from "./fixtures.ts";
 
 /**
  * Photo-like JPEGs made from a seed, so browser tests need no committed binaries: a sky gradient,
@@ -7,7 +8,7 @@ import sharp from "sharp";
  */
 export async function makePhoto(options: { seed: number; width: number; height: number; quality?: number }): Promise<Buffer> {
   const { seed, width, height } = options;
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const hue = Math.floor(random() * 360);
   const sky = [hsl(hue, 70, 78), hsl((hue + 30) % 360, 65, 88)];
   const hills = [0, 1, 2].map((layer) => {
@@ -41,15 +42,4 @@ export async function makeTruncatedJpeg(seed: number): Promise<Buffer> {
 
 function hsl(h: number, s: number, l: number): string {
   return `hsl(${h}, ${s}%, ${l}%)`;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

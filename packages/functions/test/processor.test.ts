@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodeS3EventKey, originalKey } from "@prism/core/keys";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
 import { localResourceNames } from "../../local/src/names.ts";
-import { localCredentials, startStandIns, type StandIns } from "../../local/src/standins.ts";
+import { standInEnvironment } from "../../local/src/environment.ts";
+import { startStandIns, type StandIns } from "../../local/src/standins.ts";
 import { photoPng } from "../../../tests/support/fixtures.ts";
 
 // The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
@@ -21,21 +22,8 @@ beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "prism-processor-"));
   standIns = await startStandIns({ dataDir, host: "127.0.0.1", siteOrigins: [] });
   Object.assign(process.env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: standIns.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: standIns.dynamoEndpoint,
-    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
-    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+    ...standInEnvironment({ ...standIns, limits: { maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000, uploadsPerMinute: 120 } }),
     POWERTOOLS_LOG_LEVEL: "ERROR",
-    SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "test" }),
-    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
-    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
-    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
-    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
-    SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
-    SST_RESOURCE_Limits: JSON.stringify({ maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000, uploadsPerMinute: 120 }),
   });
   ({ handler } = await import("../src/processor.ts"));
   const { createPrismServices } = await import("@prism/core/services");

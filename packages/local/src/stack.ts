@@ -11,7 +11,8 @@ import { countDeadLetters, S3EventBridge, type S3Handler } from "./bridge.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
-import { localCredentials, startStandIns } from "./standins.ts";
+import { conflictingVariables, standInEnvironment } from "./environment.ts";
+import { startStandIns } from "./standins.ts";
 import { serveVariant } from "./variants-route.ts";
 
 export interface LocalStackOptions {
@@ -141,37 +142,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   };
 }
 
-/** What SST and the AWS SDK read, pointed at the stand-ins. */
-function configureEnvironment(input: {
-  s3Endpoint: string;
-  dynamoEndpoint: string;
-  cookieSecret: string;
-  options: LocalStackOptions;
-}): void {
-  const env = process.env;
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "SST_KEY", "SST_KEY_FILE", "SST_RESOURCES_JSON"]) delete env[name];
-  Object.assign(env, {
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
-    AWS_ENDPOINT_URL_S3: input.s3Endpoint,
-    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
-    // s3rver stores aws-chunked framing verbatim if the SDK adds checksums to streamed bodies.
-    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
-    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
-    PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
-    SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "local" }),
-    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
-    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
-    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
-    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
-    SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
-    SST_RESOURCE_Limits: JSON.stringify({
-      maxUploadBytes: input.options.maxUploadBytes,
-      maxInputPixels: input.options.maxInputPixels,
-      uploadsPerMinute: input.options.uploadsPerMinute,
-    }),
-    SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }),
+/** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
+function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
+  for (const name of conflictingVariables) delete process.env[name];
+  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, claimTimeoutMs } = input.options;
+  Object.assign(process.env, {
+    ...standInEnvironment({ ...input, limits: { maxUploadBytes, maxInputPixels, uploadsPerMinute } }),
+    PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { ImageErrorCode } from "../errors/index.ts";
-import type { SourceFormat } from "../formats/index.ts";
+import type { ImageFacts } from "../pipeline/index.ts";
 import type { OutputFormat } from "../plan/index.ts";
 
 /**
@@ -19,16 +19,8 @@ export interface VariantRecord {
   readonly key: string;
 }
 
-export interface StoredFacts {
-  readonly format: SourceFormat;
-  readonly width: number;
-  readonly height: number;
-  readonly bytes: number;
-  readonly sha256: string;
-  readonly dominantColor: string;
-  readonly placeholder: string;
-  readonly hasAlpha: boolean;
-  readonly frames: number;
+/** The pipeline's facts about the original, and how long processing took. */
+export interface StoredFacts extends ImageFacts {
   readonly processingMs: number;
 }
 

@@ -1,17 +1,10 @@
-import type { ImageError, ImageRecord, ImageStatus } from "./model.ts";
+import type { ImageRecord } from "./model.ts";
 import type { OutputFormat } from "../plan/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
 
 /** An image as the HTTP API shows it to its owner. */
-export interface ImageView {
-  readonly imageId: string;
-  readonly status: ImageStatus;
-  readonly filename: string;
-  readonly contentType: string;
-  readonly size: number;
-  readonly uploadedAt: string;
-  readonly processedAt?: string;
-  readonly error?: ImageError;
+export interface ImageView
+  extends Pick<ImageRecord, "imageId" | "status" | "filename" | "contentType" | "size" | "uploadedAt" | "processedAt" | "error"> {
   readonly original?: { readonly width: number; readonly height: number; readonly format: SourceFormat; readonly bytes: number };
   readonly placeholder?: string;
   readonly dominantColor?: string;

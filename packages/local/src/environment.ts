@@ -1,0 +1,36 @@
+import type { Limits } from "@prism/core/services";
+import { localResourceNames } from "./names.ts";
+import { localCredentials } from "./standins.ts";
+
+/** Variables that would make the SDK or SST look somewhere other than the stand-ins. */
+export const conflictingVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "SST_KEY", "SST_KEY_FILE", "SST_RESOURCES_JSON"];
+
+/**
+ * What SST's `Resource` and the AWS SDK read, pointed at the stand-ins: the same links the
+ * deployed functions get, under the same names, and the SDK's standard endpoint variables.
+ */
+export function standInEnvironment(input: {
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+  limits: Limits;
+  cookieSecret?: string;
+}): Record<string, string> {
+  return {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: input.s3Endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
+    // s3rver stores aws-chunked framing verbatim if the SDK adds checksums to streamed bodies.
+    AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
+    AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
+    SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "local" }),
+    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
+    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
+    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
+    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
+    SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
+    SST_RESOURCE_Limits: JSON.stringify(input.limits),
+    ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
+  };
+}
