@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -6,7 +6,9 @@ import { ownerCookieName } from "@prism/core/owners";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "../support/browser.ts";
 import { startStack, type RunningStack } from "../support/local-stack.ts";
-import { makePhoto, makeTruncatedJpeg } from "../support/photos.ts";
+import { makeTruncatedJpeg } from "../support/photos.ts";
+
+const realPhotos = join(import.meta.dirname, "../fixtures/photos");
 
 /**
  * A person's whole visit, in Debian's Chromium against `npm start`'s stack: upload, watch, open,
@@ -32,11 +34,12 @@ describe("the upload page in a real browser", () => {
     stack = await startStack();
     fixtures = await mkdtemp(join(tmpdir(), "prism-e2e-"));
     files.harbour = join(fixtures, "Harbour at dusk.jpg");
-    files.meadow = join(fixtures, "meadow <b>&amp; \"friends\".jpg");
+    files.meadow = join(fixtures, "meadow <b>&amp; \"friends\".png");
     files.broken = join(fixtures, "broken-photo.jpg");
     files.notes = join(fixtures, "notes.txt");
-    await writeFile(files.harbour, await makePhoto({ seed: 101, width: 1600, height: 1067 }));
-    await writeFile(files.meadow, await makePhoto({ seed: 202, width: 900, height: 1200 }));
+    // Two real photographs (tests/fixtures/photos, CC0): a JPEG and a PNG.
+    await copyFile(join(realPhotos, "seeding-1600.jpg"), files.harbour);
+    await copyFile(join(realPhotos, "chelsea.png"), files.meadow);
     await writeFile(files.broken, await makeTruncatedJpeg(303));
     await writeFile(files.notes, "not an image\n");
     page = await browser.context.newPage();
@@ -152,12 +155,12 @@ describe("the upload page in a real browser", () => {
     await card(basename(files.harbour)).first().locator(".card-name").click();
     await page.waitForURL(`${stack.url}/images/${harbourId}`);
     expect(await page.locator("h1").textContent()).toBe(basename(files.harbour));
-    expect(await page.locator(".facts").textContent()).toMatch(/1600 × 1067 px.*JPEG/s);
+    expect(await page.locator(".facts").textContent()).toMatch(/1600 × 900 px.*JPEG/s);
 
     // 320, 640, 1280 and the original 1600 px, each as WebP, JPEG and PNG.
     const rows = page.locator("table tbody tr");
     expect(await rows.count()).toBe(12);
-    expect(await rows.first().textContent()).toMatch(/webp\s*320\s*213.*% smaller/is);
+    expect(await rows.first().textContent()).toMatch(/webp\s*320\s*180.*% smaller/is);
 
     const [picture] = await loadedPictures();
     expect(picture?.naturalWidth).toBeGreaterThan(0);
@@ -168,7 +171,7 @@ describe("the upload page in a real browser", () => {
     expect(copied).toContain("<picture>");
     expect(copied).toMatch(/<source type="image\/webp"[^>]*srcset="/);
     expect(copied).toContain(`srcset="${stack.url}/webp/${harbourId}/v1/320.webp 320w,`);
-    expect(copied).toContain(`width="1600" height="1067"`);
+    expect(copied).toContain(`width="1600" height="900"`);
     expect(copied).toContain(`alt="${basename(files.harbour)}"`);
     const variantUrl = await page.locator("button.copy-url").first().getAttribute("data-copy");
     expect(variantUrl).toBe(`${stack.url}/webp/${harbourId}/v1/320.webp`);

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,6 +51,18 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
         expect([variant!.width, variant!.height]).toEqual([width, (1800 * width) / 2400]);
       }
     }
+  });
+
+  it("gives a real photo narrower than 640 px its own width once, never an enlargement", async () => {
+    const client = new PrismClient(stack.url);
+    const photo = await readFile(join(import.meta.dirname, "../fixtures/photos/chelsea.png"));
+    const image = await client.waitForFinished(await client.upload(photo, "chelsea.png", "image/png"));
+    expect(image.status).toBe("ready");
+    expect(image.original).toMatchObject({ width: 451, height: 300, format: "png" });
+    expect(image.variants.map((v) => `${v.format} ${v.width}×${v.height}`)).toEqual([
+      "webp 320×213", "jpeg 320×213", "png 320×213",
+      "webp 451×300", "jpeg 451×300", "png 451×300",
+    ]);
   });
 
   it("never serves originals", async () => {
