@@ -212,6 +212,17 @@ describe.each([
       expect(build?.input.properties.install).toEqual(["sharp"]);
     });
 
+    test("processor: the sharp SST installs for Lambda is the version the tests ran", async () => {
+      // `sst deploy` runs `npm install sharp@<version>` with the version from the package.json
+      // nearest its build output — the project root — and `*` when the root does not name it.
+      const { readFile } = await import("node:fs/promises");
+      const manifest = async (path: string) => JSON.parse(await readFile(new URL(path, import.meta.url), "utf8"));
+      const root = await manifest("../../package.json");
+      const core = await manifest("../../packages/core/package.json");
+      expect(root.dependencies?.sharp).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(root.dependencies?.sharp).toBe(core.dependencies.sharp);
+    });
+
     test("processor: a processing claim outlives the longest invocation before it can be taken over", () => {
       const f = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
       const claimTimeoutMs = Number(f.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS);
