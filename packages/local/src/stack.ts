@@ -4,9 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { S3Client } from "@aws-sdk/client-s3";
 import { originalsPrefix } from "@prism/core/keys";
-import { defaultLimits } from "@prism/core/services";
+import { createPrismServices, defaultLimits } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type S3Handler } from "./bridge.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
@@ -110,7 +109,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   });
 
-  const s3 = new S3Client({ forcePathStyle: true });
+  // The same clients the handlers build, from the same links (`@prism/core/links` reads them at import).
+  const { configFromLinks } = await import("@prism/core/links");
+  const { s3, db } = createPrismServices(configFromLinks());
   route = (request, response) => {
     serveVariant(s3, request, response)
       .then((served) => {
@@ -122,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
   };
 
-  const redriven = await redriveUnfinished({ s3, bridge, claimTimeoutMs: options.claimTimeoutMs });
+  const redriven = await redriveUnfinished({ s3, db, bridge, claimTimeoutMs: options.claimTimeoutMs });
 
   return {
     url,
@@ -137,6 +138,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await bridge.stop();
       s3.destroy();
+      db.destroy();
       await standIns.close();
     },
   };

@@ -76,11 +76,6 @@ export function widthsFor(plan: VariantPlan, sourceWidth: number): number[] {
   return [...widths].sort((a, b) => a - b);
 }
 
-/** Height for `width` that keeps the source's aspect ratio, never below one pixel. */
-export function heightFor(source: { width: number; height: number }, width: number): number {
-  return Math.max(1, Math.round((source.height * width) / source.width));
-}
-
 /** Object key of one variant inside its format's bucket. */
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string {
   return `${imageId}/${plan.version}/${width}.${extensionByFormat[format]}`;

@@ -1,5 +1,5 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UploadRequestError } from "../errors/index.ts";
 
 /** How many requests one subject may make per fixed window. */
@@ -36,11 +36,6 @@ export class RateLimiter {
     private readonly rule: RateRule,
     private readonly now: () => number = Date.now,
   ) {}
-
-  /** A limiter with its own client, configured from the standard AWS environment. */
-  static forTable(tableName: string, rule: RateRule): RateLimiter {
-    return new RateLimiter(DynamoDBDocumentClient.from(new DynamoDBClient({})), tableName, rule);
-  }
 
   /** Counts one request by `subject`; throws `rate_limited` (429, with Retry-After) over the limit. */
   async take(subject: string): Promise<void> {

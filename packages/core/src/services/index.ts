@@ -29,6 +29,7 @@ export interface PrismConfig {
 export interface PrismServices {
   readonly config: PrismConfig;
   readonly s3: S3Client;
+  readonly db: DynamoDBDocumentClient;
   readonly images: ImageRepository;
   readonly storage: ImageStorage;
 }
@@ -45,6 +46,7 @@ export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv 
   return {
     config,
     s3,
+    db,
     images: new ImageRepository(db, config.tableName),
     storage: new ImageStorage(s3, config.buckets),
   };

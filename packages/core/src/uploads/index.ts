@@ -7,6 +7,7 @@ import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
+import type { RateLimiter } from "../ratelimit/index.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
 export const uploadUrlTtlSeconds = 600;
@@ -32,6 +33,8 @@ export interface UploadServiceDeps {
   readonly uploadsBucket: string;
   readonly images: ImageRepository;
   readonly maxUploadBytes: number;
+  /** Counts the request against the owner's rate once it has passed validation: a refused request costs nothing to repeat. */
+  readonly rateLimiter?: RateLimiter;
   readonly now?: () => number;
 }
 
@@ -74,6 +77,7 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
  */
 export async function createUpload(request: UploadRequest, deps: UploadServiceDeps): Promise<UploadTicket> {
   const { filename, contentType, size } = parseUploadRequest(request, deps.maxUploadBytes);
+  await deps.rateLimiter?.take(request.ownerId);
   const now = (deps.now ?? Date.now)();
   const imageId = randomUUID();
   const record: ImageRecord = {

@@ -1,6 +1,8 @@
 /** The browser's side of Prism's HTTP API (see packages/web/src/pages/api). */
 
-export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+import type { ImageStatus } from "@prism/core/images";
+
+export type { ImageStatus };
 
 export interface ImageState {
   readonly imageId: string;

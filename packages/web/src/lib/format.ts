@@ -8,7 +8,8 @@ import { formatBytes } from "@prism/core/errors";
 
 export { formatBytes };
 
-export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+export type { ImageStatus } from "@prism/core/images";
+import type { ImageStatus } from "@prism/core/images";
 
 /** "84% smaller" / "12% larger" / "same size": a variant's size against the original's. */
 export function describeSaving(variantBytes: number, originalBytes: number): { text: string; smaller: boolean } {

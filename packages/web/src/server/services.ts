@@ -18,7 +18,7 @@ export function ownerCookieSecret(): string {
 
 /** Counts `POST /api/uploads` per visitor in the images table, at the `Limits` link's rate. */
 export function uploadRateLimiter(): RateLimiter {
-  const { tableName, limits } = prism().config;
-  uploadLimiter ??= RateLimiter.forTable(tableName, uploadRule(limits.uploadsPerMinute));
+  const { db, config } = prism();
+  uploadLimiter ??= new RateLimiter(db, config.tableName, uploadRule(config.limits.uploadsPerMinute));
   return uploadLimiter;
 }

@@ -1,5 +1,5 @@
 import type { APIRoute } from "astro";
-import { createUpload, parseUploadRequest } from "@prism/core/uploads";
+import { createUpload, type UploadRequest } from "@prism/core/uploads";
 import { apiRoute, json, readJson } from "../../server/http.ts";
 import { prism, uploadRateLimiter } from "../../server/services.ts";
 
@@ -7,12 +7,17 @@ import { prism, uploadRateLimiter } from "../../server/services.ts";
 export const POST: APIRoute = ({ request, locals }) =>
   apiRoute(async () => {
     const { s3, images, config } = prism();
-    const upload = parseUploadRequest(await readJson(request), config.limits.maxUploadBytes);
-    // Only requests that would write a record count: a refused one costs nothing to repeat.
-    await uploadRateLimiter().take(locals.ownerId);
+    // Untrusted JSON: createUpload checks every field (400/413/415) before it counts or writes anything.
+    const fields = (await readJson(request)) as Omit<UploadRequest, "ownerId">;
     const ticket = await createUpload(
-      { ...upload, ownerId: locals.ownerId },
-      { s3, images, uploadsBucket: config.buckets.uploads, maxUploadBytes: config.limits.maxUploadBytes },
+      { ...fields, ownerId: locals.ownerId },
+      {
+        s3,
+        images,
+        uploadsBucket: config.buckets.uploads,
+        maxUploadBytes: config.limits.maxUploadBytes,
+        rateLimiter: uploadRateLimiter(),
+      },
     );
     return json(ticket, 201, { Location: `/api/images/${ticket.imageId}` });
   });
