@@ -35,11 +35,24 @@ export interface PrismServices {
 }
 
 /**
- * SDK clients configured from the standard AWS environment. An S3-compatible stand-in (the offline
- * stack's endpoint in `AWS_ENDPOINT_URL_S3`) only understands path-style bucket addressing.
+ * The S3 client Prism uses everywhere. Checksums only where S3 requires them: by default SDK v3
+ * adds a CRC32 of the (empty) body to every presigned PUT URL (`x-amz-checksum-crc32`,
+ * `x-amz-sdk-checksum-algorithm`), which S3 then holds the browser's upload to, and it frames
+ * streamed bodies as aws-chunked, which S3-compatible stand-ins store verbatim. An S3-compatible
+ * stand-in (the offline stack's endpoint in `AWS_ENDPOINT_URL_S3`) only understands path-style
+ * bucket addressing.
  */
+export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
+  return new S3Client({
+    forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL),
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+}
+
+/** SDK clients configured from the standard AWS environment. */
 export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv = process.env): PrismServices {
-  const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL) });
+  const s3 = createS3Client(env);
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -10,6 +10,21 @@ export interface BucketNames {
   readonly png: string;
 }
 
+/**
+ * Whether an S3 error says the object does not exist. Only `NoSuchKey` (GET) or a bare 404
+ * `NotFound` (HEAD, which has no body) does: S3 answers a missing key with 403 AccessDenied when
+ * the caller lacks s3:ListBucket, and a 403 may equally be a missing grant or a KMS denial, so it is
+ * a fault to retry and alarm on. `NoSuchBucket` is a 404 too, and a misconfiguration, not a missing
+ * original.
+ */
+export function isMissingObject(error: unknown): boolean {
+  if (error instanceof NoSuchKey) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  if (name === "NoSuchKey") return true;
+  return name === "NotFound" && $metadata?.httpStatusCode === 404;
+}
+
 /** Variants never change once written: their key carries the plan version. */
 export const variantCacheControl = "public, max-age=31536000, immutable";
 
@@ -28,7 +43,8 @@ export class ImageStorage {
   }
 
   /**
-   * The original's bytes, or undefined when no such object exists. An object over `maxBytes` is
+   * The original's bytes, or undefined when no such object exists (see isMissingObject: a 403 is a
+   * fault, never "missing"). An object over `maxBytes` is
    * refused before its body is read (a signed URL fixes the size in AWS; the local S3 does not).
    */
   async readOriginal(imageId: string, maxBytes: number): Promise<Buffer | undefined> {
@@ -44,7 +60,7 @@ export class ImageStorage {
       }
       return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
     } catch (error) {
-      if (error instanceof NoSuchKey) return undefined;
+      if (isMissingObject(error)) return undefined;
       throw error;
     }
   }
