@@ -9,6 +9,13 @@ export const isProduction = PRODUCTION_STAGES.includes($app.stage);
 export const RUNTIME = "nodejs22.x" as const;
 
 /**
+ * Where the site runs under `sst dev`: SST starts `npm run dev` in packages/web, i.e. `astro dev`
+ * on its default port 4321. A browser may address it as localhost or 127.0.0.1 (two origins).
+ */
+export const DEV_SITE_PORT = 4321;
+export const DEV_SITE_ORIGINS = [`http://localhost:${DEV_SITE_PORT}`, `http://127.0.0.1:${DEV_SITE_PORT}`];
+
+/**
  * Processor sizing, from `npm run bench` (bench/README.md): a 24 MP JPEG through the whole plan
  * peaks at 226 MiB RSS (170 MiB with MALLOC_ARENA_MAX=2), so 512 MB would fit — but the work is
  * CPU-bound and Lambda's CPU grows with memory up to one full vCPU at 1769 MB. Cost per image

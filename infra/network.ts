@@ -5,7 +5,9 @@
 import { USE_VPC } from "./config";
 
 function createNetwork() {
-  if (!USE_VPC) return undefined;
+  // Under `sst dev` the processor is a stub that forwards events to SST's bridge on the internet;
+  // in private subnets without NAT it could reach neither the bridge nor the developer's machine.
+  if (!USE_VPC || $dev) return undefined;
 
   // No `nat`: SST's Vpc creates no NAT gateway or instance unless asked.
   const vpc = new sst.aws.Vpc("Network", { az: 2 });

@@ -59,6 +59,14 @@ export const processor = new sst.aws.Function("Processor", {
   link: [uploads, webp, jpeg, png, images, limits],
   permissions: [
     { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
+    // Without ListBucket S3 answers a missing original with 403 instead of NoSuchKey, and a
+    // delete during processing (or a dead-letter replay after originals expired) would look like
+    // a fault: retried, dead-lettered, alarmed. Listing is limited to originals/.
+    {
+      actions: ["s3:ListBucket"],
+      resources: [uploadsBucket.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
+    },
     {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),

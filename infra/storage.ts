@@ -3,6 +3,7 @@
 // Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
 import {
   isProduction,
+  DEV_SITE_ORIGINS,
   MAX_INPUT_PIXELS,
   UPLOADS_PER_MINUTE,
   MAX_UPLOAD_BYTES,
@@ -10,35 +11,63 @@ import {
   ORIGINALS_EXPIRE_DAYS,
   USE_KMS,
 } from "./config";
-import { network } from "./network";
-import { siteOrigin } from "./router";
+import { distributionArn, siteOrigin } from "./router";
 
-/** Customer-managed key (optional): rotated yearly, kept 30 days after a delete is scheduled. */
-export const dataKey = USE_KMS
-  ? new aws.kms.Key("DataKey", {
-      description: `Prism ${$app.stage}: buckets and image table`,
-      enableKeyRotation: true,
-      deletionWindowInDays: 30,
-    })
-  : undefined;
-
-const accountRoot = $interpolate`arn:aws:iam::${aws.getCallerIdentityOutput().accountId}:root`;
+const accountId = aws.getCallerIdentityOutput().accountId;
 
 /**
- * With the VPC option, the bucket policy also admits requests that arrive through the S3
- * gateway endpoint (the processor's only path to S3), for the paths the processor uses.
+ * Only our distribution may read through CloudFront (AWS:SourceArn): without the condition any
+ * CloudFront distribution, in any account, could be pointed at these buckets and read them by key.
  */
-function admitEndpoint(actions: string[], paths: string[]) {
-  if (!network) return [];
-  return [
-    {
-      actions,
-      paths,
-      principals: [{ type: "aws" as const, identifiers: [accountRoot] }],
-      conditions: [{ test: "StringEquals", variable: "aws:SourceVpce", values: [network.s3Endpoint.id] }],
-    },
-  ];
-}
+const fromOurDistribution = [{ test: "StringEquals", variable: "AWS:SourceArn", values: [distributionArn] }];
+
+/**
+ * Customer-managed key (optional): rotated yearly, kept 30 days after a delete is scheduled. Its
+ * policy is explicit: the account administers it through IAM, and CloudFront may decrypt for this
+ * distribution only, which SSE-KMS origins behind origin access control need (without it every
+ * variant and /_astro request would be 403). In production the key is retained and protected like
+ * the data it encrypts: SST's `removal: "retain"` covers buckets and tables, not keys, and a
+ * deleted key makes every retained object unreadable.
+ */
+export const dataKey = USE_KMS
+  ? new aws.kms.Key(
+      "DataKey",
+      {
+        description: `Prism ${$app.stage}: buckets and image table`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: $jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministersThroughIam",
+              Effect: "Allow",
+              Principal: { AWS: $interpolate`arn:aws:iam::${accountId}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: "CloudFrontReadsForOurDistribution",
+              Effect: "Allow",
+              Principal: { Service: "cloudfront.amazonaws.com" },
+              Action: "kms:Decrypt",
+              Resource: "*",
+              Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+            },
+          ],
+        }),
+      },
+      { retainOnDelete: isProduction, protect: isProduction },
+    )
+  : undefined;
+
+/** The bucket policy statement that lets our distribution read every object (origin access control). */
+export const cloudfrontRead = {
+  principals: [{ type: "service" as const, identifiers: ["cloudfront.amazonaws.com"] }],
+  actions: ["s3:GetObject"],
+  paths: ["*"],
+  conditions: fromOurDistribution,
+};
 
 /** Encryption at rest, stated explicitly: SSE-S3 by default, the customer key when enabled. */
 export function encrypt(name: string, bucket: sst.aws.Bucket) {
@@ -68,14 +97,14 @@ export function encrypt(name: string, bucket: sst.aws.Bucket) {
 export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
   versioning: true,
   cors: {
-    allowOrigins: [siteOrigin],
+    // Under `sst dev` the page is served by `astro dev` on the developer's machine.
+    allowOrigins: $dev ? [siteOrigin, ...DEV_SITE_ORIGINS] : [siteOrigin],
     allowMethods: ["PUT"],
     allowHeaders: ["content-type", "content-length"],
     exposeHeaders: ["ETag"],
     maxAge: "1 hour",
   },
   lifecycle: [{ id: "expire-originals", prefix: "originals/", expiresIn: `${ORIGINALS_EXPIRE_DAYS} days` }],
-  policy: admitEndpoint(["s3:GetObject"], ["originals/*"]),
   transform: {
     lifecycle: (args) => {
       args.rules = $output(args.rules).apply((rules) => [
@@ -106,14 +135,14 @@ export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
 encrypt("Uploads", uploadsBucket);
 
 /**
- * Variant buckets: readable only by CloudFront (origin access control through the Router),
- * never by browsers directly, so they need no CORS.
+ * Variant buckets: readable only by our distribution (origin access control through the Router),
+ * never by browsers directly, so they need no CORS. Not `access: "cloudfront"`: SST grants that
+ * to the CloudFront service without naming the distribution.
  */
 function variantBucket(name: string) {
   const bucket = new sst.aws.Bucket(`${name}Bucket`, {
-    access: "cloudfront",
     cors: false,
-    policy: admitEndpoint(["s3:PutObject", "s3:DeleteObject"], ["*"]),
+    policy: [cloudfrontRead],
   });
   encrypt(name, bucket);
   return bucket;

@@ -1,7 +1,8 @@
 // The Astro site behind the Router, and the variant routes.
-import { lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
-import { router } from "./router";
+import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
+import { distributionArn, router } from "./router";
 import {
+  cloudfrontRead,
   images,
   encrypt,
   imagesTable,
@@ -24,8 +25,17 @@ export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret],
+  // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies /webp, /jpeg
+  // and /png to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
+  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, router],
   server: { runtime: RUNTIME, architecture: "arm64" },
+  // Where `astro dev` serves the page under `sst dev` (the site's URL there).
+  dev: { url: DEV_SITE_ORIGINS[0] },
+  // The server's function URL takes only requests CloudFront signed (origin access control, IAM
+  // auth) instead of answering anyone who finds it, so nothing on CloudFront (a WAF rule, the
+  // security headers) can be bypassed. The page signs its one POST body itself (the
+  // x-amz-content-sha256 header, packages/web/src/client/api.ts), as OAC for Lambda requires.
+  protection: "oac",
   permissions: [
     // Presigned PUT of an original, and deleting it with the image.
     {
@@ -34,7 +44,7 @@ export const site = new sst.aws.Astro("Site", {
     },
     { actions: ["s3:DeleteObject"], resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`) },
     {
-      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       resources: [imagesTable.arn],
     },
     { actions: ["dynamodb:Query"], resources: [$interpolate`${imagesTable.arn}/index/byOwner`] },
@@ -45,6 +55,8 @@ export const site = new sst.aws.Astro("Site", {
   invalidation: { paths: "versioned" },
   transform: {
     server: (args) => {
+      // Also reaches the `sst dev` stub, which SST creates on a hard-coded nodejs20.x.
+      args.runtime = RUNTIME;
       args.logging = { format: "json", retention: LOG_RETENTION };
       args.transform = { ...args.transform, role: lambdaOnlyTrust };
       // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR;
@@ -53,10 +65,35 @@ export const site = new sst.aws.Astro("Site", {
         (permissions ?? []).filter((p) => !p.actions.includes("cloudfront:CreateInvalidation")),
       );
     },
-    // Browsers never call the assets bucket directly (CloudFront reads it), so no CORS.
-    assets: { cors: false },
+    // Browsers never call the assets bucket directly (CloudFront reads it), so no CORS; and only
+    // our distribution may read it, not any CloudFront distribution (SST's `access: "cloudfront"`).
+    assets: (args) => {
+      args.cors = false;
+      args.access = undefined;
+      args.policy = [cloudfrontRead];
+    },
   },
 });
+
+/**
+ * With protection "oac" SST switches the function URL to IAM auth, but grants CloudFront the
+ * invoke permissions only for a distribution of the site's own, not for a Router's: grant both
+ * here, for our distribution only. (Under `sst dev` there is no deployed server.)
+ */
+if (!$dev) {
+  const serverFunction = $output(site.nodes.server).apply((server) => server!.nodes.function.name);
+  for (const [name, action] of [
+    ["SiteServerCloudFrontInvokeUrl", "lambda:InvokeFunctionUrl"],
+    ["SiteServerCloudFrontInvoke", "lambda:InvokeFunction"],
+  ] as const) {
+    new aws.lambda.Permission(name, {
+      action,
+      function: serverFunction,
+      principal: "cloudfront.amazonaws.com",
+      sourceArn: distributionArn,
+    });
+  }
+}
 
 /**
  * Variants: /webp/{imageId}/{planVersion}/{width}.webp → key {imageId}/{planVersion}/{width}.webp

@@ -1,6 +1,12 @@
 // Policy tests over the synthesized resource graph of `sst deploy --stage dev` and
 // `--stage production` (issue 4). Each assertion names the requirement it protects.
 import { beforeAll, describe, expect, test } from "vitest";
+import {
+  frameOption,
+  hstsMaxAgeSeconds,
+  referrerPolicy,
+  variantContentSecurityPolicy,
+} from "../../packages/core/src/headers/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -18,7 +24,8 @@ beforeAll(async () => {
       stage: "production",
       env: { PRISM_KMS: "true", PRISM_VPC: "true", PRISM_ALARM_EMAIL: "ops@example.com", PRISM_REGION: "eu-west-1" },
     }),
-    synthesize({ stage: "dev", dev: true }),
+    // `sst dev` with the VPC option on: the dev stub must still stay out of the VPC.
+    synthesize({ stage: "dev", dev: true, env: { PRISM_VPC: "true" } }),
   ]);
 });
 
@@ -66,6 +73,15 @@ function grants(s: Synth, role: string): Record<string, string[]> {
   }
   return out;
 }
+const distributionArn = "arn:aws:cloudfront::123456789012:distribution/E2MOCK";
+/** The one way CloudFront may read a bucket: GetObject, for our distribution only. */
+const cloudfrontRead = (s: Synth, b: string) => ({
+  Effect: "Allow",
+  Action: "s3:GetObject",
+  Resource: `${bucketArn(s, b)}/*`,
+  Principal: { Service: "cloudfront.amazonaws.com" },
+  Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+});
 const variantObjects = (s: Synth) => ["WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
 
 describe.each([
@@ -119,12 +135,16 @@ describe.each([
       expect(allows).toEqual([]);
     });
 
-    test("variant buckets are readable only by CloudFront", () => {
-      for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket"]) {
+    test("variant buckets and the site's assets are readable only by our distribution (AWS:SourceArn)", () => {
+      for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
         const allows = bucketPolicy(get(), b).filter((st) => st.Effect === "Allow");
-        expect(allows, b).toEqual([
-          { Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn(get(), b)}/*`, Principal: { Service: "cloudfront.amazonaws.com" } },
-        ]);
+        expect(allows, b).toEqual([cloudfrontRead(get(), b)]);
+      }
+    });
+
+    test("no bucket policy statement names a VPC endpoint (such a statement grants and restricts nothing)", () => {
+      for (const b of ALL_BUCKETS) {
+        expect(JSON.stringify(bucketPolicy(get(), b)), b).not.toContain("aws:SourceVpce");
       }
     });
 
@@ -275,7 +295,8 @@ describe.each([
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
+      expect(site.Router.url).toBe(get().outputs.url);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
     });
   });
@@ -292,15 +313,27 @@ describe.each([
       expect(all(get(), "aws:iam/policy:Policy")).toEqual([]);
     });
 
-    test("the processor can exactly: read originals, write variants, update the table, send dead letters", () => {
+    test("the processor can exactly: read and list originals, write variants, update the table, send dead letters", () => {
       expect(grants(get(), "ProcessorRole")).toEqual({
         "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        "s3:ListBucket": [bucketArn(get(), "UploadsBucket")],
         "s3:PutObject": variantObjects(get()),
         "s3:DeleteObject": variantObjects(get()),
         "dynamodb:GetItem": [tableArn(get())],
         "dynamodb:UpdateItem": [tableArn(get())],
         "sqs:SendMessage": [`arn:aws:sqs:us-east-1:123456789012:${inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`],
       });
+    });
+
+    test("the processor lists only under originals/, so S3 answers a missing original with NoSuchKey, not 403", () => {
+      const list = rolePolicy(get(), "ProcessorRole").filter((st) => [st.Action].flat().includes("s3:ListBucket"));
+      expect(list).toEqual([
+        expect.objectContaining({
+          Action: "s3:ListBucket",
+          Resource: bucketArn(get(), "UploadsBucket"),
+          Condition: { StringLike: { "s3:prefix": "originals/*" } },
+        }),
+      ]);
     });
 
     test("the site can exactly: presign PUT/delete originals, delete variants, use the table and its byOwner index", () => {
@@ -312,7 +345,8 @@ describe.each([
         "dynamodb:PutItem": [table],
         "dynamodb:UpdateItem": [table],
         "dynamodb:DeleteItem": [table],
-        "dynamodb:Query": [table, `${table}/index/byOwner`].sort(),
+        // Only the index is queried.
+        "dynamodb:Query": [`${table}/index/byOwner`],
       });
     });
 
@@ -350,6 +384,43 @@ describe.each([
         .filter((r) => r.name.endsWith("RouteKey.sst.aws.KvKeys"))
         .map((r) => JSON.parse(r.inputs!.entries.metadata).domain);
       expect(domains.join(" ")).not.toContain(bucketName(get(), "UploadsBucket"));
+    });
+
+    test("the site server answers only requests CloudFront signed for our distribution", () => {
+      // IAM-authorized function URL (origin access control for Lambda), not AuthType NONE.
+      expect(inputs(get(), "aws:lambda/functionUrl:FunctionUrl", "SiteServerUseast1Url").authorizationType).toBe("AWS_IAM");
+      const permissions = all(get(), "aws:lambda/permission:Permission").map((p) => p.inputs!);
+      expect(permissions.filter((p) => p.principal === "*")).toEqual([]);
+      const site = permissions.filter((p) => p.principal === "cloudfront.amazonaws.com");
+      expect(site.map((p) => p.action).sort()).toEqual(["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]);
+      for (const p of site) {
+        expect(p.sourceArn).toBe(distributionArn);
+        expect(p.function).toBe(inputs(get(), "aws:lambda/function:Function", "SiteServerUseast1Function").name);
+      }
+      // The router signs its requests to the server (OAC, lambda origin).
+      const metadata = JSON.parse(one(get(), "pulumi-nodejs:dynamic:Resource", "SiteKvKeys.sst.aws.KvKeys").inputs!.entries.metadata);
+      expect(metadata.origin.originAccessControlConfig).toEqual({
+        enabled: true,
+        signingBehavior: "always",
+        signingProtocol: "sigv4",
+        originType: "lambda",
+      });
+    });
+
+    test("every response carries HSTS, nosniff, no framing and a same-origin referrer; bucket objects a sandboxing CSP", () => {
+      const policy = one(get(), "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy", "SecurityHeaders");
+      expect(policy.inputs!.securityHeadersConfig).toEqual({
+        strictTransportSecurity: { accessControlMaxAgeSec: hstsMaxAgeSeconds, includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption, override: true },
+        referrerPolicy: { referrerPolicy, override: true },
+        // Not overriding: the site server's own page CSP stands, S3 objects get this one.
+        contentSecurityPolicy: { contentSecurityPolicy: variantContentSecurityPolicy, override: false },
+      });
+      expect(variantContentSecurityPolicy).toMatch(/default-src 'none'.*sandbox/);
+      const distribution = inputs(get(), "aws:cloudfront/distribution:Distribution", "RouterCdnDistribution");
+      expect(distribution.defaultCacheBehavior.responseHeadersPolicyId).toBe("SecurityHeaders-id");
+      expect(distribution.orderedCacheBehaviors ?? []).toEqual([]);
     });
 
     test("the cache honours a year-long Cache-Control", () => {
@@ -464,6 +535,12 @@ describe("stage policy", () => {
     expect(one(prod, "aws:dynamodb/table:Table", "ImagesTableTable").retainOnDelete).toBe(true);
   });
 
+  test("production keeps and protects the customer key like the data it encrypts", () => {
+    const key = one(hardened, "aws:kms/key:Key", "DataKey");
+    expect(key.retainOnDelete).toBe(true);
+    expect(key.protect).toBe(true);
+  });
+
   test("production tables have deletion protection", () => {
     expect(inputs(prod, "aws:dynamodb/table:Table", "ImagesTableTable").deletionProtectionEnabled).toBe(true);
   });
@@ -485,6 +562,19 @@ describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REG
     expect(inputs(hardened, "aws:dynamodb/table:Table", "ImagesTableTable").serverSideEncryption.kmsKeyArn).toMatch(/kms/);
   });
 
+  test("the key policy: the account administers it, CloudFront may decrypt for our distribution only", () => {
+    const policy = JSON.parse(inputs(hardened, "aws:kms/key:Key", "DataKey").policy);
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*" }),
+      expect.objectContaining({
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "kms:Decrypt",
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+      }),
+    ]);
+  });
+
   test("the processor runs in private subnets with S3 and DynamoDB gateway endpoints and no NAT", () => {
     expect(inputs(hardened, "aws:lambda/function:Function", "ProcessorFunction").vpcConfig.subnetIds.length).toBeGreaterThan(0);
     const endpoints = all(hardened, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [e.inputs!.serviceName, e.inputs!.vpcEndpointType]);
@@ -496,9 +586,11 @@ describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REG
     expect(all(hardened, "aws:ec2/instance:Instance")).toEqual([]);
   });
 
-  test("bucket policies also admit the S3 gateway endpoint", () => {
-    const admits = bucketPolicy(hardened, "UploadsBucket").filter((st) => st.Condition?.StringEquals?.["aws:SourceVpce"]);
-    expect(admits).toHaveLength(1);
+  test("with the VPC, bucket policies still name no VPC endpoint, and CloudFront still reads only for our distribution", () => {
+    for (const b of ALL_BUCKETS) expect(JSON.stringify(bucketPolicy(hardened, b)), b).not.toContain("aws:SourceVpce");
+    for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
+      expect(bucketPolicy(hardened, b).filter((st) => st.Effect === "Allow"), b).toEqual([cloudfrontRead(hardened, b)]);
+    }
   });
 
   test("alarm e-mail is subscribed, and the CloudFront alarm gets a us-east-1 topic outside us-east-1", () => {
@@ -527,5 +619,35 @@ describe("sst dev", () => {
   test("the processor runs live through SST's bridge and is registered with the dev session", () => {
     expect(live.rpcCalls.some((c) => c.method === "Runtime.AddTarget" && c.input.functionID === "Processor")).toBe(true);
     expect(inputs(live, "aws:lambda/function:Function", "ProcessorFunction").handler).toBe("bootstrap");
+  });
+
+  test("the browser may PUT originals from astro dev (localhost:4321 and 127.0.0.1:4321) as well as the router", () => {
+    const cors = inputs(live, "aws:s3/bucketCorsConfigurationV2:BucketCorsConfigurationV2", "UploadsBucketCors");
+    expect(cors.corsRules[0].allowedOrigins.sort()).toEqual(
+      [new URL(live.outputs.url).origin, "http://localhost:4321", "http://127.0.0.1:4321"].sort(),
+    );
+    expect(cors.corsRules[0].allowedMethods).toEqual(["PUT"]);
+  });
+
+  test("no function runs an end-of-life runtime: Node functions are nodejs22.x, bridge stubs SST's own runtime", () => {
+    const fns = all(live, "aws:lambda/function:Function");
+    expect(fns.map((f) => f.name).sort()).toEqual(["ProcessorFunction", "SiteDevServerFunction"]);
+    for (const f of fns) {
+      if (f.inputs?.handler === "bootstrap") expect(f.inputs?.runtime, f.name).toBe("provided.al2023");
+      else expect(f.inputs?.runtime, f.name).toBe("nodejs22.x");
+    }
+  });
+
+  test("variants are reachable from astro dev: the site is linked to the router, which it proxies /webp, /jpeg, /png to", () => {
+    const site = one(live, "sst:aws:Astro", "Site").outputs!;
+    expect(site._dev.links).toContain("Router");
+    expect(site._dev.command).toBe("npm run dev");
+    expect(one(live, "sst:aws:Router", "Router")).toBeDefined();
+  });
+
+  test("with PRISM_VPC=true the dev stub stays out of the VPC (it must reach SST's bridge), and no VPC is created", () => {
+    for (const f of all(live, "aws:lambda/function:Function")) expect(f.inputs?.vpcConfig, f.name).toBeUndefined();
+    expect(all(live, "aws:ec2/vpc:Vpc")).toEqual([]);
+    expect(all(live, "aws:ec2/vpcEndpoint:VpcEndpoint")).toEqual([]);
   });
 });
