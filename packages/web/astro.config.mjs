@@ -4,6 +4,17 @@ import node from "@astrojs/node";
 import aws from "astro-sst";
 
 /**
+ * Under `sst dev` the page runs here while the variants are served by the deployed Router (its URL
+ * arrives as the `Router` link): the dev server proxies /webp, /jpeg and /png to it, so variant
+ * URLs stay relative, as they are behind CloudFront and in the local stack.
+ */
+export function variantProxy(env = process.env) {
+  if (!env.SST_RESOURCE_Router) return undefined;
+  const { url } = JSON.parse(env.SST_RESOURCE_Router);
+  return Object.fromEntries(["/webp", "/jpeg", "/png"].map((prefix) => [prefix, { target: url, changeOrigin: true }]));
+}
+
+/**
  * SST builds the site with `SST=1` set (sst deploy, sst dev), so it gets the Lambda adapter there;
  * everywhere else — `npm start`, the tests — the standalone Node build that the local stack serves.
  */
@@ -20,5 +31,6 @@ export default defineConfig({
   vite: {
     // @prism/core ships TypeScript sources; bundle them into the server build.
     ssr: { noExternal: ["@prism/core"] },
+    server: { proxy: variantProxy() },
   },
 });

@@ -13,9 +13,20 @@ export default function buildSiteOnce(): () => void {
   const outDir = mkdtempSync(join(root, ".cache", "site-"));
   execFileSync("npm", ["run", "build", "--workspace", "@prism/web"], {
     cwd: root,
-    env: { ...process.env, PRISM_SITE_DIST: outDir },
+    env: { ...productionBuildEnvironment(), PRISM_SITE_DIST: outDir },
     stdio: ["ignore", "ignore", "inherit"],
   });
   process.env.PRISM_SITE_DIST = outDir;
   return () => rmSync(outDir, { recursive: true, force: true });
+}
+
+/**
+ * A production build, as `npm start` and SST make it. Vitest puts NODE_ENV=test and Vite's own
+ * MODE, DEV, PROD, BASE_URL, SSR into the environment; Astro would take them over and build in
+ * development mode (import.meta.env.DEV), e.g. without the page's Content-Security-Policy.
+ */
+function productionBuildEnvironment(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "production" };
+  for (const name of ["MODE", "DEV", "PROD", "BASE_URL", "SSR"]) delete env[name];
+  return env;
 }

@@ -2,7 +2,7 @@
 // createPrismServices, with none of the offline stack's checksum variables in the environment.
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { ImageRepository } from "../src/images/index.ts";
-import { createPrismServices } from "../src/services/index.ts";
+import { createPrismServices, uploadsOrigin } from "../src/services/index.ts";
 import { createUpload } from "../src/uploads/index.ts";
 
 const saved = { ...process.env };
@@ -33,4 +33,6 @@ it("a production presigned URL signs content-type and content-length and carries
   const params = [...url.searchParams.keys()].map((k) => k.toLowerCase());
   expect(params.filter((k) => k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm")).toEqual([]);
   expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";").sort()).toEqual(["content-length", "content-type", "host"]);
+  // The page's CSP lets it connect exactly there.
+  expect(uploadsOrigin("prism-uploads")).toBe(url.origin);
 });

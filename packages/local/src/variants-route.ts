@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
+import { variantSecurityHeaders } from "@prism/core/headers";
 import { variantRoutes } from "./names.ts";
 
 const routePattern = /^\/(webp|jpeg|png)\/(.+)$/;
@@ -31,6 +32,8 @@ export async function serveVariant(s3: S3Client, request: IncomingMessage, respo
       new GetObjectCommand({ Bucket: variantRoutes[route], Key: key, IfNoneMatch: request.headers["if-none-match"] }),
     );
     response.writeHead(200, {
+      // What CloudFront's response-headers policy adds in AWS.
+      ...variantSecurityHeaders,
       "Content-Type": object.ContentType ?? "application/octet-stream",
       "Cache-Control": object.CacheControl ?? "no-cache",
       ...(object.ContentLength !== undefined ? { "Content-Length": String(object.ContentLength) } : {}),

@@ -1,7 +1,7 @@
 import { defineMiddleware } from "astro:middleware";
 import { newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, signOwnerCookie, verifyOwnerCookie } from "@prism/core/owners";
 import { errorResponse } from "./server/http.ts";
-import { ownerCookieSecret } from "./server/services.ts";
+import { ownerCookieSecret, pageSecurityHeaders } from "./server/services.ts";
 
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -45,5 +45,24 @@ export const onRequest = defineMiddleware(async (context, next) => {
     });
   }
   context.locals.ownerId = ownerId;
-  return next();
+  return withSecurityHeaders(await next());
 });
+
+/**
+ * Every server response carries the page's security headers. Under `astro dev` (`sst dev`) the
+ * CSP is left out: Vite's dev client and toolbar inject scripts the built site never has.
+ */
+function withSecurityHeaders(response: Response): Response {
+  const headers = Object.entries(pageSecurityHeaders()).filter(
+    ([name]) => !(import.meta.env.DEV && name === "Content-Security-Policy"),
+  );
+  try {
+    for (const [name, value] of headers) response.headers.set(name, value);
+    return response;
+  } catch {
+    // A response with immutable headers (e.g. from Response.redirect): copy it.
+    const copy = new Response(response.body, response);
+    for (const [name, value] of headers) copy.headers.set(name, value);
+    return copy;
+  }
+}

@@ -33,23 +33,20 @@ export const variantSecurityHeaders: Readonly<Record<string, string>> = {
 export interface SiteOrigins {
   /** Where the browser PUTs originals (the Uploads bucket's presigned URL origin). */
   readonly uploads: string;
-  /** Where variants are served from when not the site's own origin (`sst dev`); empty otherwise. */
-  readonly variants?: string;
 }
 
 /**
- * The pages: scripts only from the site's own bundles (no inline script), images from the site,
- * the variant origin and the page's own data:/blob: previews, requests only to the site and the
- * Uploads bucket. Inline style is allowed: pictures carry their dominant colour in a `style`
- * attribute, and Astro inlines small stylesheets.
+ * The pages: scripts only from the site's own bundles (no inline script); images from the site
+ * (variants are same-origin everywhere) and the page's own data:/blob: previews and placeholders;
+ * requests only to the site and the Uploads bucket. Inline style is allowed: pictures carry their
+ * dominant colour in a `style` attribute, and Astro inlines small stylesheets.
  */
 export function siteContentSecurityPolicy(origins: SiteOrigins): string {
-  const variants = origins.variants ? ` ${origins.variants}` : "";
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    `img-src 'self' data: blob:${variants}`,
+    "img-src 'self' data: blob:",
     `connect-src 'self' ${origins.uploads}`,
     "object-src 'none'",
     "base-uri 'none'",

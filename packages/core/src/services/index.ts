@@ -50,6 +50,18 @@ export function createS3Client(env: NodeJS.ProcessEnv = process.env): S3Client {
   });
 }
 
+/**
+ * The origin of the presigned upload URLs createS3Client's client builds for `bucket` (what the
+ * page's CSP must allow it to connect to): the stand-in's endpoint with path-style addressing, or
+ * S3's regional virtual-hosted name.
+ */
+export function uploadsOrigin(bucket: string, env: NodeJS.ProcessEnv = process.env): string {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  if (endpoint) return new URL(endpoint).origin;
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  return region ? `https://${bucket}.s3.${region}.amazonaws.com` : `https://${bucket}.s3.amazonaws.com`;
+}
+
 /** SDK clients configured from the standard AWS environment. */
 export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv = process.env): PrismServices {
   const s3 = createS3Client(env);

@@ -35,13 +35,24 @@ async function errorMessage(response: Response, fallback: string): Promise<strin
   }
 }
 
+/**
+ * SHA-256 of a request body, hex: CloudFront signs requests to the site server (origin access
+ * control for Lambda) but cannot hash a POST body itself, so the page sends it in
+ * `x-amz-content-sha256`; without it Lambda refuses the request.
+ */
+async function payloadHash(body: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 export async function requestUpload(file: File): Promise<UploadTicket> {
   let response: Response;
   try {
+    const body = JSON.stringify({ filename: file.name, contentType: file.type, size: file.size });
     response = await fetch("/api/uploads", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ filename: file.name, contentType: file.type, size: file.size }),
+      headers: { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) },
+      body,
     });
   } catch {
     throw new UploadError("Prism could not be reached. Check your connection and retry.", true);

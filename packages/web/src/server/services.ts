@@ -1,7 +1,8 @@
 import { Resource } from "sst";
 import { configFromLinks } from "@prism/core/links";
 import { RateLimiter, uploadRule } from "@prism/core/ratelimit";
-import { createPrismServices, type PrismServices } from "@prism/core/services";
+import { siteSecurityHeaders } from "@prism/core/headers";
+import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
 
 let services: PrismServices | undefined;
 let uploadLimiter: RateLimiter | undefined;
@@ -21,4 +22,15 @@ export function uploadRateLimiter(): RateLimiter {
   const { db, config } = prism();
   uploadLimiter ??= new RateLimiter(db, config.tableName, uploadRule(config.limits.uploadsPerMinute));
   return uploadLimiter;
+}
+
+let securityHeaders: Record<string, string> | undefined;
+
+/**
+ * The page's security headers (@prism/core/headers): the same in Lambda behind CloudFront and in
+ * the local stack. The CSP lets the page upload to the Uploads bucket's origin.
+ */
+export function pageSecurityHeaders(): Record<string, string> {
+  securityHeaders ??= siteSecurityHeaders({ uploads: uploadsOrigin(prism().config.buckets.uploads) });
+  return securityHeaders;
 }
