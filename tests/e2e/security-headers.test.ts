@@ -19,7 +19,7 @@ describe("security headers in a real browser", () => {
   let page: Page;
   let setupError: unknown;
   const consoleViolations: string[] = [];
-  const uploadRequests: { body: string; hash: string | undefined; uploadOrigin?: string }[] = [];
+  const uploadRequests: { body: string; hash: string | null; uploadOrigin?: string }[] = [];
 
   beforeAll(async () => {
     try {
