@@ -83,7 +83,7 @@ function positiveInt(name: string, value: string): number {
 }
 
 /**
- * SST 3.18.10 gives every function role a trust policy that also admits the account root
+ * SST (3.18.10 to 3.19.3) gives every function role a trust policy that also admits the account root
  * (its `!dev` test is on an Output, so always false); outside `sst dev`, which needs that to
  * run functions locally, only Lambda may assume them.
  */

@@ -17,12 +17,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# Versions the sst 3.18.10 binary asks for (from `sst install --print-logs`: it downloads
-# pulumi v3.210.0 and bun-v1.2.1). Change them together with the sst version.
+# Versions the sst binary asks for: pulumi v3.210.0 and bun-v1.2.1 (seen with `sst install
+# --print-logs` on 3.18.10; the 3.19.3 binary embeds the same pulumi and @types/bun versions).
+# Change them together with the sst version.
 SST_VERSION="$(node -p 'require("./node_modules/sst/package.json").version')"
 PULUMI_VERSION="3.210.0"
 BUN_VERSION="1.2.1"
-EXPECTED_SST="3.18.10"
+EXPECTED_SST="3.19.3"
 if [ "$SST_VERSION" != "$EXPECTED_SST" ]; then
   echo "sst-platform: node_modules/sst is $SST_VERSION but this script knows the pulumi/bun versions of $EXPECTED_SST; update PULUMI_VERSION, BUN_VERSION and EXPECTED_SST" >&2
   exit 1
