@@ -63,7 +63,8 @@ export const processor = new sst.aws.Function("Processor", {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),
     },
-    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [imagesTable.arn] },
+    // DeleteItem: a processor whose image was deleted while it worked removes the record when it lets go.
+    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [imagesTable.arn] },
     // The on-failure destination is sent with the function's own role.
     { actions: ["sqs:SendMessage"], resources: [deadLetterQueue.arn] },
     ...keyPermissions(),

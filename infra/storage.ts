@@ -145,7 +145,8 @@ export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
 });
 
 // The names the application reads through `Resource`.
-export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name } });
+// `versioned`: deleting an image must then erase every version of its original.
+export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name, versioned: true } });
 export const webp = new sst.Linkable("WebP", { properties: { name: webpBucket.name } });
 export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.name } });
 export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });

@@ -1,6 +1,6 @@
 // The Astro site behind the Router, and the variant routes.
 import { lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
-import { router } from "./router";
+import { cdn, router } from "./router";
 import {
   images,
   encrypt,
@@ -24,7 +24,7 @@ export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret],
+  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   permissions: [
     // Presigned PUT of an original, and deleting it with the image.
@@ -32,7 +32,17 @@ export const site = new sst.aws.Astro("Site", {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
     },
+    // Erasing an original: the bucket is versioned, so a delete must remove every version of the
+    // key (and any delete marker) by its VersionId, which it finds by listing versions under the key.
+    { actions: ["s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
+    {
+      actions: ["s3:ListBucketVersions"],
+      resources: [uploadsBucket.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
+    },
     { actions: ["s3:DeleteObject"], resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`) },
+    // A deleted image's variant paths are invalidated at the Router's edges (and nowhere else).
+    { actions: ["cloudfront:CreateInvalidation"], resources: [router.nodes.cdn.nodes.distribution.arn] },
     {
       actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"],
       resources: [imagesTable.arn],
@@ -47,10 +57,10 @@ export const site = new sst.aws.Astro("Site", {
     server: (args) => {
       args.logging = { format: "json", retention: LOG_RETENTION };
       args.transform = { ...args.transform, role: lambdaOnlyTrust };
-      // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR;
-      // Astro never invalidates at runtime, so the grant is dropped.
+      // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR; that
+      // grant is dropped (the site invalidates only the Router's distribution, granted above).
       args.permissions = $output(args.permissions).apply((permissions) =>
-        (permissions ?? []).filter((p) => !p.actions.includes("cloudfront:CreateInvalidation")),
+        (permissions ?? []).filter((p) => !(p.actions.includes("cloudfront:CreateInvalidation") && p.resources.includes("*"))),
       );
     },
     // Browsers never call the assets bucket directly (CloudFront reads it), so no CORS.
