@@ -158,7 +158,12 @@ describe("a delete that fails half-way", () => {
     const refusing: VariantCache = {
       forgetImage: () => Promise.reject(Object.assign(new Error("Your request contains too many invalidations."), { name: "TooManyInvalidationsInProgress" })),
     };
-    await expect(deleteImage(imageId, owner, deleteDeps(refusing))).rejects.toThrow(/too many invalidations/);
+    await expect(deleteImage(imageId, owner, deleteDeps(refusing))).rejects.toMatchObject({
+      status: 503,
+      code: "delete_incomplete",
+      retryAfterSeconds: 60,
+      message: expect.stringMatching(/files are deleted.*Delete it again/),
+    });
     const left = await getImage(imageId, owner, deleteDeps());
     expect(left.status).toBe("deleting");
     expect(await prism.variantKeys(imageId), "the objects went first").toEqual([]);

@@ -56,7 +56,16 @@ export async function deleteImage(imageId: string, ownerId: string, deps: Delete
   const record = await deps.images.beginDelete(imageId, ownerId);
   if (!record) throw notFound();
   await Promise.all([deps.storage.eraseOriginal(imageId), removeVariantsOf(record, [], deps)]);
-  await deps.variantCache.forgetImage(imageId);
+  try {
+    await deps.variantCache.forgetImage(imageId);
+  } catch (cause) {
+    // CloudFront refuses while too many wildcard invalidations are in progress (and may throttle).
+    throw new UploadRequestError(
+      "delete_incomplete",
+      "The image's files are deleted, but the CDN did not yet accept the request to forget its cached copies. Delete it again in a minute to finish.",
+      { retryAfterSeconds: 60, cause },
+    );
+  }
   await deps.images.finishDelete(imageId, (deps.now ?? Date.now)());
 }
 
