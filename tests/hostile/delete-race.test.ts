@@ -79,6 +79,19 @@ describe("a delete racing the processor", () => {
     await expectGone(imageId);
   });
 
+  it("a fault the delete causes (AWS answers 403 for an erased original without s3:ListBucket) is not retried or alarmed", async () => {
+    const imageId = await uploadedImage();
+    const held = prism.faults.holdNext("read-original");
+    prism.faults.set({ step: "read-original", kind: "server-error" });
+    const processing = processOriginal(imageId, prism.deps());
+    await held.reached;
+    await deleteImage(imageId, owner, deleteDeps());
+    held.release();
+    expect(await processing).toEqual({ outcome: "skipped", imageId, reason: "deleted" });
+    prism.faults.set();
+    await expectGone(imageId);
+  });
+
   it("delete before the claim: the S3 event finds no record and writes nothing", async () => {
     const imageId = await uploadedImage();
     await deleteImage(imageId, owner, deleteDeps());

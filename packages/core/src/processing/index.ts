@@ -130,6 +130,10 @@ export async function processOriginal(
       }
       return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
     }
+    // The delete may be what broke this run (in AWS an erased original reads as 403 without
+    // s3:ListBucket): then there is nothing to retry, and no alarm to raise.
+    const deleted = await settleIfDeleted(imageId, token, attempted, deps).catch(() => undefined);
+    if (deleted) return deleted;
     await removeUnlistedVariants(imageId, token, attempted, deps).catch(() => undefined);
     await deps.images.releaseClaim(imageId, token).catch(() => undefined);
     throw error;
@@ -142,8 +146,18 @@ export async function processOriginal(
  * takeover holds the claim and writes these same keys, so they stay.
  */
 async function settleLostClaim(imageId: string, token: string, attempted: readonly VariantLocation[], deps: ProcessingDeps): Promise<ProcessingOutcome> {
+  return (await settleIfDeleted(imageId, token, attempted, deps)) ?? { outcome: "skipped", imageId, reason: "claim-lost" };
+}
+
+/** When the image is being deleted, or is gone: removes what this run wrote and finishes its part. */
+async function settleIfDeleted(
+  imageId: string,
+  token: string,
+  attempted: readonly VariantLocation[],
+  deps: ProcessingDeps,
+): Promise<ProcessingOutcome | undefined> {
   const current = await deps.images.get(imageId);
-  if (current && current.status !== "deleting") return { outcome: "skipped", imageId, reason: "claim-lost" };
+  if (current && current.status !== "deleting") return undefined;
   if (current) await finishDeletionAfterClaim(current, token, attempted, deps);
   else await deps.storage.deleteVariants(attempted);
   return { outcome: "skipped", imageId, reason: "deleted" };
