@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NoVariantCache, variantCachePaths, type VariantCache } from "@prism/core/cdn";
 import { deleteImage, getImage, type DeleteImageDeps } from "@prism/core/images";
 import { originalKey } from "@prism/core/keys";
@@ -21,6 +21,8 @@ beforeAll(async () => {
   prism = await startInProcessPrism();
   photo = await photoJpeg(700, 500, 3); // 9 variants
 });
+
+afterEach(() => prism.faults.set());
 
 afterAll(async () => {
   await prism?.close();
@@ -88,7 +90,6 @@ describe("a delete racing the processor", () => {
     await deleteImage(imageId, owner, deleteDeps());
     held.release();
     expect(await processing).toEqual({ outcome: "skipped", imageId, reason: "deleted" });
-    prism.faults.set();
     await expectGone(imageId);
   });
 
