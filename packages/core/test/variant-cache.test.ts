@@ -1,4 +1,4 @@
-import { CreateInvalidationCommand, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { describe, expect, it } from "vitest";
 import { CloudFrontVariantCache, variantCachePaths } from "../src/cdn/index.ts";
 import { variantUrl } from "../src/images/view.ts";
@@ -22,8 +22,8 @@ describe("forgetting a deleted image at the CDN", () => {
     const sent: CreateInvalidationCommand[] = [];
     const client = { send: async (command: CreateInvalidationCommand) => (sent.push(command), {}) } as unknown as CloudFrontClient;
     const cache = new CloudFrontVariantCache(client, "E2EXAMPLE");
-    await cache.forgetImage(imageId);
-    await cache.forgetImage(imageId);
+    await cache.forgetImage(imageId, []);
+    await cache.forgetImage(imageId, []);
     expect(sent).toHaveLength(2);
     const [first, second] = sent.map((command) => command.input);
     expect(first).toMatchObject({
@@ -31,5 +31,28 @@ describe("forgetting a deleted image at the CDN", () => {
       InvalidationBatch: { Paths: { Quantity: 3, Items: variantCachePaths(imageId) } },
     });
     expect(first?.InvalidationBatch?.CallerReference).not.toBe(second?.InvalidationBatch?.CallerReference);
+  });
+
+  it("when 15 wildcard paths are already in progress, invalidates the image's known variant URLs one by one", async () => {
+    const sent: CreateInvalidationCommand[] = [];
+    const busy = new TooManyInvalidationsInProgress({ message: "Processing your request(s) will exceed the maximum number of in-progress wildcard invalidations.", $metadata: {} });
+    const client = {
+      send: async (command: CreateInvalidationCommand) => {
+        sent.push(command);
+        if (command.input.InvalidationBatch?.Paths?.Items?.some((path) => path.endsWith("*"))) throw busy;
+        return {};
+      },
+    } as unknown as CloudFrontClient;
+    const known = [
+      { format: "webp" as const, key: variantKey(imageId, standardPlan, 320, "webp") },
+      { format: "jpeg" as const, key: variantKey(imageId, standardPlan, 320, "jpeg") },
+    ];
+    await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, known);
+    expect(sent.map((command) => command.input.InvalidationBatch?.Paths)).toEqual([
+      { Quantity: 3, Items: variantCachePaths(imageId) },
+      { Quantity: 2, Items: [`/webp/${imageId}/v1/320.webp`, `/jpeg/${imageId}/v1/320.jpg`] },
+    ]);
+    // Nothing known to fall back to, or any other refusal: the delete must hear about it.
+    await expect(new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, [])).rejects.toBe(busy);
   });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { CreateInvalidationCommand, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import type { VariantLocation } from "../images/model.ts";
 import { variantUrl } from "../images/view.ts";
 import { contentTypeByFormat, type OutputFormat } from "../plan/index.ts";
 
@@ -8,7 +9,8 @@ import { contentTypeByFormat, type OutputFormat } from "../plan/index.ts";
  * Cache-Control, so deleting the objects is not enough: the edges must be told to forget them.
  */
 export interface VariantCache {
-  forgetImage(imageId: string): Promise<void>;
+  /** `known`: the variants the record lists or a processor announced, for a fallback by exact path. */
+  forgetImage(imageId: string, known: readonly VariantLocation[]): Promise<void>;
 }
 
 /**
@@ -26,13 +28,23 @@ export class CloudFrontVariantCache implements VariantCache {
     private readonly distributionId: string,
   ) {}
 
-  async forgetImage(imageId: string): Promise<void> {
-    const paths = variantCachePaths(imageId);
+  async forgetImage(imageId: string, known: readonly VariantLocation[]): Promise<void> {
+    try {
+      await this.invalidate(imageId, variantCachePaths(imageId));
+    } catch (error) {
+      // A distribution may have only 15 wildcard paths in progress (five deletes), but 3,000 exact
+      // ones: under a burst of deletes, the image's known variant URLs are invalidated one by one.
+      if (!(error instanceof TooManyInvalidationsInProgress) || known.length === 0) throw error;
+      await this.invalidate(imageId, known.map(({ format, key }) => variantUrl(format, key)));
+    }
+  }
+
+  private async invalidate(imageId: string, paths: readonly string[]): Promise<void> {
     await this.cloudFront.send(
       new CreateInvalidationCommand({
         DistributionId: this.distributionId,
         // Unique per request: a retried delete must start a new invalidation, not find the old one.
-        InvalidationBatch: { CallerReference: `delete-${imageId}-${randomUUID()}`, Paths: { Quantity: paths.length, Items: paths } },
+        InvalidationBatch: { CallerReference: `delete-${imageId}-${randomUUID()}`, Paths: { Quantity: paths.length, Items: [...paths] } },
       }),
     );
   }
@@ -45,7 +57,7 @@ export class CloudFrontVariantCache implements VariantCache {
 export class NoVariantCache implements VariantCache {
   readonly forgotten: string[][] = [];
 
-  async forgetImage(imageId: string): Promise<void> {
+  async forgetImage(imageId: string, _known: readonly VariantLocation[]): Promise<void> {
     this.forgotten.push(variantCachePaths(imageId));
   }
 }

@@ -55,9 +55,10 @@ export interface DeleteImageDeps extends ImageServiceDeps {
 export async function deleteImage(imageId: string, ownerId: string, deps: DeleteImageDeps): Promise<void> {
   const record = await deps.images.beginDelete(imageId, ownerId);
   if (!record) throw notFound();
-  await Promise.all([deps.storage.eraseOriginal(imageId), removeVariantsOf(record, [], deps)]);
+  const known = variantsKnownTo(record, []);
+  await Promise.all([deps.storage.eraseOriginal(imageId), deps.storage.deleteVariants(known)]);
   try {
-    await deps.variantCache.forgetImage(imageId);
+    await deps.variantCache.forgetImage(imageId, known);
   } catch (cause) {
     // CloudFront refuses while too many wildcard invalidations are in progress (and may throttle).
     throw new UploadRequestError(
@@ -79,12 +80,12 @@ export async function finishDeletionAfterClaim(
   written: readonly VariantLocation[],
   deps: ImageServiceDeps,
 ): Promise<void> {
-  await removeVariantsOf(record, written, deps);
+  await deps.storage.deleteVariants(variantsKnownTo(record, written));
   await deps.images.releaseDeletedClaim(record.imageId, token);
 }
 
-function removeVariantsOf(record: ImageRecord, written: readonly VariantLocation[], deps: ImageServiceDeps): Promise<void> {
+/** Every variant the record lists or a processor announced, plus `written`, each once. */
+function variantsKnownTo(record: ImageRecord, written: readonly VariantLocation[]): VariantLocation[] {
   const all = [...(record.variants ?? []), ...(record.pendingVariants ?? []), ...written];
-  const unique = new Map(all.map(({ format, key }) => [`${format}/${key}`, { format, key }]));
-  return deps.storage.deleteVariants([...unique.values()]);
+  return [...new Map(all.map(({ format, key }) => [`${format}/${key}`, { format, key }])).values()];
 }
