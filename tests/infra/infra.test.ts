@@ -304,7 +304,7 @@ describe.each([
       });
     });
 
-    test("the site can exactly: presign PUT/delete originals, delete variants, use the table and its byOwner index", () => {
+    test("the site can exactly: presign PUT/delete originals (every version), delete variants, invalidate the Router, use the table and its byOwner index", () => {
       const table = tableArn(get());
       expect(grants(get(), "SiteServerUseast1Role")).toEqual({
         "s3:PutObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
