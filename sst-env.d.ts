@@ -4,6 +4,10 @@
 import "sst"
 declare module "sst" {
   export interface Resource {
+    "Cdn": {
+      "distributionId": string
+      "type": "sst.sst.Linkable"
+    }
     "Images": {
       "name": string
       "type": "sst.sst.Linkable"
@@ -29,6 +33,7 @@ declare module "sst" {
     "Uploads": {
       "name": string
       "type": "sst.sst.Linkable"
+      "versioned": boolean
     }
     "WebP": {
       "name": string

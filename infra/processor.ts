@@ -61,17 +61,16 @@ export const processor = new sst.aws.Function("Processor", {
     { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
     // Without ListBucket S3 answers a missing original with 403 instead of NoSuchKey, and a
     // delete during processing (or a dead-letter replay after originals expired) would look like
-    // a fault: retried, dead-lettered, alarmed. Listing is limited to originals/.
-    {
-      actions: ["s3:ListBucket"],
-      resources: [uploadsBucket.arn],
-      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
-    },
+    // a fault: retried, dead-lettered, alarmed. No `s3:prefix` condition: S3 decides 403 or 404
+    // for a GetObject, whose request has no prefix key, so a prefix-conditioned grant would not
+    // count; the bucket holds nothing but originals/ anyway.
+    { actions: ["s3:ListBucket"], resources: [uploadsBucket.arn] },
     {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),
     },
-    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem"], resources: [imagesTable.arn] },
+    // DeleteItem: a processor whose image was deleted while it worked removes the record when it lets go.
+    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [imagesTable.arn] },
     // The on-failure destination is sent with the function's own role.
     { actions: ["sqs:SendMessage"], resources: [deadLetterQueue.arn] },
     ...keyPermissions(),

@@ -46,6 +46,12 @@ export const router = new sst.aws.Router("Router", {
   },
 });
 
+/**
+ * What the site needs to make the Router's edges forget a deleted image's variants
+ * (`Resource.Cdn.distributionId`); the matching grant is in infra/web.ts.
+ */
+export const cdn = new sst.Linkable("Cdn", { properties: { distributionId: router.distributionID } });
+
 /** The browser-facing origin (scheme + host), e.g. https://d111111abcdef8.cloudfront.net */
 export const siteOrigin = router.url.apply((url) => new URL(url).origin);
 

@@ -94,8 +94,11 @@ export function encrypt(name: string, bucket: sst.aws.Bucket) {
  * processor has no tagging permission), so every original expires after ORIGINALS_EXPIRE_DAYS;
  * the variants are what is served, and pending records expire in DynamoDB on their own TTL.
  */
+/** Told to the app too (the `Uploads` link): deleting an image must then erase every version. */
+const UPLOADS_VERSIONED = true;
+
 export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
-  versioning: true,
+  versioning: UPLOADS_VERSIONED,
   cors: {
     // Under `sst dev` the page is served by `astro dev` on the developer's machine.
     allowOrigins: $dev ? [siteOrigin, ...DEV_SITE_ORIGINS] : [siteOrigin],
@@ -174,7 +177,7 @@ export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
 });
 
 // The names the application reads through `Resource`.
-export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name } });
+export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name, versioned: UPLOADS_VERSIONED } });
 export const webp = new sst.Linkable("WebP", { properties: { name: webpBucket.name } });
 export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.name } });
 export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });

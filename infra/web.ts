@@ -1,6 +1,6 @@
 // The Astro site behind the Router, and the variant routes.
 import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
-import { distributionArn, router } from "./router";
+import { cdn, distributionArn, router } from "./router";
 import {
   cloudfrontRead,
   images,
@@ -27,7 +27,8 @@ export const site = new sst.aws.Astro("Site", {
   router: { instance: router },
   // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies /webp, /jpeg
   // and /png to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, router],
+  // And the CDN's id, to invalidate a deleted image's variant paths.
+  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },
@@ -42,7 +43,17 @@ export const site = new sst.aws.Astro("Site", {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
     },
+    // Erasing an original: the bucket is versioned, so a delete must remove every version of the
+    // key (and any delete marker) by its VersionId, which it finds by listing versions under the key.
+    { actions: ["s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
+    {
+      actions: ["s3:ListBucketVersions"],
+      resources: [uploadsBucket.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
+    },
     { actions: ["s3:DeleteObject"], resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`) },
+    // A deleted image's variant paths are invalidated at the Router's edges (and nowhere else).
+    { actions: ["cloudfront:CreateInvalidation"], resources: [distributionArn] },
     {
       actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
       resources: [imagesTable.arn],
@@ -59,10 +70,10 @@ export const site = new sst.aws.Astro("Site", {
       args.runtime = RUNTIME;
       args.logging = { format: "json", retention: LOG_RETENTION };
       args.transform = { ...args.transform, role: lambdaOnlyTrust };
-      // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR;
-      // Astro never invalidates at runtime, so the grant is dropped.
+      // SsrSite grants every server cloudfront:CreateInvalidation on "*" for Next.js ISR; that
+      // grant is dropped (the site invalidates only the Router's distribution, granted above).
       args.permissions = $output(args.permissions).apply((permissions) =>
-        (permissions ?? []).filter((p) => !p.actions.includes("cloudfront:CreateInvalidation")),
+        (permissions ?? []).filter((p) => !(p.actions.includes("cloudfront:CreateInvalidation") && p.resources.includes("*"))),
       );
     },
     // Browsers never call the assets bucket directly (CloudFront reads it), so no CORS; and only

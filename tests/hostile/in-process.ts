@@ -19,7 +19,17 @@ import { storedKeys } from "../support/local-stack.ts";
  * One step of `processOriginal`, recognised from the request the SDK is about to send. The three
  * UpdateItem steps differ in their condition and values.
  */
-export type Step = "claim" | "get-record" | "read-original" | "put-variant" | "mark-ready" | "release-claim" | "delete-variants";
+export type Step =
+  | "claim"
+  | "get-record"
+  | "read-original"
+  | "announce-variants"
+  | "put-variant"
+  | "mark-ready"
+  | "release-claim"
+  | "delete-variants"
+  /** A delete erasing the original (listing its versions, or deleting it) in the Uploads bucket. */
+  | "erase-original";
 
 export type FaultKind =
   /** DynamoDB ProvisionedThroughputExceeded / S3 SlowDown: refused, nothing applied. */
@@ -41,6 +51,7 @@ export interface FaultRule {
 }
 
 interface CommandInput {
+  readonly Bucket?: string;
   readonly ConditionExpression?: string;
   readonly ExpressionAttributeValues?: Record<string, unknown>;
 }
@@ -52,7 +63,9 @@ function stepOf(commandName: string, input: CommandInput): Step | undefined {
     case "PutObjectCommand":
       return "put-variant";
     case "DeleteObjectsCommand":
-      return "delete-variants";
+      return input.Bucket === localResourceNames.Uploads ? "erase-original" : "delete-variants";
+    case "ListObjectVersionsCommand":
+      return "erase-original";
     case "GetCommand":
     case "GetItemCommand":
       return "get-record";
@@ -61,6 +74,7 @@ function stepOf(commandName: string, input: CommandInput): Step | undefined {
       const values = input.ExpressionAttributeValues ?? {};
       if (input.ConditionExpression?.includes(":staleBefore")) return "claim";
       if (":ready" in values) return "mark-ready";
+      if (":locations" in values) return "announce-variants";
       if (":pending" in values) return "release-claim";
       return undefined;
     }
@@ -83,9 +97,30 @@ function faultError(kind: FaultKind, service: "s3" | "dynamodb"): Error {
   return Object.assign(new Error(message), { name, $fault: status >= 500 || status === 0 ? "server" : "client", $metadata: { httpStatusCode: status || undefined } });
 }
 
+/** A step held before its request is sent, until the test lets it go: forces an interleaving. */
+export interface Barrier {
+  /** Resolves once the step has been reached (its request is held). */
+  readonly reached: Promise<void>;
+  release(): void;
+}
+
 /** Injects faults into real SDK clients talking to the real stand-ins, by step, per the rules. */
 export class FaultInjector {
   rules: FaultRule[] = [];
+  private readonly barriers = new Map<Step, { arrive: () => void; released: Promise<void> }>();
+
+  /**
+   * Holds the next call of `step` before it is sent; other calls pass. A barrier never released
+   * stands for a process that died there: nothing after that point of its run ever happens.
+   */
+  holdNext(step: Step): Barrier {
+    let arrive!: () => void;
+    let release!: () => void;
+    const reached = new Promise<void>((resolve) => (arrive = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.barriers.set(step, { arrive, released });
+    return { reached, release };
+  }
   readonly calls = new Map<Step, number>();
   readonly faults: { step: Step; kind: FaultKind }[] = [];
 
@@ -106,6 +141,12 @@ export class FaultInjector {
       (next, context) => async (args) => {
         const step = stepOf(String(context.commandName), args.input as CommandInput);
         if (!step) return next(args);
+        const barrier = this.barriers.get(step);
+        if (barrier) {
+          this.barriers.delete(step);
+          barrier.arrive();
+          await barrier.released;
+        }
         const call = (this.calls.get(step) ?? 0) + 1;
         this.calls.set(step, call);
         const rule = this.rules.find((candidate) => {
@@ -164,7 +205,12 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
   faults.attach(s3, "s3");
   faults.attach(dynamo, "dynamodb");
   const images = new ImageRepository(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), localResourceNames.Images);
-  const storage = new ImageStorage(s3, { uploads: localResourceNames.Uploads, webp: localResourceNames.WebP, jpeg: localResourceNames.JPEG, png: localResourceNames.PNG });
+  // s3rver keeps no versions (and has no ListObjectVersions), as the local stack declares.
+  const storage = new ImageStorage(
+    s3,
+    { uploads: localResourceNames.Uploads, webp: localResourceNames.WebP, jpeg: localResourceNames.JPEG, png: localResourceNames.PNG },
+    { uploadsKeepVersions: false },
+  );
   const deps = (overrides: Partial<ProcessingDeps> = {}): ProcessingDeps => ({
     images,
     storage,

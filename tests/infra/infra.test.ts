@@ -288,16 +288,19 @@ describe.each([
       const processor = links("Processor");
       expect(Object.keys(processor).sort()).toEqual(["Images", "JPEG", "Limits", "PNG", "Uploads", "WebP"]);
       // A Linkable, not the Bucket itself (whose link would grant s3:*).
-      expect(processor.Uploads).toEqual({ name: bucketName(get(), "UploadsBucket"), type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
+      expect(processor.Uploads).toEqual({ name: bucketName(get(), "UploadsBucket"), versioned: true, type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
       expect(processor.WebP.name).toBe(bucketName(get(), "WebPBucket"));
       expect(processor.JPEG.name).toBe(bucketName(get(), "JPEGBucket"));
       expect(processor.PNG.name).toBe(bucketName(get(), "PNGBucket"));
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual(["Cdn", "Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
       expect(site.Router.url).toBe(get().outputs.url);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
+      // Deleting an image erases every version of its original and invalidates the Router's edges.
+      expect(site.Uploads).toMatchObject({ name: bucketName(get(), "UploadsBucket"), versioned: true });
+      expect(site.Cdn).toMatchObject({ distributionId: get().outputs.distributionId });
     });
   });
 
@@ -313,7 +316,7 @@ describe.each([
       expect(all(get(), "aws:iam/policy:Policy")).toEqual([]);
     });
 
-    test("the processor can exactly: read and list originals, write variants, update the table, send dead letters", () => {
+    test("the processor can exactly: read and list originals, write variants, update the table (delete a deleted image's record), send dead letters", () => {
       expect(grants(get(), "ProcessorRole")).toEqual({
         "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:ListBucket": [bucketArn(get(), "UploadsBucket")],
@@ -321,26 +324,26 @@ describe.each([
         "s3:DeleteObject": variantObjects(get()),
         "dynamodb:GetItem": [tableArn(get())],
         "dynamodb:UpdateItem": [tableArn(get())],
+        "dynamodb:DeleteItem": [tableArn(get())],
         "sqs:SendMessage": [`arn:aws:sqs:us-east-1:123456789012:${inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`],
       });
     });
 
-    test("the processor lists only under originals/, so S3 answers a missing original with NoSuchKey, not 403", () => {
+    test("the processor may list the Uploads bucket unconditionally, so S3 answers a missing original with NoSuchKey, not 403", () => {
+      // A GetObject request carries no s3:prefix, so a prefix-conditioned ListBucket would not count.
       const list = rolePolicy(get(), "ProcessorRole").filter((st) => [st.Action].flat().includes("s3:ListBucket"));
-      expect(list).toEqual([
-        expect.objectContaining({
-          Action: "s3:ListBucket",
-          Resource: bucketArn(get(), "UploadsBucket"),
-          Condition: { StringLike: { "s3:prefix": "originals/*" } },
-        }),
-      ]);
+      expect(list).toEqual([expect.objectContaining({ Action: "s3:ListBucket", Resource: bucketArn(get(), "UploadsBucket") })]);
+      expect(list[0]).not.toHaveProperty("Condition");
     });
 
-    test("the site can exactly: presign PUT/delete originals, delete variants, use the table and its byOwner index", () => {
+    test("the site can exactly: presign PUT/delete originals (every version), delete variants, invalidate the Router, use the table and its byOwner index", () => {
       const table = tableArn(get());
       expect(grants(get(), "SiteServerUseast1Role")).toEqual({
         "s3:PutObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:DeleteObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, ...variantObjects(get())].sort(),
+        "s3:DeleteObjectVersion": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        "s3:ListBucketVersions": [bucketArn(get(), "UploadsBucket")],
+        "cloudfront:CreateInvalidation": [`arn:aws:cloudfront::123456789012:distribution/${get().outputs.distributionId}`],
         "dynamodb:GetItem": [table],
         "dynamodb:PutItem": [table],
         "dynamodb:UpdateItem": [table],
@@ -348,6 +351,16 @@ describe.each([
         // Only the index is queried.
         "dynamodb:Query": [`${table}/index/byOwner`],
       });
+    });
+
+    test("the site lists versions of originals only, and invalidates only the Router", () => {
+      const statements = rolePolicy(get(), "SiteServerUseast1Role");
+      const listing = statements.filter((st) => list(st.Action).includes("s3:ListBucketVersions"));
+      expect(listing).toHaveLength(1);
+      expect(list(listing[0]!.Action)).toEqual(["s3:ListBucketVersions"]);
+      expect(listing[0]!.Condition).toEqual({ StringLike: { "s3:prefix": "originals/*" } });
+      const invalidation = statements.filter((st) => list(st.Action).includes("cloudfront:CreateInvalidation"));
+      expect(invalidation.map((st) => list(st.Resource))).toEqual([[`arn:aws:cloudfront::123456789012:distribution/${get().outputs.distributionId}`]]);
     });
 
     test("function roles trust only the Lambda service", () => {

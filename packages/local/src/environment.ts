@@ -25,12 +25,15 @@ export function standInEnvironment(input: {
     AWS_REQUEST_CHECKSUM_CALCULATION: "WHEN_REQUIRED",
     AWS_RESPONSE_CHECKSUM_VALIDATION: "WHEN_REQUIRED",
     SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "local" }),
-    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads }),
+    // s3rver keeps no versions (and has no ListObjectVersions): a plain delete erases an original.
+    SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads, versioned: false }),
     SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
     SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
     SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
+    // No CDN caches the variants offline (the stack serves them itself): nothing to invalidate.
+    SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
   };
 }

@@ -54,6 +54,7 @@ export async function startStandIns(options: { dataDir: string; host: string; si
       { name: localResourceNames.PNG, configs: [] },
     ],
   });
+  serializeDeletes(s3);
   const s3Address = await s3.run();
 
   const dynamo = dynalite({ path: join(options.dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -74,6 +75,22 @@ export async function startStandIns(options: { dataDir: string; host: string; si
   };
   await createImagesTable(standIns.dynamoEndpoint);
   return standIns;
+}
+
+/**
+ * s3rver deletes the keys of one DeleteObjects request all at once, and each removes the directories
+ * it emptied: two keys of the same directory then race to remove it, and the loser's ENOENT answers
+ * the whole request 500. One object delete at a time keeps the stand-in's answer what S3's would be.
+ */
+function serializeDeletes(s3: S3rver): void {
+  const store = (s3 as unknown as { store: { deleteObject(bucket: string, key: string): Promise<void> } }).store;
+  const deleteObject = store.deleteObject.bind(store);
+  let queue: Promise<unknown> = Promise.resolve();
+  store.deleteObject = (bucket, key) => {
+    const deleted = queue.then(() => deleteObject(bucket, key));
+    queue = deleted.catch(() => undefined);
+    return deleted;
+  };
 }
 
 /** The table as infra/storage.ts declares it: imageId key, owner/upload-time index, pending TTL. */

@@ -38,7 +38,9 @@ export type UploadErrorCode =
   | "unsupported_type"
   | "file_too_large"
   | "not_found"
-  | "rate_limited";
+  | "rate_limited"
+  /** A delete removed the files but could not finish; deleting again does. */
+  | "delete_incomplete";
 
 const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   invalid_request: 400,
@@ -46,6 +48,7 @@ const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   file_too_large: 413,
   not_found: 404,
   rate_limited: 429,
+  delete_incomplete: 503,
 };
 
 export class UploadRequestError extends Error {
@@ -56,9 +59,9 @@ export class UploadRequestError extends Error {
   constructor(
     readonly code: UploadErrorCode,
     message: string,
-    options: { retryAfterSeconds?: number } = {},
+    options: { retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.status = statusByUploadErrorCode[code];
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }

@@ -7,16 +7,22 @@ import type { OutputFormat } from "../plan/index.ts";
  * processing — a processor holds the claim (`claimToken`, `claimedAt`)
  * ready      — every variant is stored and listed in `variants`
  * failed     — the original can never become variants; `error` says why
+ * deleting   — its owner deleted it; no claim or `ready` can be written any more, and the record
+ *              goes once its objects are gone and no live processor can still write (see deleteImage)
  */
-export type ImageStatus = "pending" | "processing" | "ready" | "failed";
+export type ImageStatus = "pending" | "processing" | "ready" | "failed" | "deleting";
 
-export interface VariantRecord {
+/** Where one variant object is (or may be) stored. */
+export interface VariantLocation {
   readonly format: OutputFormat;
+  /** Key in the format's bucket. */
+  readonly key: string;
+}
+
+export interface VariantRecord extends VariantLocation {
   readonly width: number;
   readonly height: number;
   readonly bytes: number;
-  /** Key in the format's bucket. */
-  readonly key: string;
 }
 
 /** The pipeline's facts about the original, and how long processing took. */
@@ -48,6 +54,15 @@ export interface ImageRecord {
   readonly claimToken?: string;
   /** Epoch milliseconds when the current processing claim was taken. */
   readonly claimedAt?: number;
+  /** Epoch milliseconds after which the current claim is presumed dead (its processor cannot still write). */
+  readonly claimExpiresAt?: number;
+  /**
+   * Variants the claiming run is about to write, recorded before its first PUT: if it dies, or the
+   * image is deleted meanwhile, whoever finishes the deletion knows every key it may have stored.
+   */
+  readonly pendingVariants?: readonly VariantLocation[];
+  /** Set (epoch milliseconds) when a delete has erased the original and every known variant. */
+  readonly erasedAt?: number;
   /** DynamoDB TTL (epoch seconds): a `pending` record whose upload never arrives expires. */
   readonly expiresAt?: number;
 }

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { UploadRequestError } from "../errors/index.ts";
-import type { ImageError, ImageRecord, StoredFacts, VariantRecord } from "./model.ts";
+import type { ImageError, ImageRecord, StoredFacts, VariantLocation, VariantRecord } from "./model.ts";
 
 export const ownerIndexName = "byOwner";
 
@@ -61,7 +61,10 @@ export class ImageRepository {
 
   /**
    * Takes the processing claim: from `pending`, from a `processing` claim older than `staleBefore`
-   * (its processor died), or back from an earlier attempt of the same invocation (`token`).
+   * (its processor died), or back from an earlier attempt of the same invocation (`token`). The
+   * claim records when it expires (`now` plus the same timeout), so a delete can tell a live
+   * processor from a dead one without knowing the processor's configuration. A `deleting` record is
+   * never claimed.
    */
   async claim(imageId: string, token: string, now: number, staleBefore: number): Promise<ClaimResult> {
     try {
@@ -70,7 +73,7 @@ export class ImageRepository {
           TableName: this.tableName,
           Key: { imageId },
           UpdateExpression:
-            "SET #status = :processing, claimToken = :token, claimedAt = :now, attempts = if_not_exists(attempts, :zero) + :one REMOVE expiresAt",
+            "SET #status = :processing, claimToken = :token, claimedAt = :now, claimExpiresAt = :expires, attempts = if_not_exists(attempts, :zero) + :one REMOVE expiresAt",
           ConditionExpression:
             "attribute_exists(imageId) AND (#status = :pending OR (#status = :processing AND (claimedAt < :staleBefore OR claimToken = :token)))",
           ExpressionAttributeNames: { "#status": "status" },
@@ -79,6 +82,7 @@ export class ImageRepository {
             ":pending": "pending",
             ":token": token,
             ":now": now,
+            ":expires": now + (now - staleBefore),
             ":staleBefore": staleBefore,
             ":zero": 0,
             ":one": 1,
@@ -100,7 +104,7 @@ export class ImageRepository {
     token: string,
     result: { variants: readonly VariantRecord[]; facts: StoredFacts; planVersion: string; processedAt: string },
   ): Promise<boolean> {
-    return this.finishClaim(imageId, token, "SET #status = :ready, variants = :variants, facts = :facts, planVersion = :planVersion, processedAt = :processedAt REMOVE claimToken, claimedAt, #error", {
+    return this.finishClaim(imageId, token, "SET #status = :ready, variants = :variants, facts = :facts, planVersion = :planVersion, processedAt = :processedAt REMOVE claimToken, claimedAt, claimExpiresAt, pendingVariants, #error", {
       ":ready": "ready",
       ":variants": result.variants,
       ":facts": result.facts,
@@ -110,7 +114,7 @@ export class ImageRepository {
   }
 
   async markFailed(imageId: string, token: string, error: ImageError, processedAt: string): Promise<boolean> {
-    return this.finishClaim(imageId, token, "SET #status = :failed, #error = :error, processedAt = :processedAt REMOVE claimToken, claimedAt", {
+    return this.finishClaim(imageId, token, "SET #status = :failed, #error = :error, processedAt = :processedAt REMOVE claimToken, claimedAt, claimExpiresAt, pendingVariants", {
       ":failed": "failed",
       ":error": { code: error.code, message: error.message },
       ":processedAt": processedAt,
@@ -119,7 +123,109 @@ export class ImageRepository {
 
   /** Gives a claim back after a transient fault, so the retry can take it at once. */
   async releaseClaim(imageId: string, token: string): Promise<boolean> {
-    return this.finishClaim(imageId, token, "SET #status = :pending REMOVE claimToken, claimedAt", { ":pending": "pending" });
+    return this.finishClaim(imageId, token, "SET #status = :pending REMOVE claimToken, claimedAt, claimExpiresAt", { ":pending": "pending" });
+  }
+
+  /**
+   * Records, under the claim, the variants a run is about to write. False when the claim was lost
+   * (the image is being deleted, or was taken over): the run must then write nothing.
+   */
+  async recordPendingVariants(imageId: string, token: string, locations: readonly VariantLocation[]): Promise<boolean> {
+    return this.finishClaim(imageId, token, "SET pendingVariants = :locations", { ":locations": locations });
+  }
+
+  /**
+   * First step of a delete, and the one that makes it final: the record becomes `deleting`, which
+   * no claim, `markReady` or `markFailed` can pass, so no processor can list new variants after
+   * this. Returns the record as it now is (with its variants and the claim, if any), or undefined
+   * when absent or not `ownerId`'s. Repeating it is harmless, so a retried delete starts here too.
+   */
+  async beginDelete(imageId: string, ownerId: string): Promise<ImageRecord | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          UpdateExpression: "SET #status = :deleting",
+          ConditionExpression: "attribute_exists(imageId) AND ownerId = :ownerId",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":ownerId": ownerId },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      return Attributes as ImageRecord;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Last step of a delete, once the original and every known variant are gone and the CDN told:
+   * records that (`erasedAt`), then removes the record unless a live processor still holds its
+   * claim — that processor could still store a variant, and removes the record itself when it lets
+   * go (releaseDeletedClaim). A claim past its expiry belongs to a dead processor and is ignored.
+   */
+  async finishDelete(imageId: string, now: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          UpdateExpression: "SET erasedAt = :now",
+          ConditionExpression: "#status = :deleting",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":now": now },
+        }),
+      );
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          ConditionExpression: "#status = :deleting AND (attribute_not_exists(claimToken) OR claimExpiresAt < :now)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":now": now },
+        }),
+      );
+    } catch (error) {
+      // Gone already (the processor or a concurrent delete finished), or left to a live processor.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  /**
+   * A processor whose image is being deleted, after removing what it wrote, lets go of its claim;
+   * if the delete has already done its part (`erasedAt`), it removes the record too. Letting go
+   * first and reading `erasedAt` from that same write leaves no moment in which both sides leave
+   * the record to the other.
+   */
+  async releaseDeletedClaim(imageId: string, token: string): Promise<void> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          UpdateExpression: "REMOVE claimToken, claimedAt, claimExpiresAt",
+          ConditionExpression: "#status = :deleting AND claimToken = :token",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":token": token },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      if (Attributes?.erasedAt === undefined) return;
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          ConditionExpression: "#status = :deleting AND attribute_not_exists(claimToken) AND attribute_exists(erasedAt)",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting" },
+        }),
+      );
+    } catch (error) {
+      // Not our claim any more, or the record is gone: nothing of ours to let go.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   /** Deletes the record if `ownerId` owns it; returns what was deleted. */

@@ -36,7 +36,8 @@ export function toImageView(record: ImageRecord): ImageView {
           dominantColor: record.facts.dominantColor,
         }
       : {}),
-    variants: (record.variants ?? []).map((variant) => ({
+    // A deleting image's variants are gone or going: never offer their URLs.
+    variants: (record.status === "deleting" ? [] : (record.variants ?? [])).map((variant) => ({
       format: variant.format,
       width: variant.width,
       height: variant.height,

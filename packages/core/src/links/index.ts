@@ -15,6 +15,8 @@ export function configFromLinks(): PrismConfig {
       png: Resource.PNG.name,
     },
     tableName: Resource.Images.name,
+    // Absent means versioned: erasing every version is right for any real S3 bucket.
+    uploadsKeepVersions: Resource.Uploads.versioned !== false,
     limits: {
       maxUploadBytes: Number(Resource.Limits.maxUploadBytes),
       maxInputPixels: Number(Resource.Limits.maxInputPixels),

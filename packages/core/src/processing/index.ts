@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from "../errors/index.ts";
-import type { ImageRepository, VariantRecord } from "../images/index.ts";
+import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, type VariantRecord } from "../images/index.ts";
 import { processImage } from "../pipeline/index.ts";
 import { variantKey, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
@@ -30,14 +30,17 @@ export type SkipReason =
   | "already-failed"
   | "claimed-by-another"
   | "claim-lost"
-  | "original-missing";
+  | "original-missing"
+  /** Its owner deleted the image; whatever this run wrote has been removed. */
+  | "deleted";
 
 /**
  * Processes the original of `imageId` once, whatever number of times its S3 event arrives: claims
  * the record (a duplicate event finds it claimed or finished and does nothing), reads and processes
  * the original, stores the variants, then marks the record ready or failed. A bad file ends
  * `failed` and returns normally. A transient fault (S3, DynamoDB) releases the claim, removes any
- * variants this run wrote, and throws so the event is retried.
+ * variants this run wrote, and throws so the event is retried. An image deleted while (or before)
+ * it is processed is not a fault: the run removes what it wrote and returns quietly.
  */
 export async function processOriginal(
   imageId: string,
@@ -57,6 +60,11 @@ export async function processOriginal(
   });
   if (!claim.claimed) {
     const status = claim.record?.status;
+    if (claim.record && status === "deleting") {
+      // A retry of a run that died after the delete began (same token) finishes that run's part.
+      if (claim.record.claimToken === token) await finishDeletionAfterClaim(claim.record, token, [], deps);
+      return { outcome: "skipped", imageId, reason: "deleted" };
+    }
     const reason: SkipReason =
       status === undefined ? "no-record" : status === "ready" ? "already-ready" : status === "failed" ? "already-failed" : "claimed-by-another";
     return { outcome: "skipped", imageId, reason };
@@ -64,12 +72,12 @@ export async function processOriginal(
   const record = claim.record;
   const written: VariantRecord[] = [];
   // Keys whose PUT was sent, confirmed or not: a PUT that timed out may still have been stored.
-  const attempted: { format: VariantRecord["format"]; key: string }[] = [];
+  const attempted: VariantLocation[] = [];
   try {
     const original = await deps.storage.readOriginal(imageId, deps.maxUploadBytes);
     if (!original) {
-      await deps.images.releaseClaim(imageId, token);
-      return { outcome: "skipped", imageId, reason: "original-missing" };
+      if (await deps.images.releaseClaim(imageId, token)) return { outcome: "skipped", imageId, reason: "original-missing" };
+      return await settleLostClaim(imageId, token, attempted, deps);
     }
     // Zero bytes get the sniffer's "empty file" message, which says more than a size mismatch.
     if (original.byteLength !== record.size && original.byteLength > 0) {
@@ -79,6 +87,10 @@ export async function processOriginal(
       );
     }
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
+    // Announced before the first PUT, under the claim: if this run dies, a delete still finds every
+    // key it may have stored. Refused once the image is being deleted: then nothing is written.
+    const planned = processed.variants.map((variant) => ({ format: variant.format, key: variantKey(imageId, deps.plan, variant.width, variant.format) }));
+    if (!(await deps.images.recordPendingVariants(imageId, token, planned))) return await settleLostClaim(imageId, token, attempted, deps);
     // allSettled, not all: after one PUT fails the others must finish before the cleanup below
     // deletes their keys, or a PUT landing after the delete would leave an object behind.
     const puts = await Promise.allSettled(
@@ -99,11 +111,7 @@ export async function processOriginal(
       planVersion: deps.plan.version,
       processedAt: new Date(finished).toISOString(),
     });
-    if (!stillOurs) {
-      // The image was deleted while we worked (or a takeover finished first): what we wrote is nobody's.
-      if (!(await deps.images.get(imageId))) await deps.storage.deleteVariants(written);
-      return { outcome: "skipped", imageId, reason: "claim-lost" };
-    }
+    if (!stillOurs) return await settleLostClaim(imageId, token, attempted, deps);
     const variantBytes = variants.reduce((sum, variant) => sum + variant.bytes, 0);
     return {
       outcome: "ready",
@@ -117,13 +125,42 @@ export async function processOriginal(
   } catch (error) {
     if (isPermanentImageError(error)) {
       await deps.storage.deleteVariants(attempted);
-      await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString());
+      if (!(await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString()))) {
+        return await settleLostClaim(imageId, token, attempted, deps);
+      }
       return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
     }
+    // The delete may be what broke this run (in AWS an erased original reads as 403 without
+    // s3:ListBucket): then there is nothing to retry, and no alarm to raise.
+    const deleted = await settleIfDeleted(imageId, token, attempted, deps).catch(() => undefined);
+    if (deleted) return deleted;
     await removeUnlistedVariants(imageId, token, attempted, deps).catch(() => undefined);
     await deps.images.releaseClaim(imageId, token).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * The claim was lost while this run worked. If the image is being deleted, or is gone, what the run
+ * wrote belongs to nobody: it is removed, and the run finishes its part of the delete. Otherwise a
+ * takeover holds the claim and writes these same keys, so they stay.
+ */
+async function settleLostClaim(imageId: string, token: string, attempted: readonly VariantLocation[], deps: ProcessingDeps): Promise<ProcessingOutcome> {
+  return (await settleIfDeleted(imageId, token, attempted, deps)) ?? { outcome: "skipped", imageId, reason: "claim-lost" };
+}
+
+/** When the image is being deleted, or is gone: removes what this run wrote and finishes its part. */
+async function settleIfDeleted(
+  imageId: string,
+  token: string,
+  attempted: readonly VariantLocation[],
+  deps: ProcessingDeps,
+): Promise<ProcessingOutcome | undefined> {
+  const current = await deps.images.get(imageId);
+  if (current && current.status !== "deleting") return undefined;
+  if (current) await finishDeletionAfterClaim(current, token, attempted, deps);
+  else await deps.storage.deleteVariants(attempted);
+  return { outcome: "skipped", imageId, reason: "deleted" };
 }
 
 /**
@@ -136,7 +173,7 @@ export async function processOriginal(
 async function removeUnlistedVariants(
   imageId: string,
   token: string,
-  attempted: readonly { format: VariantRecord["format"]; key: string }[],
+  attempted: readonly VariantLocation[],
   deps: ProcessingDeps,
 ): Promise<void> {
   if (attempted.length === 0) return;

@@ -1,6 +1,8 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { CloudFrontVariantCache, NoVariantCache, type VariantCache } from "../cdn/index.ts";
 import { ImageRepository } from "../images/index.ts";
 import { defaultUploadsPerMinute } from "../ratelimit/index.ts";
 import { ImageStorage, type BucketNames } from "../storage/index.ts";
@@ -24,6 +26,13 @@ export interface PrismConfig {
   readonly buckets: BucketNames;
   readonly tableName: string;
   readonly limits: Limits;
+  /** Whether the Uploads bucket keeps versions: true in AWS, false for the offline S3. */
+  readonly uploadsKeepVersions: boolean;
+  /**
+   * The CloudFront distribution that caches variants, for invalidation on delete. Only the site
+   * is linked to it; empty or absent where no CDN serves the variants (the offline stack).
+   */
+  readonly cdnDistributionId?: string | undefined;
 }
 
 export interface PrismServices {
@@ -32,6 +41,7 @@ export interface PrismServices {
   readonly db: DynamoDBDocumentClient;
   readonly images: ImageRepository;
   readonly storage: ImageStorage;
+  readonly variantCache: VariantCache;
 }
 
 /**
@@ -73,6 +83,9 @@ export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv 
     s3,
     db,
     images: new ImageRepository(db, config.tableName),
-    storage: new ImageStorage(s3, config.buckets),
+    storage: new ImageStorage(s3, config.buckets, { uploadsKeepVersions: config.uploadsKeepVersions }),
+    variantCache: config.cdnDistributionId
+      ? new CloudFrontVariantCache(new CloudFrontClient({}), config.cdnDistributionId)
+      : new NoVariantCache(),
   };
 }

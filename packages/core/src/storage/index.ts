@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { describeTooLarge, PermanentImageError } from "../errors/index.ts";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../plan/index.ts";
@@ -31,11 +31,20 @@ export const variantCacheControl = "public, max-age=31536000, immutable";
 /** S3 allows at most 1000 keys per DeleteObjects call. */
 const deleteBatchSize = 1000;
 
+export interface ImageStorageOptions {
+  /**
+   * Whether the Uploads bucket keeps versions (it does in AWS, so a deleted original survives as
+   * a noncurrent version until erased). The offline S3 keeps none and has no ListObjectVersions.
+   */
+  readonly uploadsKeepVersions: boolean;
+}
+
 /** Originals and variants in S3. One reader of the original per processing run. */
 export class ImageStorage {
   constructor(
     private readonly s3: S3Client,
     readonly buckets: BucketNames,
+    private readonly options: ImageStorageOptions = { uploadsKeepVersions: true },
   ) {}
 
   bucketFor(format: OutputFormat): string {
@@ -87,15 +96,40 @@ export class ImageStorage {
     await Promise.all([...byBucket].map(([bucket, keys]) => this.deleteKeys(bucket, keys)));
   }
 
-  async deleteOriginal(imageId: string): Promise<void> {
-    await this.deleteKeys(this.buckets.uploads, [originalKey(imageId)]);
+  /**
+   * Erases the original: in a versioned bucket a plain delete only adds a delete marker and keeps
+   * the bytes as a noncurrent version, so every version and every delete marker of the key is
+   * deleted by its VersionId. Nothing is left to restore. Repeating it is harmless.
+   */
+  async eraseOriginal(imageId: string): Promise<void> {
+    const key = originalKey(imageId);
+    if (!this.options.uploadsKeepVersions) return this.deleteObjects(this.buckets.uploads, [{ Key: key }]);
+    await this.deleteObjects(this.buckets.uploads, await this.versionsOf(key));
+  }
+
+  /** Every version and delete marker of exactly `key` (the listing is by prefix, and paginated). */
+  private async versionsOf(key: string): Promise<ObjectIdentifier[]> {
+    const versions: ObjectIdentifier[] = [];
+    let markers: { KeyMarker?: string; VersionIdMarker?: string } = {};
+    for (;;) {
+      const page = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.buckets.uploads, Prefix: key, ...markers }));
+      for (const entry of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
+        if (entry.Key === key && entry.VersionId) versions.push({ Key: key, VersionId: entry.VersionId });
+      }
+      if (!page.IsTruncated) return versions;
+      markers = { KeyMarker: page.NextKeyMarker, VersionIdMarker: page.NextVersionIdMarker };
+    }
   }
 
   private async deleteKeys(bucket: string, keys: readonly string[]): Promise<void> {
-    for (let start = 0; start < keys.length; start += deleteBatchSize) {
-      const batch = keys.slice(start, start + deleteBatchSize);
+    await this.deleteObjects(bucket, keys.map((Key) => ({ Key })));
+  }
+
+  private async deleteObjects(bucket: string, objects: readonly ObjectIdentifier[]): Promise<void> {
+    for (let start = 0; start < objects.length; start += deleteBatchSize) {
+      const batch = objects.slice(start, start + deleteBatchSize);
       const { Errors } = await this.s3.send(
-        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }),
       );
       if (Errors && Errors.length > 0) {
         throw new Error(`Could not delete ${Errors.length} object(s) from ${bucket}: ${Errors.map((e) => `${e.Key} (${e.Code})`).join(", ")}`);

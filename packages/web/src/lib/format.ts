@@ -25,6 +25,7 @@ export const statusLabels: Record<ImageStatus, string> = {
   processing: "Processing",
   ready: "Ready",
   failed: "Failed",
+  deleting: "Being deleted",
 };
 
 /** Names people know for the accepted content types, for messages ("JPEG, PNG, WebP, GIF, AVIF or TIFF"). */

@@ -20,6 +20,8 @@ export async function apiRoute(run: () => Promise<Response>): Promise<Response> 
     return await run();
   } catch (error) {
     if (error instanceof UploadRequestError) {
+      // A refusal of ours that still needs a look (the cause is for the logs, not the answer).
+      if (error.status >= 500) console.error(JSON.stringify({ level: "ERROR", message: error.message, cause: String(error.cause) }));
       const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
       return errorResponse(error.status, error.code, error.message, headers);
     }

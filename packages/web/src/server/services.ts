@@ -9,7 +9,7 @@ let uploadLimiter: RateLimiter | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
-  services ??= createPrismServices(configFromLinks());
+  services ??= createPrismServices({ ...configFromLinks(), cdnDistributionId: Resource.Cdn.distributionId });
   return services;
 }
 

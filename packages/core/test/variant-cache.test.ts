@@ -1,0 +1,58 @@
+import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
+import { describe, expect, it } from "vitest";
+import { CloudFrontVariantCache, variantCachePaths } from "../src/cdn/index.ts";
+import { variantUrl } from "../src/images/view.ts";
+import { contentTypeByFormat, standardPlan, variantKey, type OutputFormat } from "../src/plan/index.ts";
+
+const imageId = "11111111-1111-4111-8111-111111111111";
+
+describe("forgetting a deleted image at the CDN", () => {
+  it("one wildcard path per output format covers every variant URL the image ever had", () => {
+    const paths = variantCachePaths(imageId);
+    expect(paths).toEqual([`/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]);
+    for (const format of Object.keys(contentTypeByFormat) as OutputFormat[]) {
+      for (const width of [...standardPlan.widths, 77]) {
+        const url = variantUrl(format, variantKey(imageId, standardPlan, width, format));
+        expect(paths.some((path) => url.startsWith(path.slice(0, -1))), url).toBe(true);
+      }
+    }
+  });
+
+  it("asks the Router's distribution to invalidate exactly those paths, as a new invalidation each time", async () => {
+    const sent: CreateInvalidationCommand[] = [];
+    const client = { send: async (command: CreateInvalidationCommand) => (sent.push(command), {}) } as unknown as CloudFrontClient;
+    const cache = new CloudFrontVariantCache(client, "E2EXAMPLE");
+    await cache.forgetImage(imageId, []);
+    await cache.forgetImage(imageId, []);
+    expect(sent).toHaveLength(2);
+    const [first, second] = sent.map((command) => command.input);
+    expect(first).toMatchObject({
+      DistributionId: "E2EXAMPLE",
+      InvalidationBatch: { Paths: { Quantity: 3, Items: variantCachePaths(imageId) } },
+    });
+    expect(first?.InvalidationBatch?.CallerReference).not.toBe(second?.InvalidationBatch?.CallerReference);
+  });
+
+  it("when 15 wildcard paths are already in progress, invalidates the image's known variant URLs one by one", async () => {
+    const sent: CreateInvalidationCommand[] = [];
+    const busy = new TooManyInvalidationsInProgress({ message: "Processing your request(s) will exceed the maximum number of in-progress wildcard invalidations.", $metadata: {} });
+    const client = {
+      send: async (command: CreateInvalidationCommand) => {
+        sent.push(command);
+        if (command.input.InvalidationBatch?.Paths?.Items?.some((path) => path.endsWith("*"))) throw busy;
+        return {};
+      },
+    } as unknown as CloudFrontClient;
+    const known = [
+      { format: "webp" as const, key: variantKey(imageId, standardPlan, 320, "webp") },
+      { format: "jpeg" as const, key: variantKey(imageId, standardPlan, 320, "jpeg") },
+    ];
+    await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, known);
+    expect(sent.map((command) => command.input.InvalidationBatch?.Paths)).toEqual([
+      { Quantity: 3, Items: variantCachePaths(imageId) },
+      { Quantity: 2, Items: [`/webp/${imageId}/v1/320.webp`, `/jpeg/${imageId}/v1/320.jpg`] },
+    ]);
+    // Nothing known to fall back to, or any other refusal: the delete must hear about it.
+    await expect(new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, [])).rejects.toBe(busy);
+  });
+});
