@@ -29,6 +29,15 @@ if [ "$SST_VERSION" != "$EXPECTED_SST" ]; then
   exit 1
 fi
 
+# Test files that need the platform call this script at once (vitest runs them in parallel): one
+# at a time, so the second finds the first's result instead of racing its `sst install`.
+# (flock is util-linux; macOS has none, and there the race is left to chance.)
+mkdir -p "$ROOT/.cache"
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$ROOT/.cache/sst-platform.lock"
+  flock 9
+fi
+
 PLATFORM="$ROOT/.sst/platform"
 if [ -f "$PLATFORM/version" ] && [ "$(cat "$PLATFORM/version")" = "$SST_VERSION" ] \
   && [ -f "$PLATFORM/config.d.ts" ] && [ -d "$PLATFORM/node_modules/@pulumi/aws" ] \

@@ -20,7 +20,7 @@ afterEach(() => {
 
 it("a production presigned URL signs content-type and content-length and carries no checksum", async () => {
   const services = createPrismServices(
-    { buckets: { uploads: "prism-uploads", webp: "w", jpeg: "j", png: "p" }, tableName: "t", limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1 } },
+    { buckets: { uploads: "prism-uploads", webp: "w", jpeg: "j", png: "p" }, tableName: "t", uploadsKeepVersions: true, limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1 } },
     {},
   );
   const images = { createPending: async () => undefined } as unknown as ImageRepository;
