@@ -3,7 +3,7 @@ import sharp, { type Sharp } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
 import { PermanentImageError } from "../errors/index.ts";
 import { sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
-import { contentTypeByFormat, widthsFor, type FormatEncoding, type OutputFormat, type VariantPlan } from "../plan/index.ts";
+import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 
 export interface PipelineOptions {
   readonly plan: VariantPlan;
@@ -71,9 +71,9 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
     throw tooManyPixels(oriented.width, oriented.height, options.maxInputPixels);
   }
 
-  const widths = widthsFor(options.plan, oriented.width);
-  const widest = widths[widths.length - 1] ?? oriented.width;
-  const base = await decodeOnce(input, format, options.maxInputPixels, widest, oriented.width);
+  const sizes = sizesFor(options.plan, oriented.width, oriented.height);
+  const largest = sizes[sizes.length - 1] ?? oriented;
+  const base = await decodeOnce(input, format, options.maxInputPixels, largest, oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
@@ -81,8 +81,8 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   // idle at the end. Variants are returned in plan order all the same.
   const encodings = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
   const perWidth = await Promise.all(
-    [...widths].reverse().map(async (width) => {
-      const raw = width === base.width ? base : await resizeRaw(base, width);
+    [...sizes].reverse().map(async (size) => {
+      const raw = size.width === base.width && size.height === base.height ? base : await resizeRaw(base, size);
       return { raw, encoded: await Promise.all(encodings.map((encoding) => encode(raw, encoding))) };
     }),
   );
@@ -134,9 +134,9 @@ function orientedSize(header: Header): { width: number; height: number } {
   return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
-async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, width: number, orientedWidth: number): Promise<RawImage> {
+async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
-  if (width < orientedWidth) pipeline = pipeline.resize({ width });
+  if (size.width !== oriented.width || size.height !== oriented.height) pipeline = pipeline.resize({ ...size, fit: "fill" });
   try {
     const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
@@ -149,8 +149,9 @@ function fromRaw(raw: RawImage): Sharp {
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
 }
 
-async function resizeRaw(raw: RawImage, width: number): Promise<RawImage> {
-  const { data, info } = await fromRaw(raw).resize({ width }).raw().toBuffer({ resolveWithObject: true });
+async function resizeRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
+  // The plan's sizes keep the aspect ratio (to the pixel): "fill" only makes them exact.
+  const { data, info } = await fromRaw(raw).resize({ ...size, fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: raw.channels };
 }
 
@@ -182,7 +183,15 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
       });
       break;
   }
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true }).catch((cause: unknown) => {
+    // The pixels are already decoded and in memory: an encoder that refuses them refuses them on
+    // every retry, so this is the file's outcome, not a transient fault.
+    throw new PermanentImageError(
+      "cannot_encode",
+      `Prism read this image but couldn't make its ${encoding.format.toUpperCase()} version (${raw.width} × ${raw.height} pixels). Try exporting it again as an ordinary JPEG or PNG.`,
+      { cause },
+    );
+  });
   return {
     format: encoding.format,
     width: info.width,
@@ -246,19 +255,90 @@ function tooManyPixels(width: number, height: number, limit: number): PermanentI
   return new PermanentImageError("too_many_pixels", `The image is ${width} × ${height} pixels (${size}); the limit is ${max}. Upload a smaller image.`);
 }
 
+/**
+ * Why a decoder refused the file, in words for its owner. The decoder's own text (`tiff2vips: …`,
+ * `Input buffer has corrupt header`) stays in `cause`, for the logs: it helps nobody on the page.
+ * A file is called incomplete only when its bytes show it, and "damaged" is never said alone: a valid
+ * file of a kind the decoders lack (12-bit JPEG, 8-bit CIELAB TIFF) fails the same way.
+ */
 function unreadable(input: Buffer, format: SourceFormat, cause: unknown): PermanentImageError {
   const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
-  const what = `This ${format.toUpperCase()} file`;
+  const name = format.toUpperCase();
   if (/pixel limit/i.test(detail)) {
     return new PermanentImageError("too_many_pixels", "The image has more pixels than Prism accepts. Upload a smaller image.", { cause });
   }
+  if (isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)) {
+    return new PermanentImageError(
+      "corrupt_image",
+      `This ${name} file is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`,
+      { cause },
+    );
+  }
+  const kind = unsupportedKind(input, format, detail);
+  if (kind) {
+    return new PermanentImageError(
+      "unsupported_format",
+      `This ${name} file ${kind}, a kind of ${name} Prism can't process. Export it as an ordinary 8-bit JPEG or PNG and upload that.`,
+      { cause },
+    );
+  }
   return new PermanentImageError(
     "corrupt_image",
-    isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)
-      ? `${what} is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`
-      : `${what} is damaged and can't be read${detail && detail !== "Unknown error" ? ` (${detail})` : ""}. Try exporting it again from the original.`,
+    `This ${name} file can't be read: it is damaged, or it is a kind of ${name} Prism doesn't support. Try exporting it again from the original as JPEG or PNG.`,
     { cause },
   );
+}
+
+/** Names a valid sub-format the decoders lack, from the file's own header where it says so. */
+function unsupportedKind(input: Buffer, format: SourceFormat, detail: string): string | undefined {
+  if (format === "jpeg") {
+    const frame = jpegFrame(input);
+    if (frame && frame.precision !== 8) return `uses ${frame.precision} bits per channel`;
+    if (frame?.lossless) return "is a lossless JPEG";
+  }
+  if (format === "tiff" && tiffLabPhotometrics.has(tiffPhotometric(input) ?? -1)) return "stores its colours as CIELAB";
+  if (/strip decoding is not implemented/.test(detail)) return "uses a compression scheme the decoder lacks";
+  return undefined;
+}
+
+/** The first frame header (SOFn) of a JPEG: sample precision, and whether it is the lossless process. */
+function jpegFrame(input: Buffer): { precision: number; lossless: boolean } | undefined {
+  for (let offset = 2; offset + 4 < input.length; ) {
+    if (input[offset] !== 0xff) return undefined;
+    const marker = input[offset + 1]!;
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { precision: input[offset + 4]!, lossless: (marker & 0x03) === 0x03 };
+    }
+    if (marker === 0xda) return undefined;
+    offset += 2 + input.readUInt16BE(offset + 2);
+  }
+  return undefined;
+}
+
+/** TIFF PhotometricInterpretation values for L*a*b*: CIELab (8), ICCLab (9), ITULab (10). */
+const tiffLabPhotometrics = new Set([8, 9, 10]);
+
+/** PhotometricInterpretation (tag 262) of a TIFF's first image, read from its first directory. */
+function tiffPhotometric(input: Buffer): number | undefined {
+  if (input.length < 8) return undefined;
+  const little = input.toString("latin1", 0, 2) === "II";
+  const u16 = (offset: number) => (little ? input.readUInt16LE(offset) : input.readUInt16BE(offset));
+  const u32 = (offset: number) => (little ? input.readUInt32LE(offset) : input.readUInt32BE(offset));
+  if (u16(2) !== 42) return undefined; // BigTIFF (43) and anything else: not read here
+  const directory = u32(4);
+  if (directory + 2 > input.length) return undefined;
+  const entries = u16(directory);
+  for (let index = 0; index < entries; index += 1) {
+    const entry = directory + 2 + index * 12;
+    if (entry + 12 > input.length) return undefined;
+    if (u16(entry) === 262) return u16(entry + 8);
+  }
+  return undefined;
 }
 
 /**

@@ -21,7 +21,15 @@ export interface ProcessingDeps {
 
 export type ProcessingOutcome =
   | { readonly outcome: "ready"; readonly imageId: string; readonly variants: number; readonly originalBytes: number; readonly variantBytes: number; readonly bytesSaved: number; readonly ms: number }
-  | { readonly outcome: "failed"; readonly imageId: string; readonly code: ImageErrorCode; readonly message: string; readonly ms: number }
+  | {
+      readonly outcome: "failed";
+      readonly imageId: string;
+      readonly code: ImageErrorCode;
+      readonly message: string;
+      /** The library's own words, for the logs only (never shown to people). */
+      readonly detail?: string;
+      readonly ms: number;
+    }
   | { readonly outcome: "skipped"; readonly imageId: string; readonly reason: SkipReason };
 
 export type SkipReason =
@@ -118,7 +126,8 @@ export async function processOriginal(
     if (isPermanentImageError(error)) {
       await deps.storage.deleteVariants(attempted);
       await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString());
-      return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
+      const detail = error.cause instanceof Error ? error.cause.message : undefined;
+      return { outcome: "failed", imageId, code: error.code, message: error.message, ...(detail ? { detail } : {}), ms: now() - started };
     }
     await removeUnlistedVariants(imageId, token, attempted, deps).catch(() => undefined);
     await deps.images.releaseClaim(imageId, token).catch(() => undefined);
