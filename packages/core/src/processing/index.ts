@@ -169,3 +169,32 @@ const formatOrder = { webp: 0, jpeg: 1, png: 2 } as const;
 function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
   return [...variants].sort((a, b) => a.width - b.width || formatOrder[a.format] - formatOrder[b.format]);
 }
+
+/** What the owner of an image reads when every delivery of its event failed. */
+export const gaveUpMessage =
+  "Prism couldn't process this image: every attempt failed on our side. Upload it again; if it fails again, export it as JPEG or PNG and upload that.";
+
+export type GiveUpOutcome = "failed" | "left-alone";
+
+/**
+ * Settles the image of an event that failed every delivery (Lambda's retries, then the dead-letter
+ * queue; the local bridge's dead-letter file): its record ends `failed` with `gaveUpMessage`, so no
+ * upload stays `pending` or `processing` for ever. `requestId` is the failed invocation's (the
+ * claim token its attempts used). An image that is finished, deleted, or held by another claim
+ * younger than the claim timeout (a run still going) is left alone. Idempotent.
+ */
+export async function giveUpOriginal(
+  imageId: string,
+  requestId: string,
+  deps: Pick<ProcessingDeps, "images" | "claimTimeoutMs" | "now">,
+): Promise<GiveUpOutcome> {
+  const now = (deps.now ?? Date.now)();
+  const changed = await deps.images.markGivenUp(
+    imageId,
+    { code: "processing_gave_up", message: gaveUpMessage },
+    new Date(now).toISOString(),
+    requestId,
+    now - deps.claimTimeoutMs,
+  );
+  return changed ? "failed" : "left-alone";
+}

@@ -40,9 +40,7 @@ export interface PrismServices {
  */
 export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv = process.env): PrismServices {
   const s3 = new S3Client({ forcePathStyle: Boolean(env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL) });
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const db = documentClient();
   return {
     config,
     s3,
@@ -50,4 +48,9 @@ export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv 
     images: new ImageRepository(db, config.tableName),
     storage: new ImageStorage(s3, config.buckets),
   };
+}
+
+/** The DynamoDB document client every entry point uses, from the standard AWS environment. */
+export function documentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 }
