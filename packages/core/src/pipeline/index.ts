@@ -9,7 +9,21 @@ export interface PipelineOptions {
   readonly plan: VariantPlan;
   /** Largest width × height accepted, checked from the header before anything is decoded. */
   readonly maxInputPixels: number;
+  /**
+   * Largest buffer a decoder may need for an original it cannot decode in a stream (see
+   * `wholeDecodeBytesPerPixel`); default `defaultMaxWholeDecodeBytes`.
+   */
+  readonly maxWholeDecodeBytes?: number;
 }
+
+/**
+ * Kinds of file that libvips cannot decode in a stream hold the whole picture (or its JPEG
+ * coefficients) in memory at once, before any shrinking: a 2 MB interlaced 16-bit PNG of 100 MP
+ * needs 800 MB. Their pixel limit is lowered so that buffer stays under this many bytes. 256 MiB
+ * keeps the worst case of every kind near the 100 MP baseline-JPEG case (bench/README.md,
+ * "Worst case per input kind").
+ */
+export const defaultMaxWholeDecodeBytes = 256 * 2 ** 20;
 
 export interface EncodedVariant {
   readonly format: OutputFormat;
@@ -64,12 +78,14 @@ const placeholderMaxSide = 100;
  */
 export async function processImage(input: Buffer, options: PipelineOptions): Promise<ProcessedImage> {
   const started = performance.now();
-  const format = await sniffSourceFormat(input);
-  const header = await readHeader(input, format);
+  const header = await inspectSource(input);
+  const { format } = header;
   const oriented = orientedSize(header);
   if (oriented.width * oriented.height > options.maxInputPixels) {
     throw tooManyPixels(oriented.width, oriented.height, options.maxInputPixels);
   }
+  const kindLimit = pixelLimitFor(header, options);
+  if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
 
   const sizes = sizesFor(options.plan, oriented.width, oriented.height);
   const largest = sizes[sizes.length - 1] ?? oriented;
@@ -111,25 +127,82 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   };
 }
 
-interface Header {
+/** What an original's header says, before any pixel is decoded. */
+export interface SourceHeader {
+  readonly format: SourceFormat;
   readonly width: number;
   readonly height: number;
   readonly orientation?: number | undefined;
   readonly pages?: number | undefined;
+  /** Samples per pixel as stored (CMYK 4, RGBA 4, grey 1…). */
+  readonly channels: number;
+  readonly bytesPerSample: number;
+  /** Progressive JPEG, or interlaced (Adam7) PNG. */
+  readonly progressive: boolean;
+  /** JPEG only: "4:2:0", "4:4:4", "4:4:4:4" (CMYK)… */
+  readonly chromaSubsampling?: string | undefined;
 }
 
-async function readHeader(input: Buffer, format: SourceFormat): Promise<Header> {
+/** Sniffs the real format and reads the header; refuses with a person's message what cannot be read. */
+export async function inspectSource(input: Buffer): Promise<SourceHeader> {
+  const format = await sniffSourceFormat(input);
   try {
     const metadata = await sharp(input, { limitInputPixels: false }).metadata();
     if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
-    return { width: metadata.width, height: metadata.height, orientation: metadata.orientation, pages: metadata.pages };
+    return {
+      format,
+      width: metadata.width,
+      height: metadata.height,
+      orientation: metadata.orientation,
+      pages: metadata.pages,
+      channels: metadata.channels ?? 3,
+      bytesPerSample: metadata.depth === "ushort" || metadata.depth === "short" ? 2 : metadata.depth === "float" || metadata.depth === "uint" || metadata.depth === "int" ? 4 : 1,
+      progressive: metadata.isProgressive ?? false,
+      chromaSubsampling: metadata.chromaSubsampling,
+    };
   } catch (error) {
     throw unreadable(input, format, error);
   }
 }
 
+/**
+ * Bytes per pixel a decoder holds at once for this original, when it cannot stream it (0 when it
+ * can: baseline JPEG shrinks on load line by line, non-interlaced PNG and TIFF strips stream).
+ * - progressive JPEG keeps every DCT coefficient, 2 bytes per sample of each component at its
+ *   subsampled size, until the last scan arrives;
+ * - interlaced PNG: Adam7 passes fill the whole image before a row is complete;
+ * - GIF: the frame is composed on a full RGBA canvas;
+ * - AVIF: libheif and the AV1 decoder hold the whole picture several times over (reference
+ *   frames, YUV planes, the RGB copy): about 16 bytes a pixel at 8 bits, measured.
+ * Measured against these models: bench/README.md, "Worst case per input kind".
+ */
+export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
+  switch (header.format) {
+    case "jpeg": {
+      if (!header.progressive) return 0;
+      const components = { "4:2:0": 1.5, "4:2:2": 2, "4:4:0": 2, "4:1:1": 1.5, "4:4:4": 3, "4:4:4:4": 4 }[header.chromaSubsampling ?? ""] ?? header.channels;
+      return components * 2;
+    }
+    case "png":
+      return header.progressive ? header.channels * header.bytesPerSample : 0;
+    case "gif":
+      return 4;
+    case "avif":
+      return 16 * header.bytesPerSample;
+    default:
+      return 0;
+  }
+}
+
+/** The most pixels Prism accepts for an original like this one: the pixel limit, or less for kinds decoded whole. */
+export function pixelLimitFor(header: SourceHeader, options: Pick<PipelineOptions, "maxInputPixels" | "maxWholeDecodeBytes">): number {
+  const bytesPerPixel = wholeDecodeBytesPerPixel(header);
+  if (bytesPerPixel === 0) return options.maxInputPixels;
+  return Math.min(options.maxInputPixels, Math.floor((options.maxWholeDecodeBytes ?? defaultMaxWholeDecodeBytes) / bytesPerPixel));
+}
+
 /** EXIF orientations 5–8 swap width and height. */
-function orientedSize(header: Header): { width: number; height: number } {
+function orientedSize(header: SourceHeader): { width: number; height: number } {
   const swapped = header.orientation !== undefined && header.orientation >= 5;
   return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
@@ -261,6 +334,28 @@ function tooManyPixels(width: number, height: number, limit: number): PermanentI
  * A file is called incomplete only when its bytes show it, and "damaged" is never said alone: a valid
  * file of a kind the decoders lack (12-bit JPEG, 8-bit CIELAB TIFF) fails the same way.
  */
+/** Names of the kinds `wholeDecodeBytesPerPixel` prices, as people know them. */
+function kindName(header: SourceHeader): { kind: string; remedy: string } {
+  switch (header.format) {
+    case "jpeg":
+      return { kind: `a progressive${header.channels === 4 ? " CMYK" : ""} JPEG`, remedy: "Save it as a baseline (non-progressive) JPEG" };
+    case "png":
+      return { kind: `an interlaced${header.bytesPerSample > 1 ? " 16-bit" : ""} PNG`, remedy: "Save it without interlacing" };
+    case "gif":
+      return { kind: "a GIF", remedy: "Save it as PNG or JPEG" };
+    default:
+      return { kind: `an ${header.format.toUpperCase()} image`, remedy: "Save it as JPEG or PNG" };
+  }
+}
+
+function tooManyPixelsForKind(header: SourceHeader, size: { width: number; height: number }, limit: number): PermanentImageError {
+  const { kind, remedy } = kindName(header);
+  return new PermanentImageError(
+    "too_many_pixels",
+    `The image is ${size.width} × ${size.height} pixels (${megapixels(size.width * size.height)}). It is ${kind}, which has to be decoded whole, so its limit is ${megapixels(limit)}. ${remedy}, or upload a smaller image.`,
+  );
+}
+
 function unreadable(input: Buffer, format: SourceFormat, cause: unknown): PermanentImageError {
   const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
   const name = format.toUpperCase();
