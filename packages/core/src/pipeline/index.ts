@@ -229,6 +229,20 @@ async function resizeRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
 }
 
 async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
+  try {
+    return await encodeWith(raw, encoding);
+  } catch (cause) {
+    // The pixels are already decoded and in memory: an encoder that refuses them refuses them on
+    // every retry, so this is the file's outcome, not a transient fault.
+    throw new PermanentImageError(
+      "cannot_encode",
+      `Prism read this image but couldn't make its ${encoding.format.toUpperCase()} version (${raw.width} × ${raw.height} pixels). Try exporting it again as an ordinary JPEG or PNG.`,
+      { cause },
+    );
+  }
+}
+
+async function encodeWith(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
   let pipeline = fromRaw(raw);
   switch (encoding.format) {
     case "webp":
@@ -256,15 +270,7 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
       });
       break;
   }
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true }).catch((cause: unknown) => {
-    // The pixels are already decoded and in memory: an encoder that refuses them refuses them on
-    // every retry, so this is the file's outcome, not a transient fault.
-    throw new PermanentImageError(
-      "cannot_encode",
-      `Prism read this image but couldn't make its ${encoding.format.toUpperCase()} version (${raw.width} × ${raw.height} pixels). Try exporting it again as an ordinary JPEG or PNG.`,
-      { cause },
-    );
-  });
+  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
   return {
     format: encoding.format,
     width: info.width,
