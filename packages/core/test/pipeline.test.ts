@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../../tests/support/fixtures.ts";
@@ -123,7 +123,7 @@ describe("image pipeline", () => {
   });
 
   it("prices each kind's whole-decode buffer so the default limits follow the bench", async () => {
-    const limitOf = async (image: sharp.Sharp) => pixelLimitFor(await inspectSource(await image.toBuffer()), options);
+    const limitOf = async (image: Sharp) => pixelLimitFor(await inspectSource(await image.toBuffer()), options);
     const small = () => sharp({ create: { width: 16, height: 16, channels: 3, background: "#888" } });
     const mp = (pixels: number) => Math.round(pixels / 1e6);
     expect(defaultMaxWholeDecodeBytes).toBe(256 * 2 ** 20);
