@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "../tests/support/fixtures.ts";
+import { writeGif } from "../tests/support/gif.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
 export const hostileLimits = { maxInputPixels: 1_000_000 } as const;
@@ -352,6 +353,24 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       await sharp({ create: { width: 1, height: 65_535, channels: 3, background: { r: 200, g: 40, b: 40 } } }).gif().toBuffer(),
       { format: "gif", width: 1, height: 65_535, variants: 3 },
       "Shrunk to 16 383 px high; a side never goes below one pixel.",
+    ),
+    ready(
+      "gif-partial-first-frame",
+      "GIF whose first frame covers part of its canvas (no transparent colour)",
+      "sticker.gif",
+      "image/gif",
+      writeGif({
+        width: 40,
+        height: 30,
+        palette: [[0, 0, 0], [230, 30, 30], [40, 60, 230], [255, 255, 255]],
+        backgroundIndex: 1,
+        frames: [
+          { left: 10, top: 5, width: 20, height: 20, indices: Array.from({ length: 400 }, (_, index) => 2 + (index % 2)), delay: 50 },
+          { left: 0, top: 0, width: 40, height: 30, indices: Array<number>(1200).fill(1), delay: 50 },
+        ],
+      }),
+      { format: "gif", width: 40, height: 30, variants: 3, frames: 2, hasAlpha: true },
+      "The canvas around the first frame is transparent, as browsers show it (not black, not the background colour).",
     ),
     ready("apng", "Animated PNG (APNG, 2 frames)", "anim.png", "image/png", await apng(48, 32), { format: "png", width: 48, height: 32, variants: 3 }, "A PNG to every browser (its first frame is the picture): processed as PNG."),
     {

@@ -208,14 +208,65 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
 }
 
 async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+  const drawn = format === "gif" ? gifFirstFrameArea(input) : undefined;
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
+  if (drawn) pipeline = pipeline.ensureAlpha();
   if (size.width !== oriented.width || size.height !== oriented.height) pipeline = pipeline.resize({ ...size, fit: "fill" });
   try {
     const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+    const raw: RawImage = { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+    return drawn ? clearOutside(raw, drawn, oriented) : raw;
   } catch (error) {
     throw unreadable(input, format, error);
   }
+}
+
+interface CanvasArea {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The part of a GIF's canvas its first frame draws, when that is not the whole canvas. Browsers
+ * show the rest transparent (they ignore the background colour index); libnsgif paints it opaque
+ * black when the GIF has no transparent index. Read from the first image descriptor.
+ */
+function gifFirstFrameArea(input: Buffer): CanvasArea | undefined {
+  if (input.length < 13) return undefined;
+  const canvas = { width: input.readUInt16LE(6), height: input.readUInt16LE(8) };
+  const packed = input[10]!;
+  let offset = 13 + (packed & 0x80 ? 3 << ((packed & 0x07) + 1) : 0);
+  while (offset < input.length) {
+    const introducer = input[offset];
+    if (introducer === 0x2c) {
+      if (offset + 9 > input.length) return undefined;
+      const area = { left: input.readUInt16LE(offset + 1), top: input.readUInt16LE(offset + 3), width: input.readUInt16LE(offset + 5), height: input.readUInt16LE(offset + 7) };
+      const covers = area.left === 0 && area.top === 0 && area.width >= canvas.width && area.height >= canvas.height;
+      return covers ? undefined : area;
+    }
+    if (introducer !== 0x21) return undefined;
+    // An extension: label, then sub-blocks until an empty one.
+    offset += 2;
+    while (offset < input.length && input[offset] !== 0) offset += input[offset]! + 1;
+    offset += 1;
+  }
+  return undefined;
+}
+
+/** Makes every pixel outside `area` (in canvas pixels, scaled to the decoded size) transparent. */
+function clearOutside(raw: RawImage, area: CanvasArea, canvas: VariantSize): RawImage {
+  const [scaleX, scaleY] = [raw.width / canvas.width, raw.height / canvas.height];
+  const [left, right] = [Math.round(area.left * scaleX), Math.round((area.left + area.width) * scaleX)];
+  const [top, bottom] = [Math.round(area.top * scaleY), Math.round((area.top + area.height) * scaleY)];
+  for (let y = 0; y < raw.height; y += 1) {
+    for (let x = 0; x < raw.width; x += 1) {
+      if (x >= left && x < right && y >= top && y < bottom) continue;
+      raw.data.fill(0, (y * raw.width + x) * 4, (y * raw.width + x + 1) * 4);
+    }
+  }
+  return raw;
 }
 
 function fromRaw(raw: RawImage): Sharp {
