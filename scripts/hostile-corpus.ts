@@ -15,6 +15,7 @@ import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "../tests/support/fixtures.ts";
 import { writeGif } from "../tests/support/gif.ts";
+import { animatedAvif } from "./animated-avif.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
 export const hostileLimits = { maxInputPixels: 1_000_000 } as const;
@@ -372,6 +373,24 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       { format: "gif", width: 40, height: 30, variants: 3, frames: 2, hasAlpha: true },
       "The canvas around the first frame is transparent, as browsers show it (not black, not the background colour).",
     ),
+    ready(
+      "animated-avif",
+      "Animated AVIF (3 frames, `avis`, first frame also the still item)",
+      "anim.avif",
+      "image/avif",
+      await animatedAvif(48, 32, ["#c03030", "#3030c0", "#30c030"]),
+      { format: "avif", width: 48, height: 32, variants: 3, frames: 3 },
+      "First frame, as for GIF and WebP (libvips is handed the file under the still-image brand it recognises).",
+    ),
+    {
+      id: "animated-avif-no-still",
+      title: "Animated AVIF with no still item (a track only)",
+      filename: "track.avif",
+      contentType: "image/avif",
+      bytes: await animatedAvif(48, 32, ["#c03030", "#3030c0"], { withStillItem: false }),
+      expect: { outcome: "failed", code: "unsupported_format", message: /^This AVIF file is an animation without a still first frame, a kind of AVIF Prism can't process\./ },
+      why: "libheif decodes still items only; said plainly, not called damaged.",
+    },
     ready("apng", "Animated PNG (APNG, 2 frames)", "anim.png", "image/png", await apng(48, 32), { format: "png", width: 48, height: 32, variants: 3 }, "A PNG to every browser (its first frame is the picture): processed as PNG."),
     {
       id: "jpeg-12-bit",

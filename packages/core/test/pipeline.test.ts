@@ -3,6 +3,7 @@ import sharp, { type Sharp } from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../../tests/support/fixtures.ts";
+import { animatedAvif } from "../../../scripts/animated-avif.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { defaultMaxWholeDecodeBytes, inspectSource, pixelLimitFor, processImage, type EncodedVariant } from "../src/pipeline/index.ts";
 import { maxVariantSide, standardPlan, type VariantPlan } from "../src/plan/index.ts";
@@ -172,6 +173,12 @@ describe("image pipeline", () => {
     expectColourClose(await pixelAt(jpeg, 25, 20), [255, 255, 255]);
     expect((await sharp(variants.find((v) => v.format === "png")!.data).metadata()).hasAlpha).toBe(true);
     expect((await sharp(variants.find((v) => v.format === "webp")!.data).metadata()).hasAlpha).toBe(true);
+  });
+
+  it("makes an animated AVIF's variants from its first frame and counts its frames", async () => {
+    const { facts, variants } = await processImage(await animatedAvif(48, 32, ["#c03030", "#3030c0", "#30c030"]), options);
+    expect([facts.format, facts.frames]).toEqual(["avif", 3]);
+    expectColourClose(await pixelAt(variants.find((variant) => variant.format === "png")!, 24, 16), [192, 48, 48]);
   });
 
   it("makes an animated GIF's variants from its first frame and says how many frames it had", async () => {

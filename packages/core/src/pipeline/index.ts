@@ -89,7 +89,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
 
   const sizes = sizesFor(options.plan, oriented.width, oriented.height);
   const largest = sizes[sizes.length - 1] ?? oriented;
-  const base = await decodeOnce(input, format, options.maxInputPixels, largest, oriented);
+  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, largest, oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
@@ -120,7 +120,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
       dominantColor,
       placeholder,
       hasAlpha: base.channels === 4,
-      frames: header.pages ?? 1,
+      frames: (format === "avif" ? avifSequenceFrames(input) : undefined) ?? header.pages ?? 1,
     },
     variants,
     timings: { decodeMs: decoded - started, encodeMs: finished - decoded, totalMs: finished - started },
@@ -147,7 +147,7 @@ export interface SourceHeader {
 export async function inspectSource(input: Buffer): Promise<SourceHeader> {
   const format = await sniffSourceFormat(input);
   try {
-    const metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    const metadata = await sharp(decodable(input, format), { limitInputPixels: false }).metadata();
     if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
     return {
       format,
@@ -199,6 +199,48 @@ export function pixelLimitFor(header: SourceHeader, options: Pick<PipelineOption
   const bytesPerPixel = wholeDecodeBytesPerPixel(header);
   if (bytesPerPixel === 0) return options.maxInputPixels;
   return Math.min(options.maxInputPixels, Math.floor((options.maxWholeDecodeBytes ?? defaultMaxWholeDecodeBytes) / bytesPerPixel));
+}
+
+/**
+ * The bytes to hand libvips. An animated AVIF (an `avis` image sequence) carries its first frame as
+ * the primary still item too, which browsers without animation support show and libheif decodes;
+ * but libvips recognises HEIF files by their major brand and its list lacks `avis` (libvips 8.18,
+ * heif2vips.c), so it refuses the file unread. Naming the major brand `avif` (the still-image brand
+ * these files also list) lets it decode that first frame — the treatment GIF and WebP get.
+ */
+function decodable(input: Buffer, format: SourceFormat): Buffer {
+  if (format !== "avif" || !isAvifSequence(input)) return input;
+  const copy = Buffer.from(input);
+  copy.write("avif", 8, "latin1");
+  return copy;
+}
+
+function isAvifSequence(input: Buffer): boolean {
+  return input.length >= 12 && input.toString("latin1", 4, 8) === "ftyp" && input.toString("latin1", 8, 12) === "avis";
+}
+
+/** ISO BMFF boxes directly inside `[start, end)`: type and payload bounds. */
+function isoBoxes(input: Buffer, start: number, end: number): { type: string; body: number; end: number }[] {
+  const boxes: { type: string; body: number; end: number }[] = [];
+  for (let offset = start; offset + 8 <= end; ) {
+    const size = input.readUInt32BE(offset);
+    if (size < 8 || offset + size > end) break;
+    boxes.push({ type: input.toString("latin1", offset + 4, offset + 8), body: offset + 8, end: offset + size });
+    offset += size;
+  }
+  return boxes;
+}
+
+/** Frames in an AVIF sequence: the sample count of its first track (`moov/trak/mdia/minf/stbl/stsz`). */
+function avifSequenceFrames(input: Buffer): number | undefined {
+  if (!isAvifSequence(input)) return undefined;
+  let scope = { body: 0, end: input.length };
+  for (const type of ["moov", "trak", "mdia", "minf", "stbl", "stsz"]) {
+    const found = isoBoxes(input, scope.body, scope.end).find((box) => box.type === type);
+    if (!found) return undefined;
+    scope = found;
+  }
+  return scope.body + 12 <= scope.end ? input.readUInt32BE(scope.body + 8) : undefined;
 }
 
 /** EXIF orientations 5–8 swap width and height. */
@@ -450,6 +492,9 @@ function unsupportedKind(input: Buffer, format: SourceFormat, detail: string): s
   }
   if (format === "tiff" && tiffLabPhotometrics.has(tiffPhotometric(input) ?? -1)) return "stores its colours as CIELAB";
   if (/strip decoding is not implemented/.test(detail)) return "uses a compression scheme the decoder lacks";
+  if (format === "avif" && isAvifSequence(input) && !isoBoxes(input, 0, input.length).some((box) => box.type === "meta")) {
+    return "is an animation without a still first frame";
+  }
   return undefined;
 }
 
