@@ -3,6 +3,7 @@ import { appendFile, readFile } from "node:fs/promises";
 import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit, { type LimitFunction } from "p-limit";
 import { encodeS3EventKey } from "@prism/core/keys";
+import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 export type DeadLetterConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -155,16 +156,7 @@ function s3Event(bucket: string, key: string, details: { size?: number; eTag?: s
   return { Records: [record] };
 }
 
-/** What Lambda sends to an on-failure destination after the last retry (see dead-letters.ts). */
-interface InvocationFailureRecord {
-  readonly version: "1.0";
-  readonly timestamp: string;
-  readonly requestContext: { requestId: string; functionArn: string; condition: "RetriesExhausted"; approximateInvokeCount: number };
-  readonly requestPayload: S3Event;
-  readonly responseContext: { statusCode: 200; executedVersion: "$LATEST"; functionError: "Unhandled" };
-  readonly responsePayload: { errorMessage: string; errorType: string };
-}
-
+/** What Lambda sends to an on-failure destination after the last retry. */
 function failureRecord(event: S3Event, requestId: string, attempts: number, error: unknown): InvocationFailureRecord {
   return {
     version: "1.0",
