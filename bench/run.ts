@@ -16,16 +16,19 @@ import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import sharp from "sharp";
 import { standardPlan, type OutputFormat } from "@prism/core/plan";
+import { defaultMaxWholeDecodeBytes } from "@prism/core/pipeline";
+import { defaultLimits } from "@prism/core/services";
 import { measureProcessorBundle, type BundleFigures } from "./bundle.ts";
 import { chooseCorpus, largeJpeg, repoRoot, twelveMegapixelJpeg } from "./corpus.ts";
 import { measureUploadToReady, type LatencyFigures } from "./latency.ts";
+import { measureWorstCases, worstCaseTable, type WorstCaseFigure } from "./worst-case.ts";
 import { median } from "./measure.ts";
 import { ProgressBar } from "./progress.ts";
 import type { ImageFigures, PipelineFigures, PipelineName, WorkerSpec } from "./protocol.ts";
 import { measureQuality, type QualityFigures } from "./quality.ts";
 import { heading, kb, mib, ms, percent, ratio, table } from "./report.ts";
 
-const sections = ["pillow", "quality", "large", "latency", "bundle"] as const;
+const sections = ["pillow", "quality", "large", "worst", "latency", "bundle"] as const;
 type Section = (typeof sections)[number];
 
 const { values: args } = parseArgs({
@@ -139,6 +142,13 @@ async function main(): Promise<void> {
     large = { ...figures.images[0]!, baselineRssBytes: figures.baselineRssBytes, megapixels: (width * height) / 1e6 };
   });
 
+  // Every input kind at its own limit, each in a fresh process (bench/worst-case.ts).
+  let worst: WorstCaseFigure[] | undefined;
+  if (runs("worst")) await orReport("worst case per input kind", async () => {
+    bar.phase("worst case per input kind, at its limit");
+    worst = await measureWorstCases({ maxInputPixels: defaultLimits.maxInputPixels, maxWholeDecodeBytes: defaultMaxWholeDecodeBytes });
+  });
+
   let latency: LatencyFigures | undefined;
   if (runs("latency")) await orReport("upload→ready", async () => {
     bar.phase(`local stack: ${latencyUploads} uploads of a 12 MP photo, one at a time`);
@@ -184,6 +194,12 @@ async function main(): Promise<void> {
           target("24 MP JPEG peak RSS", "≤ 256 MiB", large.peakRssBytes, (v) => v <= 256 * 2 ** 20, (v) => `${mib(v)} MiB`),
         ]
       : []),
+    ...(worst
+      ? [
+          target("worst-case peak RSS, any accepted kind", "≤ 512 MiB", Math.max(...worst.map((figure) => figure.peakRssBytes)), (v) => v <= 512 * 2 ** 20, (v) => `${mib(v)} MiB`),
+          target("worst-case wall time, any accepted kind", "(reference)", Math.max(...worst.map((figure) => figure.wallMs)), undefined, (v) => `${ms(v)} ms`),
+        ]
+      : []),
     ...(latency ? [target("upload→ready p50, 12 MP, local stack", "≤ 1,500 ms", latency.p50Ms, (v) => v <= 1500, (v) => `${ms(v)} ms`)] : []),
     ...(bundle ? [target("processor bundle, minified", "≤ 300 KB", bundle.bytes, (v) => v <= 300_000, (v) => `${kb(v)} KB`)] : []),
   ];
@@ -195,6 +211,10 @@ async function main(): Promise<void> {
         [[basename(large.file), large.megapixels.toFixed(1), ms(large.wallMs), ms(large.cpuMs), mib(large.peakRssBytes), mib(large.baselineRssBytes)]],
       ),
     );
+  }
+  if (worst) {
+    console.log(heading("Worst case per input kind (Prism pipeline, fresh process each, at the kind's pixel limit)"));
+    console.log(worstCaseTable(worst));
   }
   if (latency) {
     console.log(heading(`Upload→ready in the local stack (${latency.uploads} uploads of ${basename(latency.photo)})`));
@@ -227,6 +247,7 @@ async function main(): Promise<void> {
       },
       quality,
       large,
+      worst,
       latency,
       bundle,
       targets,

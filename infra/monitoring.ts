@@ -86,11 +86,12 @@ export const processorDurationAlarm = alarm("ProcessorDurationAlarm", "processor
 });
 
 export const deadLetterAlarm = alarm("DeadLetterAlarm", "dead-letters", {
-  alarmDescription: "An upload failed processing after every retry; its event is in the dead-letter queue.",
+  alarmDescription: "An upload failed processing after every retry; its event was sent to the dead-letter queue and its image marked failed.",
   namespace: "AWS/SQS",
-  metricName: "ApproximateNumberOfMessagesVisible",
+  // Messages sent, not messages waiting: the consumer settles and deletes them within seconds.
+  metricName: "NumberOfMessagesSent",
   dimensions: { QueueName: deadLetterQueue.nodes.queue.name },
-  statistic: "Maximum",
+  statistic: "Sum",
   threshold: 0,
   comparisonOperator: "GreaterThanThreshold",
 });

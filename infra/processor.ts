@@ -25,9 +25,9 @@ import {
 } from "./storage";
 
 /**
- * Events that failed every retry land here (Lambda's on-failure destination), kept 14 days,
- * the SQS maximum, so they can be inspected and replayed. Nothing consumes it: an alarm
- * fires as soon as it holds a message.
+ * Events that failed every retry land here (Lambda's on-failure destination), kept 14 days, the SQS
+ * maximum, for a message the consumer below cannot settle yet. The DeadLetterAlarm fires on every
+ * message sent here, consumed or not.
  */
 export const deadLetterQueue = new sst.aws.Queue("ProcessorDeadLetters", {
   transform: {
@@ -37,6 +37,12 @@ export const deadLetterQueue = new sst.aws.Queue("ProcessorDeadLetters", {
     },
   },
 });
+
+/**
+ * A `processing` claim older than this is presumed dead and may be taken over by a fresh event; it
+ * must outlast the longest invocation, so it is derived from the timeout.
+ */
+const claimTimeoutMs = String((PROCESSOR_TIMEOUT_SECONDS + 60) * 1000);
 
 export const processor = new sst.aws.Function("Processor", {
   handler: "packages/functions/src/processor.handler",
@@ -49,9 +55,7 @@ export const processor = new sst.aws.Function("Processor", {
   nodejs: { install: ["sharp"] },
   logging: { format: "json", retention: LOG_RETENTION },
   environment: {
-    // A `processing` claim older than this is presumed dead and may be taken over by a fresh
-    // event; it must outlast the longest invocation, so it is derived from the timeout.
-    PRISM_CLAIM_TIMEOUT_MS: String((PROCESSOR_TIMEOUT_SECONDS + 60) * 1000),
+    PRISM_CLAIM_TIMEOUT_MS: claimTimeoutMs,
     // glibc gives each thread its own malloc arena; libvips' worker threads then hold on to
     // memory they no longer use. Two arenas cut the 24 MP peak from 226 to 170 MiB (bench).
     MALLOC_ARENA_MAX: "2",
@@ -102,3 +106,29 @@ export const uploadsNotifications = uploadsBucket.notify({
     },
   ],
 });
+
+/**
+ * The dead-letter queue's consumer: every image whose event failed every retry ends `failed` with a
+ * reason its owner can read, instead of staying `pending` (each attempt gave its claim back) or
+ * `processing` (the last attempt died holding it) for ever. Chosen over a scheduled sweeper of stale
+ * records: it acts on exactly the events Lambda gave up on, within seconds, and needs no scan or
+ * index of unfinished records. It only updates the table (SST's subscription adds the SQS receive
+ * and delete grants on this queue alone); partial batch responses keep a message it could not
+ * settle (a DynamoDB fault) for another delivery.
+ */
+export const deadLetterConsumer = deadLetterQueue.subscribe(
+  {
+    handler: "packages/functions/src/dead-letters.handler",
+    runtime: RUNTIME,
+    architecture: PROCESSOR_ARCHITECTURE,
+    memory: "256 MB",
+    timeout: "20 seconds",
+    logging: { format: "json", retention: LOG_RETENTION },
+    environment: { PRISM_CLAIM_TIMEOUT_MS: claimTimeoutMs },
+    link: [images],
+    permissions: [{ actions: ["dynamodb:UpdateItem"], resources: [imagesTable.arn] }, ...keyPermissions()],
+    vpc: network?.vpc,
+    transform: { role: lambdaOnlyTrust },
+  },
+  { batch: { size: 10, partialResponses: true } },
+);

@@ -14,6 +14,8 @@ import { join, resolve } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "../tests/support/fixtures.ts";
+import { writeGif } from "../tests/support/gif.ts";
+import { animatedAvif } from "./animated-avif.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
 export const hostileLimits = { maxInputPixels: 1_000_000 } as const;
@@ -336,6 +338,111 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
     ready("tiff", "TIFF", "scan.tif", "image/tiff", await sharp(await photoJpegOf(400, 300, 11)).tiff().toBuffer(), { format: "tiff", width: 400, height: 300, variants: 6 }, "On the allow-list."),
     ready("avif", "AVIF", "photo.avif", "image/avif", await sharp(await photoJpegOf(400, 300, 12)).avif({ quality: 50, effort: 0 }).toBuffer(), { format: "avif", width: 400, height: 300, variants: 6 }, "On the allow-list."),
     ready(
+      "tall-screenshot",
+      "Long screenshot, 50 × 20 000 PNG (taller than WebP's 16 383 px limit)",
+      "scroll.png",
+      "image/png",
+      await flatPng(50, 20_000),
+      { format: "png", width: 50, height: 20_000, variants: 3 },
+      "Every variant fits every encoder: the tall one is shrunk to 16 383 px high (41 wide), the whole page still there.",
+    ),
+    ready(
+      "gif-one-by-65535",
+      "1 × 65 535 GIF (the largest height GIF allows)",
+      "line.gif",
+      "image/gif",
+      await sharp({ create: { width: 1, height: 65_535, channels: 3, background: { r: 200, g: 40, b: 40 } } }).gif().toBuffer(),
+      { format: "gif", width: 1, height: 65_535, variants: 3 },
+      "Shrunk to 16 383 px high; a side never goes below one pixel.",
+    ),
+    ready(
+      "gif-partial-first-frame",
+      "GIF whose first frame covers part of its canvas (no transparent colour)",
+      "sticker.gif",
+      "image/gif",
+      writeGif({
+        width: 40,
+        height: 30,
+        palette: [[0, 0, 0], [230, 30, 30], [40, 60, 230], [255, 255, 255]],
+        backgroundIndex: 1,
+        frames: [
+          { left: 10, top: 5, width: 20, height: 20, indices: Array.from({ length: 400 }, (_, index) => 2 + (index % 2)), delay: 50 },
+          { left: 0, top: 0, width: 40, height: 30, indices: Array<number>(1200).fill(1), delay: 50 },
+        ],
+      }),
+      { format: "gif", width: 40, height: 30, variants: 3, frames: 2, hasAlpha: true },
+      "The canvas around the first frame is transparent, as browsers show it (not black, not the background colour).",
+    ),
+    ready(
+      "animated-avif",
+      "Animated AVIF (3 frames, `avis`, first frame also the still item)",
+      "anim.avif",
+      "image/avif",
+      await animatedAvif(48, 32, ["#c03030", "#3030c0", "#30c030"]),
+      { format: "avif", width: 48, height: 32, variants: 3, frames: 3 },
+      "First frame, as for GIF and WebP (libvips is handed the file under the still-image brand it recognises).",
+    ),
+    {
+      id: "animated-avif-no-still",
+      title: "Animated AVIF with no still item (a track only)",
+      filename: "track.avif",
+      contentType: "image/avif",
+      bytes: await animatedAvif(48, 32, ["#c03030", "#3030c0"], { withStillItem: false }),
+      expect: { outcome: "failed", code: "unsupported_format", message: /^This AVIF file is an animation without a still first frame, a kind of AVIF Prism can't process\./ },
+      why: "libheif decodes still items only; said plainly, not called damaged.",
+    },
+    ready("apng", "Animated PNG (APNG, 2 frames)", "anim.png", "image/png", await apng(48, 32), { format: "png", width: 48, height: 32, variants: 3 }, "A PNG to every browser (its first frame is the picture): processed as PNG."),
+    {
+      id: "jpeg-12-bit",
+      title: "12-bit JPEG (extended precision frame header)",
+      filename: "medical.jpg",
+      contentType: "image/jpeg",
+      bytes: jpegWithPrecision(await photoJpegOf(32, 16, 14), 12),
+      expect: { outcome: "failed", code: "unsupported_format", message: /^This JPEG file uses 12 bits per channel, a kind of JPEG Prism can't process\. Export it as an ordinary 8-bit JPEG or PNG/ },
+      why: "This sharp build decodes 8-bit JPEG only. Decided from the frame header (the test file carries a 12-bit header), so a valid file is never called damaged.",
+    },
+    {
+      id: "tiff-cielab-8bit",
+      title: "8-bit CIELAB TIFF",
+      filename: "lab.tif",
+      contentType: "image/tiff",
+      bytes: labTiff(16, 8, 8),
+      expect: { outcome: "failed", code: "unsupported_format", message: /^This TIFF file stores its colours as CIELAB, a kind of TIFF Prism can't process\./ },
+      why: "libvips reads 8-bit CIELAB TIFF only in its own packed layout; said plainly, not called damaged.",
+    },
+    ready("tiff-cielab-16bit", "16-bit CIELAB TIFF", "lab16.tif", "image/tiff", labTiff(16, 8, 16), { format: "tiff", width: 16, height: 8, variants: 3 }, "Converted from L*a*b* to sRGB."),
+    {
+      id: "tiff-strip-past-end",
+      title: "TIFF whose pixel data lies past the end of the file",
+      filename: "broken.tif",
+      contentType: "image/tiff",
+      bytes: tiffWithStripOffset(await sharp(await photoJpegOf(16, 8, 15)).tiff().toBuffer(), 0xfffff0),
+      expect: { outcome: "failed", code: "corrupt_image", message: /^This TIFF file can't be read: it is damaged, or it is a kind of TIFF Prism doesn't support\.[^(]*$/ },
+      why: "The decoder's own words (`source: bad seek …`) go to the logs, not to the person.",
+    },
+    {
+      id: "png-corrupt-header",
+      title: "PNG whose header says 0 × 0 pixels",
+      filename: "zero.png",
+      contentType: "image/png",
+      bytes: (() => {
+        const bytes = Buffer.from(png);
+        bytes.fill(0, 16, 24); // IHDR width and height
+        return bytes;
+      })(),
+      expect: { outcome: "failed", code: "corrupt_image", message: /^This PNG file can't be read: it is damaged, or it is a kind of PNG Prism doesn't support\.[^(]*$/ },
+      why: "Not `Input buffer has corrupt header:`, libvips' words: they go to the logs.",
+    },
+    {
+      id: "tiff-unknown-compression",
+      title: "TIFF with a compression scheme no decoder knows (12345)",
+      filename: "odd.tif",
+      contentType: "image/tiff",
+      bytes: tiffWithTag(await sharp(await photoJpegOf(16, 8, 16)).tiff().toBuffer(), 259, 12345),
+      expect: { outcome: "failed", code: "unsupported_format", message: /^This TIFF file uses a compression scheme the decoder lacks, a kind of TIFF Prism can't process\./ },
+      why: "libtiff says the scheme is not implemented: a kind of TIFF, not damage.",
+    },
+    ready(
       "declared-type-mismatch",
       "PNG declared as image/jpeg",
       "actually-png.jpg",
@@ -406,6 +513,138 @@ async function animation(frames: number, width: number, height: number, format: 
   );
   const joined = sharp(pages, { join: { animated: true } });
   return format === "gif" ? joined.gif().toBuffer() : joined.webp({ quality: 80 }).toBuffer();
+}
+
+/**
+ * A two-frame APNG built from sharp's PNG: `acTL` after `IHDR`, the `IDAT` as frame 0 (so it is
+ * also the default image), then a second frame in `fdAT`. What any APNG encoder writes.
+ */
+async function apng(width: number, height: number): Promise<Buffer> {
+  const [first, second] = await Promise.all(
+    [0, 1].map((index) => sharp({ create: { width, height, channels: 3, background: { r: 200 * index, g: 90, b: 40 } } }).png().toBuffer()),
+  );
+  const idat = (png: Buffer) => pngChunks(png).filter((chunk) => chunk.type === "IDAT").map((chunk) => chunk.data);
+  const frameControl = (sequence: number) => {
+    const data = Buffer.alloc(26);
+    data.writeUInt32BE(sequence, 0);
+    data.writeUInt32BE(width, 4);
+    data.writeUInt32BE(height, 8);
+    data.writeUInt16BE(1, 20); // delay 1/10 s
+    data.writeUInt16BE(10, 22);
+    return pngChunk("fcTL", data);
+  };
+  const animationControl = Buffer.alloc(8);
+  animationControl.writeUInt32BE(2, 0);
+  const ihdr = pngChunks(first!).find((chunk) => chunk.type === "IHDR")!;
+  const sequenced = (sequence: number, data: Buffer) => {
+    const out = Buffer.concat([Buffer.alloc(4), data]);
+    out.writeUInt32BE(sequence, 0);
+    return out;
+  };
+  return Buffer.concat([
+    first!.subarray(0, 8),
+    pngChunk("IHDR", ihdr.data),
+    pngChunk("acTL", animationControl),
+    frameControl(0),
+    ...idat(first!).map((data) => pngChunk("IDAT", data)),
+    frameControl(1),
+    ...idat(second!).map((data, index) => pngChunk("fdAT", sequenced(2 + index, data))),
+    pngChunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function pngChunks(png: Buffer): { type: string; data: Buffer }[] {
+  const chunks: { type: string; data: Buffer }[] = [];
+  for (let offset = 8; offset + 12 <= png.length; ) {
+    const length = png.readUInt32BE(offset);
+    chunks.push({ type: png.toString("latin1", offset + 4, offset + 8), data: png.subarray(offset + 8, offset + 8 + length) });
+    offset += 12 + length;
+  }
+  return chunks;
+}
+
+/** Sets one SHORT or LONG tag of the first directory of a little-endian TIFF (as sharp writes it). */
+function tiffWithTag(tiff: Buffer, tag: number, value: number): Buffer {
+  const out = Buffer.from(tiff);
+  const directory = out.readUInt32LE(4);
+  for (let index = 0; index < out.readUInt16LE(directory); index += 1) {
+    const entry = directory + 2 + index * 12;
+    if (out.readUInt16LE(entry) !== tag) continue;
+    if (out.readUInt16LE(entry + 2) === 3) out.writeUInt16LE(value, entry + 8);
+    else out.writeUInt32LE(value, entry + 8);
+    return out;
+  }
+  throw new Error(`tag ${tag} not found`);
+}
+
+function tiffWithStripOffset(tiff: Buffer, offset: number): Buffer {
+  return tiffWithTag(tiff, 273, offset);
+}
+
+/** Rewrites a baseline JPEG's frame header to claim `precision` bits per sample (SOF1, extended). */
+function jpegWithPrecision(jpeg: Buffer, precision: number): Buffer {
+  const out = Buffer.from(jpeg);
+  for (let offset = 2; offset < out.length - 9; ) {
+    const marker = out[offset + 1]!;
+    if (marker === 0xc0) {
+      out[offset + 1] = 0xc1;
+      out[offset + 4] = precision;
+      return out;
+    }
+    offset += 2 + out.readUInt16BE(offset + 2);
+  }
+  throw new Error("no baseline frame header found");
+}
+
+/**
+ * An uncompressed little-endian TIFF with PhotometricInterpretation CIELab (8): a mid-grey-green,
+ * L* 50, a* −20, b* 10, at 8 or 16 bits per sample (a* and b* are signed, as TIFF defines them).
+ */
+function labTiff(width: number, height: number, bits: 8 | 16): Buffer {
+  const bytesPerSample = bits / 8;
+  const pixels = Buffer.alloc(width * height * 3 * bytesPerSample);
+  for (let pixel = 0; pixel < width * height; pixel += 1) {
+    const offset = pixel * 3 * bytesPerSample;
+    if (bits === 8) {
+      pixels.writeUInt8(Math.round((50 / 100) * 255), offset);
+      pixels.writeInt8(-20, offset + 1);
+      pixels.writeInt8(10, offset + 2);
+    } else {
+      pixels.writeUInt16LE(Math.round((50 / 100) * 65535), offset);
+      pixels.writeInt16LE(-20 * 256, offset + 2);
+      pixels.writeInt16LE(10 * 256, offset + 4);
+    }
+  }
+  // Tags in ascending order: (tag, type 3 = SHORT / 4 = LONG, count, value or offset).
+  const entryCount = 10;
+  const directoryEnd = 8 + 2 + entryCount * 12 + 4;
+  const bitsOffset = directoryEnd;
+  const dataOffset = bitsOffset + 6;
+  const entries: [number, number, number, number][] = [
+    [256, 3, 1, width],
+    [257, 3, 1, height],
+    [258, 3, 3, bitsOffset],
+    [259, 3, 1, 1], // no compression
+    [262, 3, 1, 8], // CIELab
+    [273, 4, 1, dataOffset],
+    [277, 3, 1, 3],
+    [278, 3, 1, height],
+    [279, 4, 1, pixels.length],
+    [284, 3, 1, 1], // chunky
+  ];
+  const directory = Buffer.alloc(2 + entryCount * 12 + 4);
+  directory.writeUInt16LE(entryCount, 0);
+  entries.forEach(([tag, type, count, value], index) => {
+    const entry = 2 + index * 12;
+    directory.writeUInt16LE(tag, entry);
+    directory.writeUInt16LE(type, entry + 2);
+    directory.writeUInt32LE(count, entry + 4);
+    if (type === 3 && count === 1) directory.writeUInt16LE(value, entry + 8);
+    else directory.writeUInt32LE(value, entry + 8);
+  });
+  const bitsPerSample = Buffer.alloc(6);
+  for (let sample = 0; sample < 3; sample += 1) bitsPerSample.writeUInt16LE(bits, sample * 2);
+  return Buffer.concat([Buffer.from([0x49, 0x49, 42, 0, 8, 0, 0, 0]), directory, bitsPerSample, pixels]);
 }
 
 function pngChunk(type: string, data: Buffer): Buffer {

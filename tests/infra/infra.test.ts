@@ -82,6 +82,11 @@ const cloudfrontRead = (s: Synth, b: string) => ({
   Principal: { Service: "cloudfront.amazonaws.com" },
   Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
 });
+const deadLetterConsumer = (s: Synth) => {
+  const found = all(s, "aws:lambda/function:Function").filter((f) => f.name.startsWith("ProcessorDeadLettersSubscriber"));
+  expect(found).toHaveLength(1);
+  return found[0]!;
+};
 const variantObjects = (s: Synth) => ["WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
 
 describe.each([
@@ -210,7 +215,12 @@ describe.each([
   describe("functions", () => {
     test("every function runs nodejs22.x", () => {
       const fns = all(get(), "aws:lambda/function:Function");
-      expect(fns.map((f) => f.name).sort()).toEqual(["ProcessorFunction", "SiteServerUseast1Function"]);
+      // SST names a queue subscriber's function after the queue plus a hash of the subscriber.
+      expect(fns.map((f) => f.name.replace(/^ProcessorDeadLettersSubscriber\w+Function$/, "ProcessorDeadLettersSubscriber…Function")).sort()).toEqual([
+        "ProcessorDeadLettersSubscriber…Function",
+        "ProcessorFunction",
+        "SiteServerUseast1Function",
+      ]);
       for (const f of fns) expect(f.inputs?.runtime, f.name).toBe("nodejs22.x");
     });
 
@@ -274,6 +284,26 @@ describe.each([
       expect(cfg.destinationConfig.onFailure.destination).toBe(`arn:aws:sqs:us-east-1:123456789012:${queue.name}`);
     });
 
+    test("a consumer of the dead-letter queue settles every given-up image, in batches with partial failures", () => {
+      const queue = inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue");
+      const mappings = all(get(), "aws:lambda/eventSourceMapping:EventSourceMapping");
+      expect(mappings).toHaveLength(1);
+      expect(mappings[0]!.inputs).toMatchObject({
+        eventSourceArn: `arn:aws:sqs:us-east-1:123456789012:${queue.name}`,
+        functionResponseTypes: ["ReportBatchItemFailures"],
+      });
+      const consumer = deadLetterConsumer(get()).inputs!;
+      expect(mappings[0]!.inputs!.functionName).toBe(consumer.name);
+      // SQS requires the queue's visibility timeout to cover the consumer's timeout.
+      expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(consumer.timeout);
+      const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && String(c.input.functionID).startsWith("ProcessorDeadLettersSubscriber"));
+      expect(build?.input.handler).toBe("packages/functions/src/dead-letters.handler");
+      expect(Object.keys(build?.input.links ?? {})).toEqual(["Images"]);
+      // The same claim timeout as the processor: a claim is stale for both at the same age.
+      const processor = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
+      expect(consumer.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS).toBe(processor.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS);
+    });
+
     test("the dead-letter queue keeps messages 14 days", () => {
       expect(inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").messageRetentionSeconds).toBe(1_209_600);
     });
@@ -334,6 +364,18 @@ describe.each([
       const list = rolePolicy(get(), "ProcessorRole").filter((st) => [st.Action].flat().includes("s3:ListBucket"));
       expect(list).toEqual([expect.objectContaining({ Action: "s3:ListBucket", Resource: bucketArn(get(), "UploadsBucket") })]);
       expect(list[0]).not.toHaveProperty("Condition");
+    });
+
+    test("the dead-letter consumer can exactly: update the table, and receive and delete from its queue", () => {
+      const queue = `arn:aws:sqs:us-east-1:123456789012:${inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`;
+      expect(grants(get(), deadLetterConsumer(get()).name.replace(/Function$/, "Role"))).toEqual({
+        "dynamodb:UpdateItem": [tableArn(get())],
+        "sqs:ChangeMessageVisibility": [queue],
+        "sqs:DeleteMessage": [queue],
+        "sqs:GetQueueAttributes": [queue],
+        "sqs:GetQueueUrl": [queue],
+        "sqs:ReceiveMessage": [queue],
+      });
     });
 
     test("the site can exactly: presign PUT/delete originals (every version), delete variants, invalidate the Router, use the table and its byOwner index", () => {
@@ -467,10 +509,11 @@ describe.each([
       expect(alarm("ProcessorDurationAlarm")).toMatchObject({ statistic: "Maximum", threshold: 96_000, comparisonOperator: "GreaterThanThreshold" });
     });
 
-    test("the dead-letter alarm fires on any message", () => {
+    test("the dead-letter alarm fires on any message sent to the queue, even one consumed at once", () => {
       expect(alarm("DeadLetterAlarm")).toMatchObject({
         namespace: "AWS/SQS",
-        metricName: "ApproximateNumberOfMessagesVisible",
+        metricName: "NumberOfMessagesSent",
+        statistic: "Sum",
         dimensions: { QueueName: inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name },
         threshold: 0,
         comparisonOperator: "GreaterThanThreshold",

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../../tests/support/fixtures.ts";
+import { animatedAvif } from "../../../scripts/animated-avif.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
-import { processImage, type EncodedVariant } from "../src/pipeline/index.ts";
-import { standardPlan } from "../src/plan/index.ts";
+import { defaultMaxWholeDecodeBytes, inspectSource, pixelLimitFor, processImage, type EncodedVariant } from "../src/pipeline/index.ts";
+import { maxVariantSide, standardPlan, type VariantPlan } from "../src/plan/index.ts";
 
 const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
 
@@ -88,6 +89,59 @@ describe("image pipeline", () => {
     }
   });
 
+  it("makes a long phone screenshot into variants that fit every encoder (WebP: 16383 px a side)", async () => {
+    const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
+    const { variants, facts } = await processImage(screenshot, options);
+    expect([facts.width, facts.height]).toEqual([1080, 20_000]);
+    const sizes = [...new Set(variants.map((variant) => `${variant.width}×${variant.height}`))];
+    expect(sizes).toEqual(["320×5926", "640×11852", "885×16383"]);
+    for (const variant of variants) expect(Math.max(variant.width, variant.height)).toBeLessThanOrEqual(maxVariantSide);
+  });
+
+  it("treats an encoder's refusal as the file's outcome, not a fault to retry", async () => {
+    // An encoder that refuses every picture: the refusal must come back as a PermanentImageError.
+    const refusing: VariantPlan = { ...standardPlan, encodings: [{ format: "webp", quality: 80, effort: 99 }] };
+    const error = await rejection(processImage(await photoJpeg(64, 48, 2), { ...options, plan: refusing }));
+    expect(error.code).toBe("cannot_encode");
+    expect(error.message).toMatch(/^Prism read this image but couldn't make its WEBP version \(64 × 48 pixels\)\./);
+    expect(error.message).not.toMatch(/effort|integer|vips/i);
+  });
+
+  it("gives kinds decoded whole a lower pixel limit, from the decode-memory budget", async () => {
+    const picture = () => sharp(quadrantPixels(400, 400), { raw: { width: 400, height: 400, channels: 3 } });
+    const budget = { ...options, maxWholeDecodeBytes: 512 * 1024 }; // 160 000 pixels cost more than 512 KiB
+    const cmykProgressive = await picture().withIccProfile("cmyk").toColourspace("cmyk").jpeg({ progressive: true }).toBuffer();
+    const refused = await rejection(processImage(cmykProgressive, budget));
+    expect(refused.code).toBe("too_many_pixels");
+    expect(refused.message).toBe(
+      "The image is 400 × 400 pixels (0.2 megapixels). It is a progressive CMYK JPEG, which has to be decoded whole, so its limit is 0.1 megapixels. Save it as a baseline (non-progressive) JPEG, or upload a smaller image.",
+    );
+    const interlaced16 = await picture().toColourspace("rgb16").png({ progressive: true }).toBuffer();
+    expect((await rejection(processImage(interlaced16, budget))).message).toMatch(/It is an interlaced 16-bit PNG, which has to be decoded whole/);
+    // The same pictures in kinds that stream are accepted.
+    expect((await processImage(await picture().withIccProfile("cmyk").toColourspace("cmyk").jpeg().toBuffer(), budget)).facts.width).toBe(400);
+    expect((await processImage(await picture().toColourspace("rgb16").png().toBuffer(), budget)).facts.width).toBe(400);
+  });
+
+  it("prices each kind's whole-decode buffer so the default limits follow the bench", async () => {
+    const limitOf = async (image: Sharp) => pixelLimitFor(await inspectSource(await image.toBuffer()), options);
+    const small = () => sharp({ create: { width: 16, height: 16, channels: 3, background: "#888" } });
+    const mp = (pixels: number) => Math.round(pixels / 1e6);
+    expect(defaultMaxWholeDecodeBytes).toBe(256 * 2 ** 20);
+    expect(await limitOf(small().jpeg())).toBe(100_000_000);
+    expect(await limitOf(small().png())).toBe(100_000_000);
+    expect(await limitOf(small().toColourspace("rgb16").png())).toBe(100_000_000);
+    expect(await limitOf(small().tiff())).toBe(100_000_000);
+    expect(await limitOf(small().webp())).toBe(100_000_000);
+    expect(mp(await limitOf(small().jpeg({ progressive: true })))).toBe(89);
+    expect(mp(await limitOf(small().jpeg({ progressive: true, chromaSubsampling: "4:4:4" })))).toBe(45);
+    expect(mp(await limitOf(small().withIccProfile("cmyk").toColourspace("cmyk").jpeg({ progressive: true })))).toBe(34);
+    expect(mp(await limitOf(small().png({ progressive: true })))).toBe(89);
+    expect(mp(await limitOf(small().ensureAlpha().toColourspace("rgb16").png({ progressive: true })))).toBe(34);
+    expect(mp(await limitOf(small().gif()))).toBe(67);
+    expect(mp(await limitOf(small().avif({ effort: 0 })))).toBe(17);
+  });
+
   it("refuses more pixels than the limit before decoding, and accepts exactly the limit", async () => {
     const limit = { plan: standardPlan, maxInputPixels: 100 * 100 };
     const over = await sharp({ create: { width: 101, height: 100, channels: 3, background: "#888" } }).png().toBuffer();
@@ -119,6 +173,12 @@ describe("image pipeline", () => {
     expectColourClose(await pixelAt(jpeg, 25, 20), [255, 255, 255]);
     expect((await sharp(variants.find((v) => v.format === "png")!.data).metadata()).hasAlpha).toBe(true);
     expect((await sharp(variants.find((v) => v.format === "webp")!.data).metadata()).hasAlpha).toBe(true);
+  });
+
+  it("makes an animated AVIF's variants from its first frame and counts its frames", async () => {
+    const { facts, variants } = await processImage(await animatedAvif(48, 32, ["#c03030", "#3030c0", "#30c030"]), options);
+    expect([facts.format, facts.frames]).toEqual(["avif", 3]);
+    expectColourClose(await pixelAt(variants.find((variant) => variant.format === "png")!, 24, 16), [192, 48, 48]);
   });
 
   it("makes an animated GIF's variants from its first frame and says how many frames it had", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { standardPlan, variantKey, widthsFor } from "../src/plan/index.ts";
+import { maxVariantSide, sizesFor, standardPlan, variantKey, widthsFor } from "../src/plan/index.ts";
 
 describe("variant plan", () => {
   it("makes every planned width for an image wider than all of them", () => {
@@ -22,6 +22,32 @@ describe("variant plan", () => {
   it("refuses a width that is not a positive whole number", () => {
     expect(() => widthsFor(standardPlan, 0)).toThrow(/positive integer/);
     expect(() => widthsFor(standardPlan, 2.5)).toThrow(/positive integer/);
+  });
+
+  it("plans both dimensions: every variant fits within the encoders' limit on both sides", () => {
+    expect(sizesFor(standardPlan, 4000, 3000)).toEqual([
+      { width: 320, height: 240 },
+      { width: 640, height: 480 },
+      { width: 1280, height: 960 },
+      { width: 1920, height: 1440 },
+    ]);
+    // A long phone screenshot: the narrow widths as they are, the tallest shrunk to fit.
+    expect(sizesFor(standardPlan, 1080, 20_000)).toEqual([
+      { width: 320, height: 5926 },
+      { width: 640, height: 11_852 },
+      { width: 885, height: 16_383 },
+    ]);
+    expect(sizesFor(standardPlan, 1, 65_535)).toEqual([{ width: 1, height: 16_383 }]);
+    expect(sizesFor(standardPlan, 20_000, 10)).toContainEqual({ width: 1920, height: 1 });
+    for (const [width, height] of [[100, 20_000], [16_384, 16_384], [3, 1_000_000], [1_000_000, 3], [700, 16_384]] as const) {
+      const sizes = sizesFor(standardPlan, width, height);
+      for (const size of sizes) {
+        expect(Math.max(size.width, size.height)).toBeLessThanOrEqual(maxVariantSide);
+        expect(Math.min(size.width, size.height)).toBeGreaterThanOrEqual(1);
+        expect(size.width).toBeLessThanOrEqual(width);
+      }
+      expect(new Set(sizes.map((size) => size.width)).size).toBe(sizes.length);
+    }
   });
 
   it("puts the plan version in every variant key, so a new recipe never overwrites old variants", () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
-import type { Context, S3Event, S3EventRecord } from "aws-lambda";
+import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit, { type LimitFunction } from "p-limit";
 import { encodeS3EventKey } from "@prism/core/keys";
+import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
+export type DeadLetterConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface BridgeOptions {
   readonly handler: S3Handler;
@@ -14,6 +16,12 @@ export interface BridgeOptions {
   readonly retryDelaysMs: readonly number[];
   /** JSON lines, one per event that failed every attempt (Lambda's on-failure destination). */
   readonly deadLetterFile: string;
+  /**
+   * The dead-letter queue's consumer (packages/functions/src/dead-letters.ts in AWS): receives each
+   * dead-lettered event as an SQS message whose body is the record Lambda sends to the on-failure
+   * destination. A message it reports as failed is delivered again after `retryDelaysMs`' last delay.
+   */
+  readonly deadLetterConsumer?: DeadLetterConsumer;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -95,6 +103,22 @@ export class S3EventBridge {
     };
     await appendFile(this.options.deadLetterFile, `${JSON.stringify(entry)}\n`);
     this.options.log("event dead-lettered", { requestId, file: this.options.deadLetterFile });
+    if (this.options.deadLetterConsumer) await this.consumeDeadLetter(this.options.deadLetterConsumer, failureRecord(event, requestId, attempts, lastError));
+  }
+
+  /** As an SQS event source delivers the queue: again after a failure, until consumed or stopped. */
+  private async consumeDeadLetter(consumer: DeadLetterConsumer, record: InvocationFailureRecord): Promise<void> {
+    const messageId = randomUUID();
+    const retryDelay = this.options.retryDelaysMs.at(-1) ?? 1000;
+    while (!this.stopped) {
+      const event: SQSEvent = { Records: [sqsMessage(messageId, JSON.stringify(record))] };
+      const response = await consumer(event, lambdaContext(randomUUID())).catch((error: unknown) => {
+        this.options.log("dead-letter consumer failed", { messageId, error: String(error) });
+        return { batchItemFailures: [{ itemIdentifier: messageId }] };
+      });
+      if (response.batchItemFailures.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, retryDelay));
+    }
   }
 }
 
@@ -132,13 +156,42 @@ function s3Event(bucket: string, key: string, details: { size?: number; eTag?: s
   return { Records: [record] };
 }
 
+/** What Lambda sends to an on-failure destination after the last retry. */
+function failureRecord(event: S3Event, requestId: string, attempts: number, error: unknown): InvocationFailureRecord {
+  return {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId, functionArn: `${localProcessorArn}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempts },
+    requestPayload: event,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    responsePayload: { errorMessage: error instanceof Error ? error.message : String(error), errorType: error instanceof Error ? error.name : "Error" },
+  };
+}
+
+function sqsMessage(messageId: string, body: string): SQSEvent["Records"][number] {
+  const now = String(Date.now());
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body,
+    attributes: { ApproximateReceiveCount: "1", SentTimestamp: now, SenderId: "prism-local", ApproximateFirstReceiveTimestamp: now },
+    messageAttributes: {},
+    md5OfBody: "",
+    eventSource: "aws:sqs",
+    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:prism-local-ProcessorDeadLetters",
+    awsRegion: process.env.AWS_REGION ?? "us-east-1",
+  };
+}
+
+const localProcessorArn = "arn:aws:lambda:us-east-1:000000000000:function:prism-local-Processor";
+
 function lambdaContext(awsRequestId: string): Context {
   const deadline = Date.now() + 60_000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: "prism-local-Processor",
     functionVersion: "$LATEST",
-    invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:prism-local-Processor",
+    invokedFunctionArn: localProcessorArn,
     memoryLimitInMB: "1024",
     awsRequestId,
     logGroupName: "/prism/local/processor",

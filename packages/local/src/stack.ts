@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
 import { createPrismServices, defaultLimits } from "@prism/core/services";
-import { countDeadLetters, S3EventBridge, type S3Handler } from "./bridge.ts";
+import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
@@ -90,6 +90,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   configureEnvironment({ ...standIns, cookieSecret, options });
 
   const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
+  const { handler: deadLetterConsumer } = (await import("@prism/functions/dead-letters")) as { handler: DeadLetterConsumer };
   process.env.ASTRO_NODE_AUTOSTART = "disabled";
   const site = (await import(pathToFileURL(entry).href)) as { handler: NodeHandler };
 
@@ -99,6 +100,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     concurrency: options.concurrency,
     retryDelaysMs: options.retryDelaysMs,
     deadLetterFile,
+    deadLetterConsumer,
     log: options.log,
   });
   standIns.onS3Event((event) => {

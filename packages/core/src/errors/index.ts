@@ -1,6 +1,7 @@
 /**
  * Errors Prism tells people about. A `PermanentImageError` means the file itself is the problem:
- * retrying cannot help, so the image ends `failed` with `message` shown to its owner. Anything else
+ * retrying cannot help, so the image ends `failed` with `message` shown to its owner. `message` is
+ * a sentence for people and never carries a library's own text: that goes in `cause`, for the logs. Anything else
  * thrown while processing is treated as a transient fault (S3, DynamoDB, the network) and retried.
  */
 export type ImageErrorCode =
@@ -11,7 +12,11 @@ export type ImageErrorCode =
   | "heic_not_supported"
   | "corrupt_image"
   | "too_many_pixels"
-  | "original_missing";
+  | "original_missing"
+  /** The picture was read but an encoder refused it: the same pixels would be refused again. */
+  | "cannot_encode"
+  /** Every delivery of the upload's event failed (Lambda's retries, then the dead-letter queue). */
+  | "processing_gave_up";
 
 export class PermanentImageError extends Error {
   override readonly name = "PermanentImageError";

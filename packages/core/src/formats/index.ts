@@ -13,7 +13,12 @@ export const acceptedContentTypes: Record<string, SourceFormat> = {
   "image/tiff": "tiff",
 };
 
-const sourceFormatByMime: Record<string, SourceFormat> = acceptedContentTypes;
+const sourceFormatByMime: Record<string, SourceFormat> = {
+  ...acceptedContentTypes,
+  // An animated PNG is a PNG to every browser (sent as image/png, its first frame is the default
+  // image): file-type names it apart, Prism processes it as the PNG it is.
+  "image/apng": "png",
+};
 
 const namesForRefusedMime: Record<string, string> = {
   "application/zip": "a ZIP archive",

@@ -121,6 +121,41 @@ export class ImageRepository {
     });
   }
 
+  /**
+   * Ends an image whose every delivery failed (its event reached the dead-letter queue) as `failed`:
+   * from `pending` (each attempt gave its claim back), from the claim of the invocation that gave up
+   * (`deadToken`: its last attempt died holding it — Lambda keeps one request ID across retries), or
+   * from a `processing` claim older than `staleBefore`. Another fresh claim belongs to a run that is
+   * still going and will settle the image itself; a finished or deleted image is left alone. False
+   * when nothing was changed.
+   */
+  async markGivenUp(imageId: string, error: ImageError, processedAt: string, deadToken: string, staleBefore: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          UpdateExpression: "SET #status = :failed, #error = :error, processedAt = :processedAt REMOVE claimToken, claimedAt, claimExpiresAt, expiresAt",
+          ConditionExpression: "attribute_exists(imageId) AND (#status = :pending OR (#status = :processing AND (claimToken = :deadToken OR claimedAt < :staleBefore)))",
+          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
+          ExpressionAttributeValues: {
+            ":failed": "failed",
+            ":error": { code: error.code, message: error.message },
+            ":processedAt": processedAt,
+            ":pending": "pending",
+            ":processing": "processing",
+            ":deadToken": deadToken,
+            ":staleBefore": staleBefore,
+          },
+        }),
+      );
+      return true;
+    } catch (caught) {
+      if (caught instanceof ConditionalCheckFailedException) return false;
+      throw caught;
+    }
+  }
+
   /** Gives a claim back after a transient fault, so the retry can take it at once. */
   async releaseClaim(imageId: string, token: string): Promise<boolean> {
     return this.finishClaim(imageId, token, "SET #status = :pending REMOVE claimToken, claimedAt, claimExpiresAt", { ":pending": "pending" });

@@ -3,13 +3,27 @@ import sharp, { type Sharp } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
 import { PermanentImageError } from "../errors/index.ts";
 import { sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
-import { contentTypeByFormat, widthsFor, type FormatEncoding, type OutputFormat, type VariantPlan } from "../plan/index.ts";
+import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 
 export interface PipelineOptions {
   readonly plan: VariantPlan;
   /** Largest width × height accepted, checked from the header before anything is decoded. */
   readonly maxInputPixels: number;
+  /**
+   * Largest buffer a decoder may need for an original it cannot decode in a stream (see
+   * `wholeDecodeBytesPerPixel`); default `defaultMaxWholeDecodeBytes`.
+   */
+  readonly maxWholeDecodeBytes?: number;
 }
+
+/**
+ * Kinds of file that libvips cannot decode in a stream hold the whole picture (or its JPEG
+ * coefficients) in memory at once, before any shrinking: a 2 MB interlaced 16-bit PNG of 100 MP
+ * needs 800 MB. Their pixel limit is lowered so that buffer stays under this many bytes. 256 MiB
+ * keeps the worst case of every kind near the 100 MP baseline-JPEG case (bench/README.md,
+ * "Worst case per input kind").
+ */
+export const defaultMaxWholeDecodeBytes = 256 * 2 ** 20;
 
 export interface EncodedVariant {
   readonly format: OutputFormat;
@@ -64,16 +78,18 @@ const placeholderMaxSide = 100;
  */
 export async function processImage(input: Buffer, options: PipelineOptions): Promise<ProcessedImage> {
   const started = performance.now();
-  const format = await sniffSourceFormat(input);
-  const header = await readHeader(input, format);
+  const header = await inspectSource(input);
+  const { format } = header;
   const oriented = orientedSize(header);
   if (oriented.width * oriented.height > options.maxInputPixels) {
     throw tooManyPixels(oriented.width, oriented.height, options.maxInputPixels);
   }
+  const kindLimit = pixelLimitFor(header, options);
+  if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
 
-  const widths = widthsFor(options.plan, oriented.width);
-  const widest = widths[widths.length - 1] ?? oriented.width;
-  const base = await decodeOnce(input, format, options.maxInputPixels, widest, oriented.width);
+  const sizes = sizesFor(options.plan, oriented.width, oriented.height);
+  const largest = sizes[sizes.length - 1] ?? oriented;
+  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, largest, oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
@@ -81,8 +97,8 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   // idle at the end. Variants are returned in plan order all the same.
   const encodings = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
   const perWidth = await Promise.all(
-    [...widths].reverse().map(async (width) => {
-      const raw = width === base.width ? base : await resizeRaw(base, width);
+    [...sizes].reverse().map(async (size) => {
+      const raw = size.width === base.width && size.height === base.height ? base : await resizeRaw(base, size);
       return { raw, encoded: await Promise.all(encodings.map((encoding) => encode(raw, encoding))) };
     }),
   );
@@ -104,57 +120,222 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
       dominantColor,
       placeholder,
       hasAlpha: base.channels === 4,
-      frames: header.pages ?? 1,
+      frames: (format === "avif" ? avifSequenceFrames(input) : undefined) ?? header.pages ?? 1,
     },
     variants,
     timings: { decodeMs: decoded - started, encodeMs: finished - decoded, totalMs: finished - started },
   };
 }
 
-interface Header {
+/** What an original's header says, before any pixel is decoded. */
+export interface SourceHeader {
+  readonly format: SourceFormat;
   readonly width: number;
   readonly height: number;
   readonly orientation?: number | undefined;
   readonly pages?: number | undefined;
+  /** Samples per pixel as stored (CMYK 4, RGBA 4, grey 1…). */
+  readonly channels: number;
+  readonly bytesPerSample: number;
+  /** Progressive JPEG, or interlaced (Adam7) PNG. */
+  readonly progressive: boolean;
+  /** JPEG only: "4:2:0", "4:4:4", "4:4:4:4" (CMYK)… */
+  readonly chromaSubsampling?: string | undefined;
 }
 
-async function readHeader(input: Buffer, format: SourceFormat): Promise<Header> {
+/** Sniffs the real format and reads the header; refuses with a person's message what cannot be read. */
+export async function inspectSource(input: Buffer): Promise<SourceHeader> {
+  const format = await sniffSourceFormat(input);
   try {
-    const metadata = await sharp(input, { limitInputPixels: false }).metadata();
+    const metadata = await sharp(decodable(input, format), { limitInputPixels: false }).metadata();
     if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
-    return { width: metadata.width, height: metadata.height, orientation: metadata.orientation, pages: metadata.pages };
+    return {
+      format,
+      width: metadata.width,
+      height: metadata.height,
+      orientation: metadata.orientation,
+      pages: metadata.pages,
+      channels: metadata.channels ?? 3,
+      bytesPerSample: metadata.depth === "ushort" || metadata.depth === "short" ? 2 : metadata.depth === "float" || metadata.depth === "uint" || metadata.depth === "int" ? 4 : 1,
+      progressive: metadata.isProgressive ?? false,
+      chromaSubsampling: metadata.chromaSubsampling,
+    };
   } catch (error) {
     throw unreadable(input, format, error);
   }
 }
 
+/**
+ * Bytes per pixel a decoder holds at once for this original, when it cannot stream it (0 when it
+ * can: baseline JPEG shrinks on load line by line, non-interlaced PNG and TIFF strips stream).
+ * - progressive JPEG keeps every DCT coefficient, 2 bytes per sample of each component at its
+ *   subsampled size, until the last scan arrives;
+ * - interlaced PNG: Adam7 passes fill the whole image before a row is complete;
+ * - GIF: the frame is composed on a full RGBA canvas;
+ * - AVIF: libheif and the AV1 decoder hold the whole picture several times over (reference
+ *   frames, YUV planes, the RGB copy): about 16 bytes a pixel at 8 bits, measured.
+ * Measured against these models: bench/README.md, "Worst case per input kind".
+ */
+export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
+  switch (header.format) {
+    case "jpeg": {
+      if (!header.progressive) return 0;
+      const components = { "4:2:0": 1.5, "4:2:2": 2, "4:4:0": 2, "4:1:1": 1.5, "4:4:4": 3, "4:4:4:4": 4 }[header.chromaSubsampling ?? ""] ?? header.channels;
+      return components * 2;
+    }
+    case "png":
+      return header.progressive ? header.channels * header.bytesPerSample : 0;
+    case "gif":
+      return 4;
+    case "avif":
+      return 16 * header.bytesPerSample;
+    default:
+      return 0;
+  }
+}
+
+/** The most pixels Prism accepts for an original like this one: the pixel limit, or less for kinds decoded whole. */
+export function pixelLimitFor(header: SourceHeader, options: Pick<PipelineOptions, "maxInputPixels" | "maxWholeDecodeBytes">): number {
+  const bytesPerPixel = wholeDecodeBytesPerPixel(header);
+  if (bytesPerPixel === 0) return options.maxInputPixels;
+  return Math.min(options.maxInputPixels, Math.floor((options.maxWholeDecodeBytes ?? defaultMaxWholeDecodeBytes) / bytesPerPixel));
+}
+
+/**
+ * The bytes to hand libvips. An animated AVIF (an `avis` image sequence) carries its first frame as
+ * the primary still item too, which browsers without animation support show and libheif decodes;
+ * but libvips recognises HEIF files by their major brand and its list lacks `avis` (libvips 8.18,
+ * heif2vips.c), so it refuses the file unread. Naming the major brand `avif` (the still-image brand
+ * these files also list) lets it decode that first frame — the treatment GIF and WebP get.
+ */
+function decodable(input: Buffer, format: SourceFormat): Buffer {
+  if (format !== "avif" || !isAvifSequence(input)) return input;
+  const copy = Buffer.from(input);
+  copy.write("avif", 8, "latin1");
+  return copy;
+}
+
+function isAvifSequence(input: Buffer): boolean {
+  return input.length >= 12 && input.toString("latin1", 4, 8) === "ftyp" && input.toString("latin1", 8, 12) === "avis";
+}
+
+/** ISO BMFF boxes directly inside `[start, end)`: type and payload bounds. */
+function isoBoxes(input: Buffer, start: number, end: number): { type: string; body: number; end: number }[] {
+  const boxes: { type: string; body: number; end: number }[] = [];
+  for (let offset = start; offset + 8 <= end; ) {
+    const size = input.readUInt32BE(offset);
+    if (size < 8 || offset + size > end) break;
+    boxes.push({ type: input.toString("latin1", offset + 4, offset + 8), body: offset + 8, end: offset + size });
+    offset += size;
+  }
+  return boxes;
+}
+
+/** Frames in an AVIF sequence: the sample count of its first track (`moov/trak/mdia/minf/stbl/stsz`). */
+function avifSequenceFrames(input: Buffer): number | undefined {
+  if (!isAvifSequence(input)) return undefined;
+  let scope = { body: 0, end: input.length };
+  for (const type of ["moov", "trak", "mdia", "minf", "stbl", "stsz"]) {
+    const found = isoBoxes(input, scope.body, scope.end).find((box) => box.type === type);
+    if (!found) return undefined;
+    scope = found;
+  }
+  return scope.body + 12 <= scope.end ? input.readUInt32BE(scope.body + 8) : undefined;
+}
+
 /** EXIF orientations 5–8 swap width and height. */
-function orientedSize(header: Header): { width: number; height: number } {
+function orientedSize(header: SourceHeader): { width: number; height: number } {
   const swapped = header.orientation !== undefined && header.orientation >= 5;
   return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
-async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, width: number, orientedWidth: number): Promise<RawImage> {
+async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+  const drawn = format === "gif" ? gifFirstFrameArea(input) : undefined;
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
-  if (width < orientedWidth) pipeline = pipeline.resize({ width });
+  if (drawn) pipeline = pipeline.ensureAlpha();
+  if (size.width !== oriented.width || size.height !== oriented.height) pipeline = pipeline.resize({ ...size, fit: "fill" });
   try {
     const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+    const raw: RawImage = { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
+    return drawn ? clearOutside(raw, drawn, oriented) : raw;
   } catch (error) {
     throw unreadable(input, format, error);
   }
+}
+
+interface CanvasArea {
+  readonly left: number;
+  readonly top: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The part of a GIF's canvas its first frame draws, when that is not the whole canvas. Browsers
+ * show the rest transparent (they ignore the background colour index); libnsgif paints it opaque
+ * black when the GIF has no transparent index. Read from the first image descriptor.
+ */
+function gifFirstFrameArea(input: Buffer): CanvasArea | undefined {
+  if (input.length < 13) return undefined;
+  const canvas = { width: input.readUInt16LE(6), height: input.readUInt16LE(8) };
+  const packed = input[10]!;
+  let offset = 13 + (packed & 0x80 ? 3 << ((packed & 0x07) + 1) : 0);
+  while (offset < input.length) {
+    const introducer = input[offset];
+    if (introducer === 0x2c) {
+      if (offset + 9 > input.length) return undefined;
+      const area = { left: input.readUInt16LE(offset + 1), top: input.readUInt16LE(offset + 3), width: input.readUInt16LE(offset + 5), height: input.readUInt16LE(offset + 7) };
+      const covers = area.left === 0 && area.top === 0 && area.width >= canvas.width && area.height >= canvas.height;
+      return covers ? undefined : area;
+    }
+    if (introducer !== 0x21) return undefined;
+    // An extension: label, then sub-blocks until an empty one.
+    offset += 2;
+    while (offset < input.length && input[offset] !== 0) offset += input[offset]! + 1;
+    offset += 1;
+  }
+  return undefined;
+}
+
+/** Makes every pixel outside `area` (in canvas pixels, scaled to the decoded size) transparent. */
+function clearOutside(raw: RawImage, area: CanvasArea, canvas: VariantSize): RawImage {
+  const [scaleX, scaleY] = [raw.width / canvas.width, raw.height / canvas.height];
+  const [left, right] = [Math.round(area.left * scaleX), Math.round((area.left + area.width) * scaleX)];
+  const [top, bottom] = [Math.round(area.top * scaleY), Math.round((area.top + area.height) * scaleY)];
+  for (let y = 0; y < raw.height; y += 1) {
+    for (let x = 0; x < raw.width; x += 1) {
+      if (x >= left && x < right && y >= top && y < bottom) continue;
+      raw.data.fill(0, (y * raw.width + x) * 4, (y * raw.width + x + 1) * 4);
+    }
+  }
+  return raw;
 }
 
 function fromRaw(raw: RawImage): Sharp {
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
 }
 
-async function resizeRaw(raw: RawImage, width: number): Promise<RawImage> {
-  const { data, info } = await fromRaw(raw).resize({ width }).raw().toBuffer({ resolveWithObject: true });
+async function resizeRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
+  // The plan's sizes keep the aspect ratio (to the pixel): "fill" only makes them exact.
+  const { data, info } = await fromRaw(raw).resize({ ...size, fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: raw.channels };
 }
 
 async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
+  try {
+    return await encodeWith(raw, encoding);
+  } catch (cause) {
+    // The pixels are already decoded and in memory: an encoder that refuses them refuses them on
+    // every retry, so this is the file's outcome, not a transient fault.
+    throw new PermanentImageError(
+      "cannot_encode",
+      `Prism read this image but couldn't make its ${encoding.format.toUpperCase()} version (${raw.width} × ${raw.height} pixels). Try exporting it again as an ordinary JPEG or PNG.`,
+      { cause },
+    );
+  }
+}
+
+async function encodeWith(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
   let pipeline = fromRaw(raw);
   switch (encoding.format) {
     case "webp":
@@ -246,19 +427,115 @@ function tooManyPixels(width: number, height: number, limit: number): PermanentI
   return new PermanentImageError("too_many_pixels", `The image is ${width} × ${height} pixels (${size}); the limit is ${max}. Upload a smaller image.`);
 }
 
+/**
+ * Why a decoder refused the file, in words for its owner. The decoder's own text (`tiff2vips: …`,
+ * `Input buffer has corrupt header`) stays in `cause`, for the logs: it helps nobody on the page.
+ * A file is called incomplete only when its bytes show it, and "damaged" is never said alone: a valid
+ * file of a kind the decoders lack (12-bit JPEG, 8-bit CIELAB TIFF) fails the same way.
+ */
+/** Names of the kinds `wholeDecodeBytesPerPixel` prices, as people know them. */
+function kindName(header: SourceHeader): { kind: string; remedy: string } {
+  switch (header.format) {
+    case "jpeg":
+      return { kind: `a progressive${header.channels === 4 ? " CMYK" : ""} JPEG`, remedy: "Save it as a baseline (non-progressive) JPEG" };
+    case "png":
+      return { kind: `an interlaced${header.bytesPerSample > 1 ? " 16-bit" : ""} PNG`, remedy: "Save it without interlacing" };
+    case "gif":
+      return { kind: "a GIF", remedy: "Save it as PNG or JPEG" };
+    default:
+      return { kind: `an ${header.format.toUpperCase()} image`, remedy: "Save it as JPEG or PNG" };
+  }
+}
+
+function tooManyPixelsForKind(header: SourceHeader, size: { width: number; height: number }, limit: number): PermanentImageError {
+  const { kind, remedy } = kindName(header);
+  return new PermanentImageError(
+    "too_many_pixels",
+    `The image is ${size.width} × ${size.height} pixels (${megapixels(size.width * size.height)}). It is ${kind}, which has to be decoded whole, so its limit is ${megapixels(limit)}. ${remedy}, or upload a smaller image.`,
+  );
+}
+
 function unreadable(input: Buffer, format: SourceFormat, cause: unknown): PermanentImageError {
   const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
-  const what = `This ${format.toUpperCase()} file`;
+  const name = format.toUpperCase();
   if (/pixel limit/i.test(detail)) {
     return new PermanentImageError("too_many_pixels", "The image has more pixels than Prism accepts. Upload a smaller image.", { cause });
   }
+  if (isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)) {
+    return new PermanentImageError(
+      "corrupt_image",
+      `This ${name} file is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`,
+      { cause },
+    );
+  }
+  const kind = unsupportedKind(input, format, detail);
+  if (kind) {
+    return new PermanentImageError(
+      "unsupported_format",
+      `This ${name} file ${kind}, a kind of ${name} Prism can't process. Export it as an ordinary 8-bit JPEG or PNG and upload that.`,
+      { cause },
+    );
+  }
   return new PermanentImageError(
     "corrupt_image",
-    isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)
-      ? `${what} is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`
-      : `${what} is damaged and can't be read${detail && detail !== "Unknown error" ? ` (${detail})` : ""}. Try exporting it again from the original.`,
+    `This ${name} file can't be read: it is damaged, or it is a kind of ${name} Prism doesn't support. Try exporting it again from the original as JPEG or PNG.`,
     { cause },
   );
+}
+
+/** Names a valid sub-format the decoders lack, from the file's own header where it says so. */
+function unsupportedKind(input: Buffer, format: SourceFormat, detail: string): string | undefined {
+  if (format === "jpeg") {
+    const frame = jpegFrame(input);
+    if (frame && frame.precision !== 8) return `uses ${frame.precision} bits per channel`;
+    if (frame?.lossless) return "is a lossless JPEG";
+  }
+  if (format === "tiff" && tiffLabPhotometrics.has(tiffPhotometric(input) ?? -1)) return "stores its colours as CIELAB";
+  if (/strip decoding is not implemented/.test(detail)) return "uses a compression scheme the decoder lacks";
+  if (format === "avif" && isAvifSequence(input) && !isoBoxes(input, 0, input.length).some((box) => box.type === "meta")) {
+    return "is an animation without a still first frame";
+  }
+  return undefined;
+}
+
+/** The first frame header (SOFn) of a JPEG: sample precision, and whether it is the lossless process. */
+function jpegFrame(input: Buffer): { precision: number; lossless: boolean } | undefined {
+  for (let offset = 2; offset + 4 < input.length; ) {
+    if (input[offset] !== 0xff) return undefined;
+    const marker = input[offset + 1]!;
+    if (marker === 0xff) {
+      offset += 1;
+      continue;
+    }
+    // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      return { precision: input[offset + 4]!, lossless: (marker & 0x03) === 0x03 };
+    }
+    if (marker === 0xda) return undefined;
+    offset += 2 + input.readUInt16BE(offset + 2);
+  }
+  return undefined;
+}
+
+/** TIFF PhotometricInterpretation values for L*a*b*: CIELab (8), ICCLab (9), ITULab (10). */
+const tiffLabPhotometrics = new Set([8, 9, 10]);
+
+/** PhotometricInterpretation (tag 262) of a TIFF's first image, read from its first directory. */
+function tiffPhotometric(input: Buffer): number | undefined {
+  if (input.length < 8) return undefined;
+  const little = input.toString("latin1", 0, 2) === "II";
+  const u16 = (offset: number) => (little ? input.readUInt16LE(offset) : input.readUInt16BE(offset));
+  const u32 = (offset: number) => (little ? input.readUInt32LE(offset) : input.readUInt32BE(offset));
+  if (u16(2) !== 42) return undefined; // BigTIFF (43) and anything else: not read here
+  const directory = u32(4);
+  if (directory + 2 > input.length) return undefined;
+  const entries = u16(directory);
+  for (let index = 0; index < entries; index += 1) {
+    const entry = directory + 2 + index * 12;
+    if (entry + 12 > input.length) return undefined;
+    if (u16(entry) === 262) return u16(entry + 8);
+  }
+  return undefined;
 }
 
 /**

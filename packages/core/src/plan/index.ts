@@ -76,6 +76,42 @@ export function widthsFor(plan: VariantPlan, sourceWidth: number): number[] {
   return [...widths].sort((a, b) => a - b);
 }
 
+/**
+ * The longest side any variant may have: WebP's limit (16383 px a side, libwebp's
+ * `WEBP_MAX_DIMENSION`), the smallest of the three encoders' — JPEG's is 65535 (a 16-bit field in
+ * the frame header) and PNG's 1 000 000 (libpng's default user limit). A variant outside it cannot be
+ * encoded, whatever the retry.
+ */
+export const maxVariantSide = 16_383;
+
+export interface VariantSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * The sizes an image of `sourceWidth` × `sourceHeight` gets: `widthsFor`'s widths at the original's
+ * aspect ratio, each shrunk to fit within `maxVariantSide` on both sides. A long phone screenshot
+ * (1080 × 20000) therefore gets its narrow widths as they are and, instead of a 1080-wide variant
+ * 20000 px tall that no WebP encoder takes, one 16383 px tall (885 wide): still the whole page,
+ * readable. Never enlarges, never repeats a width, at least one pixel a side.
+ */
+export function sizesFor(plan: VariantPlan, sourceWidth: number, sourceHeight: number): VariantSize[] {
+  if (!Number.isInteger(sourceHeight) || sourceHeight < 1) {
+    throw new RangeError(`sourceHeight must be a positive integer, received ${sourceHeight}`);
+  }
+  const sizes = new Map<number, VariantSize>();
+  for (const width of widthsFor(plan, sourceWidth)) {
+    const scale = Math.min(width / sourceWidth, maxVariantSide / sourceWidth, maxVariantSide / sourceHeight);
+    const size = {
+      width: Math.max(1, Math.min(width, Math.round(sourceWidth * scale))),
+      height: Math.max(1, Math.min(maxVariantSide, Math.round(sourceHeight * scale))),
+    };
+    sizes.set(size.width, size);
+  }
+  return [...sizes.values()].sort((a, b) => a.width - b.width);
+}
+
 /** Object key of one variant inside its format's bucket. */
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string {
   return `${imageId}/${plan.version}/${width}.${extensionByFormat[format]}`;

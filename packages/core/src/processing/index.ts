@@ -21,7 +21,15 @@ export interface ProcessingDeps {
 
 export type ProcessingOutcome =
   | { readonly outcome: "ready"; readonly imageId: string; readonly variants: number; readonly originalBytes: number; readonly variantBytes: number; readonly bytesSaved: number; readonly ms: number }
-  | { readonly outcome: "failed"; readonly imageId: string; readonly code: ImageErrorCode; readonly message: string; readonly ms: number }
+  | {
+      readonly outcome: "failed";
+      readonly imageId: string;
+      readonly code: ImageErrorCode;
+      readonly message: string;
+      /** The library's own words, for the logs only (never shown to people). */
+      readonly detail?: string;
+      readonly ms: number;
+    }
   | { readonly outcome: "skipped"; readonly imageId: string; readonly reason: SkipReason };
 
 export type SkipReason =
@@ -128,7 +136,8 @@ export async function processOriginal(
       if (!(await deps.images.markFailed(imageId, token, error.toJSON(), new Date(now()).toISOString()))) {
         return await settleLostClaim(imageId, token, attempted, deps);
       }
-      return { outcome: "failed", imageId, code: error.code, message: error.message, ms: now() - started };
+      const detail = error.cause instanceof Error ? error.cause.message : undefined;
+      return { outcome: "failed", imageId, code: error.code, message: error.message, ...(detail ? { detail } : {}), ms: now() - started };
     }
     // The delete may be what broke this run (in AWS an erased original reads as 403 without
     // s3:ListBucket): then there is nothing to retry, and no alarm to raise.
@@ -196,4 +205,33 @@ const formatOrder = { webp: 0, jpeg: 1, png: 2 } as const;
 
 function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
   return [...variants].sort((a, b) => a.width - b.width || formatOrder[a.format] - formatOrder[b.format]);
+}
+
+/** What the owner of an image reads when every delivery of its event failed. */
+export const gaveUpMessage =
+  "Prism couldn't process this image: every attempt failed on our side. Upload it again; if it fails again, export it as JPEG or PNG and upload that.";
+
+export type GiveUpOutcome = "failed" | "left-alone";
+
+/**
+ * Settles the image of an event that failed every delivery (Lambda's retries, then the dead-letter
+ * queue; the local bridge's dead-letter file): its record ends `failed` with `gaveUpMessage`, so no
+ * upload stays `pending` or `processing` for ever. `requestId` is the failed invocation's (the
+ * claim token its attempts used). An image that is finished, deleted, or held by another claim
+ * younger than the claim timeout (a run still going) is left alone. Idempotent.
+ */
+export async function giveUpOriginal(
+  imageId: string,
+  requestId: string,
+  deps: Pick<ProcessingDeps, "images" | "claimTimeoutMs" | "now">,
+): Promise<GiveUpOutcome> {
+  const now = (deps.now ?? Date.now)();
+  const changed = await deps.images.markGivenUp(
+    imageId,
+    { code: "processing_gave_up", message: gaveUpMessage },
+    new Date(now).toISOString(),
+    requestId,
+    now - deps.claimTimeoutMs,
+  );
+  return changed ? "failed" : "left-alone";
 }

@@ -75,9 +75,7 @@ export function uploadsOrigin(bucket: string, env: NodeJS.ProcessEnv = process.e
 /** SDK clients configured from the standard AWS environment. */
 export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv = process.env): PrismServices {
   const s3 = createS3Client(env);
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true },
-  });
+  const db = documentClient();
   return {
     config,
     s3,
@@ -88,4 +86,9 @@ export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv 
       ? new CloudFrontVariantCache(new CloudFrontClient({}), config.cdnDistributionId)
       : new NoVariantCache(),
   };
+}
+
+/** The DynamoDB document client every entry point uses, from the standard AWS environment. */
+export function documentClient(): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
 }
