@@ -86,7 +86,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = `http://${urlHost}:${port}`;
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
-  const standIns = await startStandIns({ dataDir: options.dataDir, host: options.host, siteOrigins });
+  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
   configureEnvironment({ ...standIns, cookieSecret, options });
 
   const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
