@@ -70,7 +70,8 @@ export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
   cors: {
     allowOrigins: [siteOrigin],
     allowMethods: ["PUT"],
-    allowHeaders: ["content-type", "content-length"],
+    // if-none-match: upload URLs are conditional writes (create once, never replace).
+    allowHeaders: ["content-type", "content-length", "if-none-match"],
     exposeHeaders: ["ETag"],
     maxAge: "1 hour",
   },

@@ -32,6 +32,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   readonly url: string;
+  /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string };
   readonly deadLetterFile: string;
   readonly redriven: { pending: number; stale: number };
   deadLetterCount(): Promise<number>;
@@ -127,6 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url,
+    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint },
     deadLetterFile,
     redriven,
     deadLetterCount: () => countDeadLetters(deadLetterFile),

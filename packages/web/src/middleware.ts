@@ -45,5 +45,22 @@ export const onRequest = defineMiddleware(async (context, next) => {
     });
   }
   context.locals.ownerId = ownerId;
-  return next();
+  return uncacheableIfError(await next());
 });
+
+/**
+ * Behind CloudFront an error answer must never be cached and served to the next visitor (a 404
+ * for an image that is still being made, a 429 meant for someone else).
+ */
+function uncacheableIfError(response: Response): Response {
+  if (response.status < 400) return response;
+  try {
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  } catch {
+    // Some responses have immutable headers: copy them.
+    const headers = new Headers(response.headers);
+    headers.set("Cache-Control", "no-store");
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}

@@ -73,7 +73,9 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
 
 /**
  * Records a `pending` image and returns a presigned PUT URL for its original. The signature covers
- * `content-type` and `content-length`, so S3 refuses a body of another type or size.
+ * `content-type` and `content-length`, so S3 refuses a body of another type or size, and
+ * `If-None-Match: *` (an S3 conditional write), so the URL creates the original once: replaying it
+ * later — after the image is ready — gets 412 PreconditionFailed instead of silently replacing it.
  */
 export async function createUpload(request: UploadRequest, deps: UploadServiceDeps): Promise<UploadTicket> {
   const { filename, contentType, size } = parseUploadRequest(request, deps.maxUploadBytes);
@@ -93,13 +95,13 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
   await deps.images.createPending(record);
   const url = await getSignedUrl(
     deps.s3,
-    new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size }),
+    new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size, IfNoneMatch: "*" }),
     // Signed at `now`, so the URL's expiry and `expiresAt` below come from the same clock.
-    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]), signingDate: new Date(now) },
+    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length", "if-none-match"]), signingDate: new Date(now) },
   );
   return {
     imageId,
-    upload: { method: "PUT", url, headers: { "Content-Type": contentType } },
+    upload: { method: "PUT", url, headers: { "Content-Type": contentType, "If-None-Match": "*" } },
     expiresAt: new Date(now + uploadUrlTtlSeconds * 1000).toISOString(),
   };
 }
