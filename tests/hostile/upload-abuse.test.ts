@@ -1,5 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
-import { S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,6 +80,13 @@ async function s3WouldAccept(request: { url: string; headers: Record<string, str
   return expected.query?.["X-Amz-Signature"] === params.get("X-Amz-Signature");
 }
 
+/** Writes an original with the bucket's own credentials (header-signed, as an operator or a bug would), bypassing the upload URL. */
+async function writeOriginal(uploadUrl: string, imageId: string, bytes: Buffer): Promise<void> {
+  const s3 = new S3Client({ endpoint: new URL(uploadUrl).origin, forcePathStyle: true, region: "us-east-1", credentials: localCredentials, requestChecksumCalculation: "WHEN_REQUIRED" });
+  await s3.send(new PutObjectCommand({ Bucket: "prism-uploads", Key: `originals/${imageId}`, Body: bytes, ContentType: "image/png" }));
+  s3.destroy();
+}
+
 describe("upload abuse is refused with the right status and a clear message", () => {
   it("a size over the cap is refused before any URL is issued", async () => {
     const client = new PrismClient(stack.url);
@@ -105,7 +112,7 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const other = await client.createUpload({ filename: "b.png", contentType: "image/png", size: 1234 });
     const { status, body } = await client.createUpload({ filename: "a.png", contentType: "image/png", size: 1234 });
     expect(status).toBe(201);
-    const honest = { url: body.upload.url, headers: { "Content-Type": "image/png", "Content-Length": "1234" } };
+    const honest = { url: body.upload.url, headers: { ...body.upload.headers, "Content-Length": "1234" } };
     expect(await s3WouldAccept(honest), "the untampered request verifies").toBe(true);
     expect(await s3WouldAccept({ ...honest, headers: { ...honest.headers, "Content-Length": "1235" } }), "size ≠ declared").toBe(false);
     expect(await s3WouldAccept({ ...honest, headers: { ...honest.headers, "Content-Length": String(50 * 1024 * 1024) } }), "size over the cap").toBe(false);
@@ -119,7 +126,10 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const client = new PrismClient(stack.url);
     const { body } = await client.createUpload({ filename: "small.png", contentType: "image/png", size: 1000 });
     const oversized = Buffer.concat([await photoPng(64, 64), Buffer.alloc(maxUploadBytes + 500_000, 7)]);
-    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(oversized) })).status).toBe(200);
+    // S3 refuses this body on the presigned URL (its length is signed); a writer with the bucket's
+    // own credentials is not bound by that URL.
+    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(oversized) })).status).toBe(403);
+    await writeOriginal(body.upload.url, body.imageId, oversized);
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("file_too_large");
@@ -130,7 +140,8 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const client = new PrismClient(stack.url);
     const png = await photoPng(64, 64);
     const { body } = await client.createUpload({ filename: "swapped.png", contentType: "image/png", size: png.byteLength + 1000 });
-    await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(png) });
+    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(png) })).status).toBe(403);
+    await writeOriginal(body.upload.url, body.imageId, png);
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("corrupt_image");
@@ -145,14 +156,15 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const s3 = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: localCredentials });
     const images = { createPending: async () => undefined } as unknown as ImageRepository;
     const sign = (now: number) => createUpload({ filename: "late.png", contentType: "image/png", size: 4, ownerId: "o" }, { s3, images, uploadsBucket: "prism-uploads", maxUploadBytes, now: () => now });
-    const put = (url: string) => fetch(url, { method: "PUT", headers: { "Content-Type": "image/png" }, body: new Uint8Array([1, 2, 3, 4]) });
+    const put = (ticket: { upload: { url: string; headers: Record<string, string> } }) =>
+      fetch(ticket.upload.url, { method: "PUT", headers: ticket.upload.headers, body: new Uint8Array([1, 2, 3, 4]) });
 
     const late = await sign(Date.now() - 11 * 60_000);
     expect(Date.parse(late.expiresAt)).toBeLessThan(Date.now());
-    const refused = await put(late.upload.url);
+    const refused = await put(late);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/expired/i);
-    expect((await put((await sign(Date.now())).upload.url)).status).toBe(200);
+    expect((await put(await sign(Date.now()))).status).toBe(200);
     s3.destroy();
   });
 
