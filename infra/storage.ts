@@ -4,7 +4,10 @@
 import {
   isProduction,
   MAX_INPUT_PIXELS,
+  UPLOADS_IN_FLIGHT,
+  UPLOADS_IN_FLIGHT_PER_ADDRESS,
   UPLOADS_PER_MINUTE,
+  UPLOADS_PER_MINUTE_PER_ADDRESS,
   MAX_UPLOAD_BYTES,
   NONCURRENT_VERSION_DAYS,
   ORIGINALS_EXPIRE_DAYS,
@@ -152,7 +155,14 @@ export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.na
 export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
 export const limits = new sst.Linkable("Limits", {
-  properties: { maxUploadBytes: MAX_UPLOAD_BYTES, maxInputPixels: MAX_INPUT_PIXELS, uploadsPerMinute: UPLOADS_PER_MINUTE },
+  properties: {
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+    maxInputPixels: MAX_INPUT_PIXELS,
+    uploadsPerMinute: UPLOADS_PER_MINUTE,
+    uploadsPerMinutePerAddress: UPLOADS_PER_MINUTE_PER_ADDRESS,
+    uploadsInFlight: UPLOADS_IN_FLIGHT,
+    uploadsInFlightPerAddress: UPLOADS_IN_FLIGHT_PER_ADDRESS,
+  },
 });
 
 /** IAM actions on a customer key that reading and writing encrypted objects/items needs. */

@@ -12,7 +12,8 @@ export const conflictingVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_EN
 export function standInEnvironment(input: {
   s3Endpoint: string;
   dynamoEndpoint: string;
-  limits: Limits;
+  /** The limits added later may be left out (the links' readers default them). */
+  limits: Pick<Limits, "maxUploadBytes" | "maxInputPixels" | "uploadsPerMinute"> & Partial<Limits>;
   cookieSecret?: string;
 }): Record<string, string> {
   return {

@@ -27,6 +27,11 @@ export interface LocalStackOptions {
   readonly maxInputPixels: number;
   /** `POST /api/uploads` per visitor per minute. */
   readonly uploadsPerMinute: number;
+  /** `POST /api/uploads` per client address per minute, across visitors. */
+  readonly uploadsPerMinutePerAddress: number;
+  /** Uploads waiting to be processed per visitor, and per client address. */
+  readonly uploadsInFlight: number;
+  readonly uploadsInFlightPerAddress: number;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -63,6 +68,9 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxUploadBytes: number("PRISM_MAX_UPLOAD_BYTES", defaultLimits.maxUploadBytes),
     maxInputPixels: number("PRISM_MAX_INPUT_PIXELS", defaultLimits.maxInputPixels),
     uploadsPerMinute: number("PRISM_UPLOADS_PER_MINUTE", defaultLimits.uploadsPerMinute),
+    uploadsPerMinutePerAddress: number("PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", defaultLimits.uploadsPerMinutePerAddress),
+    uploadsInFlight: number("PRISM_UPLOADS_IN_FLIGHT", defaultLimits.uploadsInFlight),
+    uploadsInFlightPerAddress: number("PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", defaultLimits.uploadsInFlightPerAddress),
     log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
   };
 }
@@ -115,6 +123,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { configFromLinks } = await import("@prism/core/links");
   const { s3, db } = createPrismServices(configFromLinks());
   route = (request, response) => {
+    // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
+    request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
     serveVariant(s3, request, response)
       .then((served) => {
         if (!served) site.handler(request, response);
@@ -150,9 +160,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
 function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
   for (const name of conflictingVariables) delete process.env[name];
-  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, claimTimeoutMs } = input.options;
+  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress, claimTimeoutMs } = input.options;
+  const limits = { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress };
   Object.assign(process.env, {
-    ...standInEnvironment({ ...input, limits: { maxUploadBytes, maxInputPixels, uploadsPerMinute } }),
+    ...standInEnvironment({ ...input, limits }),
     PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),
   });
 }

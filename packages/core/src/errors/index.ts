@@ -38,7 +38,9 @@ export type UploadErrorCode =
   | "unsupported_type"
   | "file_too_large"
   | "not_found"
-  | "rate_limited";
+  | "rate_limited"
+  | "request_too_large"
+  | "too_many_pending";
 
 const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   invalid_request: 400,
@@ -46,6 +48,8 @@ const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   file_too_large: 413,
   not_found: 404,
   rate_limited: 429,
+  request_too_large: 413,
+  too_many_pending: 429,
 };
 
 export class UploadRequestError extends Error {
