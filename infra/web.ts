@@ -20,11 +20,17 @@ import {
 
 /** Signs the owner cookie; set per stage with `sst secret set OwnerCookieSecret <value>`. */
 export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
+/**
+ * To rotate the owner cookie's secret without cutting visitors off from their galleries: set this to
+ * the old value and OwnerCookieSecret to the new one. Cookies signed with either are accepted and
+ * re-issued with the new one; clear it (`sst secret remove`) once visitors have been back.
+ */
+export const ownerCookiePreviousSecret = new sst.Secret("OwnerCookiePreviousSecret", "");
 
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret],
+  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, ownerCookiePreviousSecret],
   server: { runtime: RUNTIME, architecture: "arm64" },
   permissions: [
     // Presigned PUT of an original, and deleting it with the image.

@@ -272,8 +272,11 @@ describe.each([
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual(["Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Uploads", "WebP"]);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
+      // Optional: empty unless a rotation is under way.
+      expect(site.OwnerCookiePreviousSecret.value).toBe("");
+      expect(site.Limits).toMatchObject({ uploadsPerMinutePerAddress: 240, uploadsInFlight: 10, uploadsInFlightPerAddress: 20 });
     });
   });
 

@@ -15,6 +15,8 @@ export function standInEnvironment(input: {
   /** The limits added later may be left out (the links' readers default them). */
   limits: Pick<Limits, "maxUploadBytes" | "maxInputPixels" | "uploadsPerMinute"> & Partial<Limits>;
   cookieSecret?: string;
+  /** The owner cookie's previous secret, while a rotation is under way. */
+  previousCookieSecret?: string;
 }): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
@@ -33,5 +35,6 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
+    SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
   };
 }

@@ -32,6 +32,9 @@ export interface LocalStackOptions {
   /** Uploads waiting to be processed per visitor, and per client address. */
   readonly uploadsInFlight: number;
   readonly uploadsInFlightPerAddress: number;
+  /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
+  readonly ownerCookieSecret?: string;
+  readonly ownerCookiePreviousSecret?: string;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -71,6 +74,8 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     uploadsPerMinutePerAddress: number("PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", defaultLimits.uploadsPerMinutePerAddress),
     uploadsInFlight: number("PRISM_UPLOADS_IN_FLIGHT", defaultLimits.uploadsInFlight),
     uploadsInFlightPerAddress: number("PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", defaultLimits.uploadsInFlightPerAddress),
+    ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
+    ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
   };
 }
@@ -86,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw new Error(`The site is not built (${entry} is missing). Run "npm run build" first, or use "npm start".`);
   }
   await mkdir(options.dataDir, { recursive: true });
-  const cookieSecret = await loadOrCreateCookieSecret(options.dataDir);
+  const cookieSecret = options.ownerCookieSecret ?? (await loadOrCreateCookieSecret(options.dataDir));
 
   let route: NodeHandler = (_request, response) => response.writeHead(503).end("Starting");
   const server = createServer((request, response) => route(request, response));
@@ -159,11 +164,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
 function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
+  const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
   const { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress, claimTimeoutMs } = input.options;
   const limits = { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress };
   Object.assign(process.env, {
-    ...standInEnvironment({ ...input, limits }),
+    ...standInEnvironment({ ...input, limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
     PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),
   });
 }

@@ -13,8 +13,14 @@ export function prism(): PrismServices {
   return services;
 }
 
-export function ownerCookieSecret(): string {
-  return Resource.OwnerCookieSecret.value;
+/**
+ * The secrets the owner cookie may be signed with: the current one (which signs new cookies), then
+ * the previous one while a rotation is under way (`OwnerCookiePreviousSecret`, empty otherwise).
+ */
+export function ownerCookieSecrets(): string[] {
+  // Optional: a stage deployed before the link existed, or `astro dev` without it, has none.
+  const previous = (Resource as Partial<Pick<Resource, "OwnerCookiePreviousSecret">>).OwnerCookiePreviousSecret?.value;
+  return [Resource.OwnerCookieSecret.value, ...(previous ? [previous] : [])];
 }
 
 /** The limits on `POST /api/uploads`, counted in the images table, at the `Limits` link's values. */
