@@ -1,5 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { localCredentials } from "../../packages/local/src/standins.ts";
 import { PrismClient, type ImageBody } from "../support/api-client.ts";
 import { photoPng } from "../support/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { writeOriginalDirectly } from "../support/storage.ts";
 
 const maxUploadBytes = 1024 * 1024;
 const uploadsPerMinute = 10;
@@ -80,13 +81,6 @@ async function s3WouldAccept(request: { url: string; headers: Record<string, str
   return expected.query?.["X-Amz-Signature"] === params.get("X-Amz-Signature");
 }
 
-/** Writes an original with the bucket's own credentials (header-signed, as an operator or a bug would), bypassing the upload URL. */
-async function writeOriginal(uploadUrl: string, imageId: string, bytes: Buffer): Promise<void> {
-  const s3 = new S3Client({ endpoint: new URL(uploadUrl).origin, forcePathStyle: true, region: "us-east-1", credentials: localCredentials, requestChecksumCalculation: "WHEN_REQUIRED" });
-  await s3.send(new PutObjectCommand({ Bucket: "prism-uploads", Key: `originals/${imageId}`, Body: bytes, ContentType: "image/png" }));
-  s3.destroy();
-}
-
 describe("upload abuse is refused with the right status and a clear message", () => {
   it("a size over the cap is refused before any URL is issued", async () => {
     const client = new PrismClient(stack.url);
@@ -129,7 +123,7 @@ describe("upload abuse is refused with the right status and a clear message", ()
     // S3 refuses this body on the presigned URL (its length is signed); a writer with the bucket's
     // own credentials is not bound by that URL.
     expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(oversized) })).status).toBe(403);
-    await writeOriginal(body.upload.url, body.imageId, oversized);
+    await writeOriginalDirectly(body.upload.url, body.imageId, oversized, "image/png");
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("file_too_large");
@@ -141,7 +135,7 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const png = await photoPng(64, 64);
     const { body } = await client.createUpload({ filename: "swapped.png", contentType: "image/png", size: png.byteLength + 1000 });
     expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(png) })).status).toBe(403);
-    await writeOriginal(body.upload.url, body.imageId, png);
+    await writeOriginalDirectly(body.upload.url, body.imageId, png, "image/png");
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("corrupt_image");
