@@ -278,7 +278,7 @@ describe.each([
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
       // Optional: empty unless a rotation is under way.
       expect(site.OwnerCookiePreviousSecret.value).toBe("");
-      expect(site.Limits).toMatchObject({ uploadsPerMinutePerAddress: 240, uploadsInFlight: 10, uploadsInFlightPerAddress: 20 });
+      expect(site.Limits).toMatchObject({ uploadsPerMinutePerAddress: 240, uploadsInFlight: 8, uploadsInFlightPerAddress: 12 });
     });
   });
 

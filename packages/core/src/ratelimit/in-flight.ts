@@ -18,9 +18,10 @@ export interface InFlightRule {
 
 /**
  * After this long an upload no longer counts as in flight, whatever its record says: a `pending`
- * record whose URL expired unused would otherwise hold its slot until DynamoDB TTL removes it.
+ * record whose URL expired unused (a failed or abandoned PUT) would otherwise hold its slot until
+ * DynamoDB TTL removes it a day later. The upload URL lives 10 minutes; five more cover a queue.
  */
-export const inFlightWindowSeconds = 30 * 60;
+export const inFlightWindowSeconds = 15 * 60;
 
 /** When a refused caller may try again: roughly the time one upload takes to be processed. */
 export const inFlightRetryAfterSeconds = 5;

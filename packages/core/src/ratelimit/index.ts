@@ -33,10 +33,16 @@ export function addressUploadRule(limit: number = defaultUploadsPerMinutePerAddr
   return { name: "uploads-by-address", limit, windowSeconds: 60, subject: "one network address" };
 }
 
-/** Uploads one visitor may have waiting to be processed at once (see InFlightUploads). */
-export const defaultUploadsInFlight = 10;
-/** Uploads one client address may have waiting to be processed at once, across its visitors. */
-export const defaultUploadsInFlightPerAddress = 20;
+/**
+ * Uploads one visitor may have waiting to be processed at once (see InFlightUploads): well ahead of
+ * the page, which uploads three at a time and waits out a refusal by itself.
+ */
+export const defaultUploadsInFlight = 8;
+/**
+ * Uploads one client address may have waiting to be processed at once, across its visitors: below
+ * the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
+ */
+export const defaultUploadsInFlightPerAddress = 12;
 
 export { InFlightUploads, inFlightWindowSeconds, maxInFlightLimit, type InFlightRule } from "./in-flight.ts";
 
