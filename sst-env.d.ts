@@ -19,8 +19,15 @@ declare module "sst" {
     "Limits": {
       "maxInputPixels": number
       "maxUploadBytes": number
+      "uploadsInFlight": number
+      "uploadsInFlightPerAddress": number
       "uploadsPerMinute": number
+      "uploadsPerMinutePerAddress": number
       "type": "sst.sst.Linkable"
+    }
+    "OwnerCookiePreviousSecret": {
+      "type": "sst.sst.Secret"
+      "value": string
     }
     "OwnerCookieSecret": {
       "type": "sst.sst.Secret"

@@ -57,6 +57,11 @@ export const MAX_UPLOAD_BYTES = positiveInt("PRISM_MAX_UPLOAD_BYTES", process.en
 export const MAX_INPUT_PIXELS = positiveInt("PRISM_MAX_INPUT_PIXELS", process.env.PRISM_MAX_INPUT_PIXELS ?? "100000000");
 /** `POST /api/uploads` one visitor may make per minute before getting 429. */
 export const UPLOADS_PER_MINUTE = positiveInt("PRISM_UPLOADS_PER_MINUTE", process.env.PRISM_UPLOADS_PER_MINUTE ?? "120");
+/** `POST /api/uploads` one client address (CloudFront-Viewer-Address) may make per minute, across cookies. */
+export const UPLOADS_PER_MINUTE_PER_ADDRESS = positiveInt("PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", process.env.PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS ?? "240");
+/** Uploads waiting to be processed one visitor / one client address may have at once (at most 100). */
+export const UPLOADS_IN_FLIGHT = positiveInt("PRISM_UPLOADS_IN_FLIGHT", process.env.PRISM_UPLOADS_IN_FLIGHT ?? "8");
+export const UPLOADS_IN_FLIGHT_PER_ADDRESS = positiveInt("PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", process.env.PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS ?? "12");
 
 /** Optional: where alarm notifications are e-mailed (the address must confirm the subscription). */
 export const ALARM_EMAIL = process.env.PRISM_ALARM_EMAIL || undefined;

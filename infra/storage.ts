@@ -5,7 +5,10 @@ import {
   isProduction,
   DEV_SITE_ORIGINS,
   MAX_INPUT_PIXELS,
+  UPLOADS_IN_FLIGHT,
+  UPLOADS_IN_FLIGHT_PER_ADDRESS,
   UPLOADS_PER_MINUTE,
+  UPLOADS_PER_MINUTE_PER_ADDRESS,
   MAX_UPLOAD_BYTES,
   NONCURRENT_VERSION_DAYS,
   ORIGINALS_EXPIRE_DAYS,
@@ -103,7 +106,8 @@ export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
     // Under `sst dev` the page is served by `astro dev` on the developer's machine.
     allowOrigins: $dev ? [siteOrigin, ...DEV_SITE_ORIGINS] : [siteOrigin],
     allowMethods: ["PUT"],
-    allowHeaders: ["content-type", "content-length"],
+    // if-none-match: upload URLs are conditional writes (create once, never replace).
+    allowHeaders: ["content-type", "content-length", "if-none-match"],
     exposeHeaders: ["ETag"],
     maxAge: "1 hour",
   },
@@ -183,7 +187,14 @@ export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.na
 export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
 export const limits = new sst.Linkable("Limits", {
-  properties: { maxUploadBytes: MAX_UPLOAD_BYTES, maxInputPixels: MAX_INPUT_PIXELS, uploadsPerMinute: UPLOADS_PER_MINUTE },
+  properties: {
+    maxUploadBytes: MAX_UPLOAD_BYTES,
+    maxInputPixels: MAX_INPUT_PIXELS,
+    uploadsPerMinute: UPLOADS_PER_MINUTE,
+    uploadsPerMinutePerAddress: UPLOADS_PER_MINUTE_PER_ADDRESS,
+    uploadsInFlight: UPLOADS_IN_FLIGHT,
+    uploadsInFlightPerAddress: UPLOADS_IN_FLIGHT_PER_ADDRESS,
+  },
 });
 
 /** IAM actions on a customer key that reading and writing encrypted objects/items needs. */

@@ -21,6 +21,12 @@ import {
 
 /** Signs the owner cookie; set per stage with `sst secret set OwnerCookieSecret <value>`. */
 export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
+/**
+ * To rotate the owner cookie's secret without cutting visitors off from their galleries: set this to
+ * the old value and OwnerCookieSecret to the new one. Cookies signed with either are accepted and
+ * re-issued with the new one; clear it (`sst secret remove`) once visitors have been back.
+ */
+export const ownerCookiePreviousSecret = new sst.Secret("OwnerCookiePreviousSecret", "");
 
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
@@ -28,7 +34,7 @@ export const site = new sst.aws.Astro("Site", {
   // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies /webp, /jpeg
   // and /png to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
   // And the CDN's id, to invalidate a deleted image's variant paths.
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, router, cdn],
+  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },

@@ -81,9 +81,11 @@ describe("the upload page in a real browser", () => {
     expect(await page.locator("#empty-state").textContent()).toContain("No images yet");
     expect(await page.getByLabel("Upload images").getAttribute("type")).toBe("file");
 
-    // Secure is off only because this is plain-HTTP loopback; everywhere else the middleware sets it.
+    // `__Host-`: Secure, Path=/, no Domain — and Chromium keeps it on plain-HTTP loopback, which
+    // browsers treat as a secure context, so `npm start` and AWS share one cookie.
+    expect(ownerCookieName).toBe("__Host-prism_owner");
     const cookie = (await browser.context.cookies(stack.url)).find((c) => c.name === ownerCookieName);
-    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: false });
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: "Lax", secure: true, path: "/", domain: new URL(stack.url).hostname });
   });
 
   it("uploads two photos at once, with a progress bar each, and shows both ready", async () => {

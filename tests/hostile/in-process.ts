@@ -191,7 +191,7 @@ export interface InProcessPrism {
  */
 export async function startInProcessPrism(): Promise<InProcessPrism> {
   const dataDir = await mkdtemp(join(tmpdir(), "prism-hostile-"));
-  const standIns = await startStandIns({ dataDir, host: "127.0.0.1", siteOrigins: [] });
+  const standIns = await startStandIns({ dataDir, siteOrigins: [] });
   const common = { region: "us-east-1", credentials: localCredentials, maxAttempts: 1 };
   const s3 = new S3Client({
     ...common,

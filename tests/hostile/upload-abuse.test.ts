@@ -9,13 +9,22 @@ import { localCredentials } from "../../packages/local/src/standins.ts";
 import { PrismClient, type ImageBody } from "../support/api-client.ts";
 import { photoPng } from "../support/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { writeOriginalDirectly } from "../support/storage.ts";
 
 const maxUploadBytes = 1024 * 1024;
 const uploadsPerMinute = 10;
 let stack: RunningStack;
 
 beforeAll(async () => {
-  stack = await startStack({ env: { PRISM_MAX_UPLOAD_BYTES: String(maxUploadBytes), PRISM_UPLOADS_PER_MINUTE: String(uploadsPerMinute) } });
+  stack = await startStack({
+    env: {
+      PRISM_MAX_UPLOAD_BYTES: String(maxUploadBytes),
+      PRISM_UPLOADS_PER_MINUTE: String(uploadsPerMinute),
+      // This suite leaves many uploads unsent from one address; the in-flight caps have their own suite (fairness.test.ts).
+      PRISM_UPLOADS_IN_FLIGHT: "100",
+      PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS: "100",
+    },
+  });
 });
 
 afterAll(async () => {
@@ -105,7 +114,7 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const other = await client.createUpload({ filename: "b.png", contentType: "image/png", size: 1234 });
     const { status, body } = await client.createUpload({ filename: "a.png", contentType: "image/png", size: 1234 });
     expect(status).toBe(201);
-    const honest = { url: body.upload.url, headers: { "Content-Type": "image/png", "Content-Length": "1234" } };
+    const honest = { url: body.upload.url, headers: { ...body.upload.headers, "Content-Length": "1234" } };
     expect(await s3WouldAccept(honest), "the untampered request verifies").toBe(true);
     expect(await s3WouldAccept({ ...honest, headers: { ...honest.headers, "Content-Length": "1235" } }), "size ≠ declared").toBe(false);
     expect(await s3WouldAccept({ ...honest, headers: { ...honest.headers, "Content-Length": String(50 * 1024 * 1024) } }), "size over the cap").toBe(false);
@@ -119,7 +128,10 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const client = new PrismClient(stack.url);
     const { body } = await client.createUpload({ filename: "small.png", contentType: "image/png", size: 1000 });
     const oversized = Buffer.concat([await photoPng(64, 64), Buffer.alloc(maxUploadBytes + 500_000, 7)]);
-    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(oversized) })).status).toBe(200);
+    // S3 refuses this body on the presigned URL (its length is signed); a writer with the bucket's
+    // own credentials is not bound by that URL.
+    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(oversized) })).status).toBe(403);
+    await writeOriginalDirectly(body.upload.url, body.imageId, oversized, "image/png");
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("file_too_large");
@@ -130,7 +142,8 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const client = new PrismClient(stack.url);
     const png = await photoPng(64, 64);
     const { body } = await client.createUpload({ filename: "swapped.png", contentType: "image/png", size: png.byteLength + 1000 });
-    await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(png) });
+    expect((await fetch(body.upload.url, { method: "PUT", headers: body.upload.headers, body: new Uint8Array(png) })).status).toBe(403);
+    await writeOriginalDirectly(body.upload.url, body.imageId, png, "image/png");
     const image = await client.waitForFinished(body.imageId);
     expect(image.status).toBe("failed");
     expect(image.error?.code).toBe("corrupt_image");
@@ -145,14 +158,15 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const s3 = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: localCredentials });
     const images = { createPending: async () => undefined } as unknown as ImageRepository;
     const sign = (now: number) => createUpload({ filename: "late.png", contentType: "image/png", size: 4, ownerId: "o" }, { s3, images, uploadsBucket: "prism-uploads", maxUploadBytes, now: () => now });
-    const put = (url: string) => fetch(url, { method: "PUT", headers: { "Content-Type": "image/png" }, body: new Uint8Array([1, 2, 3, 4]) });
+    const put = (ticket: { upload: { url: string; headers: Record<string, string> } }) =>
+      fetch(ticket.upload.url, { method: "PUT", headers: ticket.upload.headers, body: new Uint8Array([1, 2, 3, 4]) });
 
     const late = await sign(Date.now() - 11 * 60_000);
     expect(Date.parse(late.expiresAt)).toBeLessThan(Date.now());
-    const refused = await put(late.upload.url);
+    const refused = await put(late);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toMatch(/expired/i);
-    expect((await put((await sign(Date.now())).upload.url)).status).toBe(200);
+    expect((await put(await sign(Date.now()))).status).toBe(200);
     s3.destroy();
   });
 

@@ -162,6 +162,8 @@ describe.each([
         exposeHeaders: ["ETag"],
       });
       expect(cors.corsRules[0].allowedHeaders).not.toContain("*");
+      // The page sends the headers the upload URL signs, If-None-Match: * among them (create once).
+      expect(cors.corsRules[0].allowedHeaders).toEqual(expect.arrayContaining(["content-type", "if-none-match"]));
     });
 
     test("no other bucket has a CORS rule", () => {
@@ -325,9 +327,12 @@ describe.each([
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["Cdn", "Images", "JPEG", "Limits", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual(["Cdn", "Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
       expect(site.Router.url).toBe(get().outputs.url);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
+      // Optional: empty unless a rotation is under way.
+      expect(site.OwnerCookiePreviousSecret.value).toBe("");
+      expect(site.Limits).toMatchObject({ uploadsPerMinutePerAddress: 240, uploadsInFlight: 8, uploadsInFlightPerAddress: 12 });
       // Deleting an image erases every version of its original and invalidates the Router's edges.
       expect(site.Uploads).toMatchObject({ name: bucketName(get(), "UploadsBucket"), versioned: true });
       expect(site.Cdn).toMatchObject({ distributionId: get().outputs.distributionId });

@@ -18,9 +18,9 @@ afterEach(() => {
   Object.assign(process.env, saved);
 });
 
-it("a production presigned URL signs content-type and content-length and carries no checksum", async () => {
+it("a production presigned URL signs content-type, content-length and If-None-Match and carries no checksum", async () => {
   const services = createPrismServices(
-    { buckets: { uploads: "prism-uploads", webp: "w", jpeg: "j", png: "p" }, tableName: "t", uploadsKeepVersions: true, limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1 } },
+    { buckets: { uploads: "prism-uploads", webp: "w", jpeg: "j", png: "p" }, tableName: "t", uploadsKeepVersions: true, limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1, uploadsPerMinutePerAddress: 1, uploadsInFlight: 1, uploadsInFlightPerAddress: 1 } },
     {},
   );
   const images = { createPending: async () => undefined } as unknown as ImageRepository;
@@ -32,7 +32,7 @@ it("a production presigned URL signs content-type and content-length and carries
   expect(url.host).toBe("prism-uploads.s3.us-east-1.amazonaws.com");
   const params = [...url.searchParams.keys()].map((k) => k.toLowerCase());
   expect(params.filter((k) => k.startsWith("x-amz-checksum-") || k === "x-amz-sdk-checksum-algorithm")).toEqual([]);
-  expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";").sort()).toEqual(["content-length", "content-type", "host"]);
+  expect(url.searchParams.get("X-Amz-SignedHeaders")?.split(";").sort()).toEqual(["content-length", "content-type", "host", "if-none-match"]);
   // The page's CSP lets it connect exactly there.
   expect(uploadsOrigin("prism-uploads")).toBe(url.origin);
 });

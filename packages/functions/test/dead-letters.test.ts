@@ -22,7 +22,7 @@ const claimTimeoutMs = 60_000;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "prism-dead-letters-"));
-  standIns = await startStandIns({ dataDir, host: "127.0.0.1", siteOrigins: [] });
+  standIns = await startStandIns({ dataDir, siteOrigins: [] });
   Object.assign(process.env, {
     ...standInEnvironment({ ...standIns, limits: { maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000, uploadsPerMinute: 120 } }),
     PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),

@@ -20,7 +20,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "prism-processor-"));
-  standIns = await startStandIns({ dataDir, host: "127.0.0.1", siteOrigins: [] });
+  standIns = await startStandIns({ dataDir, siteOrigins: [] });
   Object.assign(process.env, {
     ...standInEnvironment({ ...standIns, limits: { maxUploadBytes: 1_000_000, maxInputPixels: 10_000_000, uploadsPerMinute: 120 } }),
     POWERTOOLS_LOG_LEVEL: "ERROR",

@@ -12,8 +12,11 @@ export const conflictingVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_EN
 export function standInEnvironment(input: {
   s3Endpoint: string;
   dynamoEndpoint: string;
-  limits: Limits;
+  /** The limits added later may be left out (the links' readers default them). */
+  limits: Pick<Limits, "maxUploadBytes" | "maxInputPixels" | "uploadsPerMinute"> & Partial<Limits>;
   cookieSecret?: string;
+  /** The owner cookie's previous secret, while a rotation is under way. */
+  previousCookieSecret?: string;
 }): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
@@ -35,5 +38,6 @@ export function standInEnvironment(input: {
     // No CDN caches the variants offline (the stack serves them itself): nothing to invalidate.
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
+    SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
   };
 }

@@ -10,6 +10,8 @@ try {
   const deadLetters = await stack.deadLetterCount();
   console.log(`Prism is running at ${stack.url}`);
   console.log(`  data: ${options.dataDir}`);
+  console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
+  console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
   if (stack.redriven.pending + stack.redriven.stale > 0) {
     console.log(`  re-driving ${stack.redriven.pending} unprocessed upload(s) and ${stack.redriven.stale} interrupted one(s)`);
   }

@@ -27,11 +27,21 @@ export interface LocalStackOptions {
   readonly maxInputPixels: number;
   /** `POST /api/uploads` per visitor per minute. */
   readonly uploadsPerMinute: number;
+  /** `POST /api/uploads` per client address per minute, across visitors. */
+  readonly uploadsPerMinutePerAddress: number;
+  /** Uploads waiting to be processed per visitor, and per client address. */
+  readonly uploadsInFlight: number;
+  readonly uploadsInFlightPerAddress: number;
+  /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
+  readonly ownerCookieSecret?: string;
+  readonly ownerCookiePreviousSecret?: string;
   readonly log: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface LocalStack {
   readonly url: string;
+  /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string };
   readonly deadLetterFile: string;
   readonly redriven: { pending: number; stale: number };
   deadLetterCount(): Promise<number>;
@@ -61,6 +71,11 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxUploadBytes: number("PRISM_MAX_UPLOAD_BYTES", defaultLimits.maxUploadBytes),
     maxInputPixels: number("PRISM_MAX_INPUT_PIXELS", defaultLimits.maxInputPixels),
     uploadsPerMinute: number("PRISM_UPLOADS_PER_MINUTE", defaultLimits.uploadsPerMinute),
+    uploadsPerMinutePerAddress: number("PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", defaultLimits.uploadsPerMinutePerAddress),
+    uploadsInFlight: number("PRISM_UPLOADS_IN_FLIGHT", defaultLimits.uploadsInFlight),
+    uploadsInFlightPerAddress: number("PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", defaultLimits.uploadsInFlightPerAddress),
+    ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
+    ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
   };
 }
@@ -76,7 +91,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw new Error(`The site is not built (${entry} is missing). Run "npm run build" first, or use "npm start".`);
   }
   await mkdir(options.dataDir, { recursive: true });
-  const cookieSecret = await loadOrCreateCookieSecret(options.dataDir);
+  const cookieSecret = options.ownerCookieSecret ?? (await loadOrCreateCookieSecret(options.dataDir));
 
   let route: NodeHandler = (_request, response) => response.writeHead(503).end("Starting");
   const server = createServer((request, response) => route(request, response));
@@ -86,7 +101,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = `http://${urlHost}:${port}`;
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
-  const standIns = await startStandIns({ dataDir: options.dataDir, host: options.host, siteOrigins });
+  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
   configureEnvironment({ ...standIns, cookieSecret, options });
 
   const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
@@ -115,6 +130,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { configFromLinks } = await import("@prism/core/links");
   const { s3, db } = createPrismServices(configFromLinks());
   route = (request, response) => {
+    // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
+    request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
     serveVariant(s3, request, response)
       .then((served) => {
         if (!served) site.handler(request, response);
@@ -129,6 +146,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url,
+    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint },
     deadLetterFile,
     redriven,
     deadLetterCount: () => countDeadLetters(deadLetterFile),
@@ -148,10 +166,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
 function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
+  const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
-  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, claimTimeoutMs } = input.options;
+  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress, claimTimeoutMs } = input.options;
+  const limits = { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress };
   Object.assign(process.env, {
-    ...standInEnvironment({ ...input, limits: { maxUploadBytes, maxInputPixels, uploadsPerMinute } }),
+    ...standInEnvironment({ ...input, limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
     PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),
   });
 }

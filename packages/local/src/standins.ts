@@ -6,6 +6,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ownerIndexName } from "@prism/core/images";
+import { loopback, startDynamoFront, startS3Front } from "./fronts.ts";
 import { localResourceNames } from "./names.ts";
 
 /** The part of an s3rver event notification the bridge reads (keys arrive not URL-encoded). */
@@ -23,32 +24,25 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-/** s3rver accepts only these credentials; dynalite accepts any. */
+/** The only credentials the stand-ins' fronts accept (s3rver itself accepts only these too). */
 export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
 
-/** Browsers PUT originals straight to S3, so the Uploads bucket answers CORS for the site's origins. */
-function uploadsCors(origins: readonly string[]): string {
-  const rules = origins
-    .map(
-      (origin) => `<CORSRule><AllowedOrigin>${origin}</AllowedOrigin><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule>`,
-    )
-    .join("");
-  return `<CORSConfiguration>${rules}</CORSConfiguration>`;
-}
-
 /**
- * Starts the embedded S3 (s3rver) and DynamoDB (dynalite) on loopback ports, persisting under
- * `dataDir`, and creates the buckets and the table under the names the links use.
+ * Starts the embedded S3 (s3rver) and DynamoDB (dynalite), persisting under `dataDir`, each behind a
+ * strict front (./fronts.ts), and creates the buckets and the table under the names the links use.
+ * All of it listens on loopback only, whatever address the site listens on: these are stand-ins
+ * with public credentials, never something to offer the network.
  */
-export async function startStandIns(options: { dataDir: string; host: string; siteOrigins: readonly string[] }): Promise<StandIns> {
+export async function startStandIns(options: { dataDir: string; siteOrigins: readonly string[] }): Promise<StandIns> {
   await mkdir(join(options.dataDir, "s3"), { recursive: true });
   const s3 = new S3rver({
-    address: options.host,
+    address: loopback,
     port: 0,
     silent: true,
     directory: join(options.dataDir, "s3"),
     configureBuckets: [
-      { name: localResourceNames.Uploads, configs: options.siteOrigins.length > 0 ? [uploadsCors(options.siteOrigins)] : [] },
+      // CORS is the front's to answer, for the site's origins only.
+      { name: localResourceNames.Uploads, configs: [] },
       { name: localResourceNames.WebP, configs: [] },
       { name: localResourceNames.JPEG, configs: [] },
       { name: localResourceNames.PNG, configs: [] },
@@ -60,16 +54,17 @@ export async function startStandIns(options: { dataDir: string; host: string; si
   const dynamo = dynalite({ path: join(options.dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     dynamo.once("error", reject);
-    dynamo.listen(0, options.host, () => resolve());
+    dynamo.listen(0, loopback, () => resolve());
   });
-  const dynamoPort = (dynamo.address() as AddressInfo).port;
-  const urlHost = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: localCredentials, siteOrigins: options.siteOrigins });
+  const dynamoFront = await startDynamoFront({ target: { port: (dynamo.address() as AddressInfo).port }, credentials: localCredentials });
   const standIns: StandIns = {
-    s3Endpoint: `http://${urlHost}:${s3Address.port}`,
-    dynamoEndpoint: `http://${urlHost}:${dynamoPort}`,
+    s3Endpoint: s3Front.endpoint,
+    dynamoEndpoint: dynamoFront.endpoint,
     // s3rver is a Koa app and so an EventEmitter; its typings leave that out.
     onS3Event: (listener) => void (s3 as unknown as EventEmitter).on("event", listener),
     async close() {
+      await Promise.allSettled([s3Front.close(), dynamoFront.close()]);
       await Promise.allSettled([s3.close(), new Promise<void>((resolve) => dynamo.close(() => resolve()))]);
     },
   };

@@ -2,9 +2,31 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
 import { variantSecurityHeaders } from "@prism/core/headers";
+import { isImageId } from "@prism/core/keys";
+import { extensionByFormat } from "@prism/core/plan";
 import { variantRoutes } from "./names.ts";
 
 const routePattern = /^\/(webp|jpeg|png)\/(.+)$/;
+/** `{planVersion}/{width}.{ext}` after the image ID: the only keys the variant buckets hold. */
+const variantTailPattern = /^v\d{1,4}\/\d{1,5}\.([a-z]+)$/;
+
+/**
+ * The variant key a route path names, or undefined when it names anything else. Each segment is
+ * decoded on its own, so an encoded `/` (`%2F`) or `..` cannot climb out of the bucket or into
+ * another one, and only keys shaped like a variant of this route's format are admitted.
+ */
+export function variantKeyFromPath(route: keyof typeof variantRoutes, encodedKey: string): string | undefined {
+  let segments: string[];
+  try {
+    segments = encodedKey.split("/").map((segment) => decodeURIComponent(segment));
+  } catch {
+    return undefined;
+  }
+  if (segments.some((segment) => segment === "" || segment === "." || segment === ".." || /[/\\]/.test(segment))) return undefined;
+  const [imageId, ...tail] = segments;
+  const extension = variantTailPattern.exec(tail.join("/"))?.[1];
+  return imageId !== undefined && isImageId(imageId) && extension === extensionByFormat[route] ? segments.join("/") : undefined;
+}
 
 /**
  * What the CloudFront router does in AWS: `/webp/…`, `/jpeg/…`, `/png/…` are objects of the variant
@@ -20,11 +42,9 @@ export async function serveVariant(s3: S3Client, request: IncomingMessage, respo
     response.writeHead(405, { Allow: "GET, HEAD" }).end();
     return true;
   }
-  let key: string;
-  try {
-    key = decodeURIComponent(encodedKey);
-  } catch {
-    response.writeHead(400).end();
+  const key = variantKeyFromPath(route, encodedKey);
+  if (key === undefined) {
+    response.writeHead(404, { "Content-Type": "text/plain", "Cache-Control": "no-store" }).end("Not found");
     return true;
   }
   try {
@@ -48,7 +68,7 @@ export async function serveVariant(s3: S3Client, request: IncomingMessage, respo
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 304) response.writeHead(304).end();
-    else if (error instanceof NoSuchKey || status === 404) response.writeHead(404, { "Content-Type": "text/plain" }).end("Not found");
+    else if (error instanceof NoSuchKey || status === 404) response.writeHead(404, { "Content-Type": "text/plain", "Cache-Control": "no-store" }).end("Not found");
     else throw error;
   }
   return true;

@@ -1,13 +1,9 @@
 import { defineMiddleware } from "astro:middleware";
-import { newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, signOwnerCookie, verifyOwnerCookie } from "@prism/core/owners";
+import { legacyOwnerCookieName, newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
 import { errorResponse } from "./server/http.ts";
-import { ownerCookieSecret, pageSecurityHeaders } from "./server/services.ts";
+import { ownerCookieSecrets, pageSecurityHeaders } from "./server/services.ts";
 
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-
-function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "127.0.0.1" || hostname === "[::1]";
-}
 
 /**
  * A cross-site page must not be able to change a visitor's images with the visitor's cookie. Browsers
@@ -32,30 +28,38 @@ export const onRequest = defineMiddleware(async (context, next) => {
   if (stateChanging.has(request.method) && url.pathname.startsWith("/api/") && isCrossSite(request)) {
     return errorResponse(403, "cross_site_request", "This request came from another site and was refused.");
   }
-  const secret = ownerCookieSecret();
-  let ownerId = verifyOwnerCookie(cookies.get(ownerCookieName)?.value, secret);
-  if (!ownerId) {
-    ownerId = newOwnerId();
-    cookies.set(ownerCookieName, signOwnerCookie(ownerId, secret), {
+  const secrets = ownerCookieSecrets();
+  const current = readOwnerCookie(cookies.get(ownerCookieName)?.value, secrets);
+  const legacy = current ? undefined : readOwnerCookie(cookies.get(legacyOwnerCookieName)?.value, secrets);
+  const ownerId = current?.ownerId ?? legacy?.ownerId ?? newOwnerId();
+  if (!current?.signedWithCurrentSecret) {
+    // New visitors, cookies signed with the previous secret and cookies under the old name all
+    // leave with a `__Host-` cookie signed with the current secret. `__Host-` needs Secure, Path=/
+    // and no Domain; browsers accept Secure cookies from plain-HTTP loopback (`npm start`) too.
+    cookies.set(ownerCookieName, signOwnerCookie(ownerId, secrets[0]!), {
       httpOnly: true,
       sameSite: "lax",
-      secure: !isLoopback(url.hostname),
+      secure: true,
       path: "/",
       maxAge: ownerCookieMaxAgeSeconds,
     });
+    if (legacy) cookies.delete(legacyOwnerCookieName, { path: "/" });
   }
   context.locals.ownerId = ownerId;
-  return withSecurityHeaders(await next());
+  return withResponseHeaders(await next());
 });
 
 /**
- * Every server response carries the page's security headers. Under `astro dev` (`sst dev`) the
- * CSP is left out: Vite's dev client and toolbar inject scripts the built site never has.
+ * Every server response carries the page's security headers; under `astro dev` (`sst dev`) the CSP
+ * is left out, since Vite's dev client and toolbar inject scripts the built site never has. Behind
+ * CloudFront an error answer must never be cached and served to the next visitor (a 404 for an
+ * image that is still being made, a 429 meant for someone else), so errors are `no-store`.
  */
-function withSecurityHeaders(response: Response): Response {
+function withResponseHeaders(response: Response): Response {
   const headers = Object.entries(pageSecurityHeaders()).filter(
     ([name]) => !(import.meta.env.DEV && name === "Content-Security-Policy"),
   );
+  if (response.status >= 400) headers.push(["Cache-Control", "no-store"]);
   try {
     for (const [name, value] of headers) response.headers.set(name, value);
     return response;

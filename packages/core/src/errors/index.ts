@@ -45,7 +45,9 @@ export type UploadErrorCode =
   | "not_found"
   | "rate_limited"
   /** A delete removed the files but could not finish; deleting again does. */
-  | "delete_incomplete";
+  | "delete_incomplete"
+  | "request_too_large"
+  | "too_many_pending";
 
 const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   invalid_request: 400,
@@ -54,6 +56,8 @@ const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
   not_found: 404,
   rate_limited: 429,
   delete_incomplete: 503,
+  request_too_large: 413,
+  too_many_pending: 429,
 };
 
 export class UploadRequestError extends Error {

@@ -1,5 +1,6 @@
 import type { VariantCache } from "../cdn/index.ts";
 import { UploadRequestError } from "../errors/index.ts";
+import { isImageId } from "../keys/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 import type { ImagePage, ImageRepository } from "./repository.ts";
 import type { ImageRecord, VariantLocation } from "./model.ts";
@@ -16,8 +17,13 @@ function notFound(): UploadRequestError {
   return new UploadRequestError("not_found", "No such image.");
 }
 
-/** The owner's image; someone else's image is indistinguishable from a missing one. */
+/**
+ * The owner's image; someone else's image is indistinguishable from a missing one. An ID that is
+ * not one Prism issues is missing too, before it reaches DynamoDB (which refuses keys over 2048
+ * bytes with an error, not an empty answer).
+ */
 export async function getImage(imageId: string, ownerId: string, deps: ImageServiceDeps): Promise<ImageRecord> {
+  if (!isImageId(imageId)) throw notFound();
   const record = await deps.images.get(imageId);
   if (!record || record.ownerId !== ownerId) throw notFound();
   return record;

@@ -1,5 +1,5 @@
 import { Resource } from "sst";
-import type { PrismConfig } from "../services/index.ts";
+import { defaultLimits, type PrismConfig } from "../services/index.ts";
 
 /**
  * Prism's configuration as SST links provide it — in Lambda (`resource.enc`), under `sst dev`, and in
@@ -21,6 +21,15 @@ export function configFromLinks(): PrismConfig {
       maxUploadBytes: Number(Resource.Limits.maxUploadBytes),
       maxInputPixels: Number(Resource.Limits.maxInputPixels),
       uploadsPerMinute: Number(Resource.Limits.uploadsPerMinute),
+      // Read through `limit` so a stage deployed before these limits existed keeps working.
+      uploadsPerMinutePerAddress: limit("uploadsPerMinutePerAddress"),
+      uploadsInFlight: limit("uploadsInFlight"),
+      uploadsInFlightPerAddress: limit("uploadsInFlightPerAddress"),
     },
   };
+}
+
+function limit(name: "uploadsPerMinutePerAddress" | "uploadsInFlight" | "uploadsInFlightPerAddress"): number {
+  const value = Number((Resource.Limits as Record<string, unknown>)[name]);
+  return Number.isFinite(value) && value > 0 ? value : defaultLimits[name];
 }

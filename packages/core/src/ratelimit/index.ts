@@ -8,6 +8,8 @@ export interface RateRule {
   readonly name: string;
   readonly limit: number;
   readonly windowSeconds: number;
+  /** Who the limit is for, in words; "one visitor" unless said. */
+  readonly subject?: string;
 }
 
 /**
@@ -19,6 +21,30 @@ export const defaultUploadsPerMinute = 120;
 export function uploadRule(limit: number = defaultUploadsPerMinute): RateRule {
   return { name: "uploads", limit, windowSeconds: 60 };
 }
+
+/**
+ * Upload URLs one client address may ask for per minute, whatever cookies it sends (a script can
+ * drop its cookie on every request). Higher than the per-visitor rate: several people can share
+ * one address behind a NAT.
+ */
+export const defaultUploadsPerMinutePerAddress = 240;
+
+export function addressUploadRule(limit: number = defaultUploadsPerMinutePerAddress): RateRule {
+  return { name: "uploads-by-address", limit, windowSeconds: 60, subject: "one network address" };
+}
+
+/**
+ * Uploads one visitor may have waiting to be processed at once (see InFlightUploads): well ahead of
+ * the page, which uploads three at a time and waits out a refusal by itself.
+ */
+export const defaultUploadsInFlight = 8;
+/**
+ * Uploads one client address may have waiting to be processed at once, across its visitors: below
+ * the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
+ */
+export const defaultUploadsInFlightPerAddress = 12;
+
+export { InFlightUploads, inFlightWindowSeconds, maxInFlightLimit, type InFlightRule } from "./in-flight.ts";
 
 /** Counter items live this long after their window closes, then DynamoDB TTL removes them. */
 const counterGraceSeconds = 300;
@@ -57,7 +83,7 @@ export class RateLimiter {
       const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
       throw new UploadRequestError(
         "rate_limited",
-        `Too many uploads at once: Prism accepts ${this.rule.limit} every ${describeWindow(this.rule.windowSeconds)} from one visitor. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
+        `Too many uploads at once: Prism accepts ${this.rule.limit} every ${describeWindow(this.rule.windowSeconds)} from ${this.rule.subject ?? "one visitor"}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
         { retryAfterSeconds },
       );
     }

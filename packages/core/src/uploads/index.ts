@@ -7,7 +7,7 @@ import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
-import type { RateLimiter } from "../ratelimit/index.ts";
+import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
 export const uploadUrlTtlSeconds = 600;
@@ -20,6 +20,8 @@ export interface UploadRequest {
   readonly contentType: string;
   readonly size: number;
   readonly ownerId: string;
+  /** The client's network address, as the CDN saw it; limits that hold across cookies count by it. */
+  readonly clientAddress?: string;
 }
 
 export interface UploadTicket {
@@ -33,9 +35,20 @@ export interface UploadServiceDeps {
   readonly uploadsBucket: string;
   readonly images: ImageRepository;
   readonly maxUploadBytes: number;
-  /** Counts the request against the owner's rate once it has passed validation: a refused request costs nothing to repeat. */
-  readonly rateLimiter?: RateLimiter;
+  /** Limits checked once the request has passed validation: a refused request costs nothing to repeat. */
+  readonly admission?: UploadAdmission;
   readonly now?: () => number;
+}
+
+/**
+ * What keeps one person from starving everyone else: request rates and uploads in flight, per
+ * visitor (owner cookie) and per client address (which a script cannot shed like a cookie).
+ */
+export interface UploadAdmission {
+  readonly ratePerOwner?: RateLimiter;
+  readonly ratePerAddress?: RateLimiter;
+  readonly inFlightPerOwner?: InFlightUploads;
+  readonly inFlightPerAddress?: InFlightUploads;
 }
 
 const uploadRequestSchema = z.object({
@@ -73,11 +86,15 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
 
 /**
  * Records a `pending` image and returns a presigned PUT URL for its original. The signature covers
- * `content-type` and `content-length`, so S3 refuses a body of another type or size.
+ * `content-type` and `content-length`, so S3 refuses a body of another type or size, and
+ * `If-None-Match: *` (an S3 conditional write), so the URL creates the original once: replaying it
+ * later — after the image is ready — gets 412 PreconditionFailed instead of silently replacing it.
  */
 export async function createUpload(request: UploadRequest, deps: UploadServiceDeps): Promise<UploadTicket> {
   const { filename, contentType, size } = parseUploadRequest(request, deps.maxUploadBytes);
-  await deps.rateLimiter?.take(request.ownerId);
+  const { admission = {} } = deps;
+  await admission.ratePerOwner?.take(request.ownerId);
+  if (request.clientAddress) await admission.ratePerAddress?.take(request.clientAddress);
   const now = (deps.now ?? Date.now)();
   const imageId = randomUUID();
   const record: ImageRecord = {
@@ -91,15 +108,23 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
     expiresAt: Math.floor(now / 1000) + pendingRecordTtlSeconds,
   };
   await deps.images.createPending(record);
+  try {
+    // After the record exists: a set member whose record is missing counts as finished.
+    await admission.inFlightPerOwner?.admit(request.ownerId, imageId);
+    if (request.clientAddress) await admission.inFlightPerAddress?.admit(request.clientAddress, imageId);
+  } catch (error) {
+    await deps.images.deleteOwned(imageId, request.ownerId);
+    throw error;
+  }
   const url = await getSignedUrl(
     deps.s3,
-    new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size }),
+    new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size, IfNoneMatch: "*" }),
     // Signed at `now`, so the URL's expiry and `expiresAt` below come from the same clock.
-    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]), signingDate: new Date(now) },
+    { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length", "if-none-match"]), signingDate: new Date(now) },
   );
   return {
     imageId,
-    upload: { method: "PUT", url, headers: { "Content-Type": contentType } },
+    upload: { method: "PUT", url, headers: { "Content-Type": contentType, "If-None-Match": "*" } },
     expiresAt: new Date(now + uploadUrlTtlSeconds * 1000).toISOString(),
   };
 }

@@ -45,17 +45,24 @@ async function payloadHash(body: string): Promise<string> {
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** How many times a refused-for-now (429) upload request waits its Retry-After and asks again by itself. */
+const automaticWaits = 12;
+const longestAutomaticWaitSeconds = 30;
+
 export async function requestUpload(file: File): Promise<UploadTicket> {
+  const body = JSON.stringify({ filename: file.name, contentType: file.type, size: file.size });
+  const headers = { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) };
   let response: Response;
-  try {
-    const body = JSON.stringify({ filename: file.name, contentType: file.type, size: file.size });
-    response = await fetch("/api/uploads", {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) },
-      body,
-    });
-  } catch {
-    throw new UploadError("Prism could not be reached. Check your connection and retry.", true);
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      response = await fetch("/api/uploads", { method: "POST", headers, body });
+    } catch {
+      throw new UploadError("Prism could not be reached. Check your connection and retry.", true);
+    }
+    // A big drop of files meets the limit on uploads in flight: wait for earlier ones, as told.
+    const waitSeconds = Number(response.headers.get("retry-after"));
+    if (response.status !== 429 || attempt >= automaticWaits || !(waitSeconds > 0 && waitSeconds <= longestAutomaticWaitSeconds)) break;
+    await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
   }
   if (response.ok) return (await response.json()) as UploadTicket;
   const retryable = response.status >= 500 || response.status === 429;

@@ -30,14 +30,43 @@ export async function apiRoute(run: () => Promise<Response>): Promise<Response> 
   }
 }
 
-export async function readJson(request: Request): Promise<unknown> {
+/**
+ * The largest JSON body the API reads. `POST /api/uploads` sends three short fields (a filename of
+ * at most 1024 characters); anything bigger is refused before it is buffered or parsed.
+ */
+export const maxJsonBodyBytes = 8 * 1024;
+
+export async function readJson(request: Request, limit = maxJsonBodyBytes): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
     throw new UploadRequestError("invalid_request", "Send the request body as JSON (Content-Type: application/json).");
   }
+  const text = await readBodyUpTo(request, limit);
   try {
-    return await request.json();
+    return JSON.parse(text) as unknown;
   } catch {
     throw new UploadRequestError("invalid_request", "The request body is not valid JSON.");
   }
+}
+
+/** The body as text, read chunk by chunk and abandoned as soon as it passes `limit` bytes (chunked bodies too). */
+async function readBodyUpTo(request: Request, limit: number): Promise<string> {
+  const tooLarge = () => new UploadRequestError("request_too_large", `The request body is larger than ${limit.toLocaleString("en-US")} bytes.`);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > limit) throw tooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    length += value.byteLength;
+    if (length > limit) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

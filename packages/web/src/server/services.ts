@@ -1,11 +1,12 @@
 import { Resource } from "sst";
 import { configFromLinks } from "@prism/core/links";
-import { RateLimiter, uploadRule } from "@prism/core/ratelimit";
+import { addressUploadRule, InFlightUploads, RateLimiter, uploadRule } from "@prism/core/ratelimit";
 import { siteSecurityHeaders } from "@prism/core/headers";
 import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
+import type { UploadAdmission } from "@prism/core/uploads";
 
 let services: PrismServices | undefined;
-let uploadLimiter: RateLimiter | undefined;
+let admission: UploadAdmission | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
@@ -13,15 +14,41 @@ export function prism(): PrismServices {
   return services;
 }
 
-export function ownerCookieSecret(): string {
-  return Resource.OwnerCookieSecret.value;
+/**
+ * The secrets the owner cookie may be signed with: the current one (which signs new cookies), then
+ * the previous one while a rotation is under way (`OwnerCookiePreviousSecret`, empty otherwise).
+ */
+export function ownerCookieSecrets(): string[] {
+  // Optional: a stage deployed before the link existed, or `astro dev` without it, has none.
+  const previous = (Resource as Partial<Pick<Resource, "OwnerCookiePreviousSecret">>).OwnerCookiePreviousSecret?.value;
+  return [Resource.OwnerCookieSecret.value, ...(previous ? [previous] : [])];
 }
 
-/** Counts `POST /api/uploads` per visitor in the images table, at the `Limits` link's rate. */
-export function uploadRateLimiter(): RateLimiter {
+/** The limits on `POST /api/uploads`, counted in the images table, at the `Limits` link's values. */
+export function uploadAdmission(): UploadAdmission {
   const { db, config } = prism();
-  uploadLimiter ??= new RateLimiter(db, config.tableName, uploadRule(config.limits.uploadsPerMinute));
-  return uploadLimiter;
+  const { limits, tableName } = config;
+  admission ??= {
+    ratePerOwner: new RateLimiter(db, tableName, uploadRule(limits.uploadsPerMinute)),
+    ratePerAddress: new RateLimiter(db, tableName, addressUploadRule(limits.uploadsPerMinutePerAddress)),
+    inFlightPerOwner: new InFlightUploads(db, tableName, { name: "owner", limit: limits.uploadsInFlight, subject: "one visitor" }),
+    inFlightPerAddress: new InFlightUploads(db, tableName, { name: "address", limit: limits.uploadsInFlightPerAddress, subject: "one network address" }),
+  };
+  return admission;
+}
+
+/**
+ * The viewer's address as CloudFront saw it. The SST Router forwards every viewer header and the
+ * CloudFront-* headers to the site (managed origin request policy AllViewerExceptHostHeader), and
+ * CloudFront sets `CloudFront-Viewer-Address` itself ("ip:port"). `X-Forwarded-For` is not used:
+ * its first entry is whatever the client wrote (CloudFront appends, it does not replace), which is
+ * also what Astro's `clientAddress` returns. The local stack sets the header from the socket.
+ */
+export function clientAddress(request: Request): string | undefined {
+  const viewer = request.headers.get("cloudfront-viewer-address");
+  if (!viewer) return undefined;
+  const port = viewer.lastIndexOf(":");
+  return port > 0 ? viewer.slice(0, port) : viewer;
 }
 
 let securityHeaders: Record<string, string> | undefined;

@@ -1,0 +1,221 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { checkSignature, type SignatureCheck, type SignatureProblem } from "./sigv4.ts";
+
+/**
+ * The stand-ins (s3rver, dynalite) check almost nothing: no signatures, any CORS origin, form
+ * uploads. Each sits behind a small front on loopback that refuses what AWS refuses, with AWS's
+ * status codes and error codes, and forwards the rest unchanged. Everything in the stack — the
+ * site, the processor, the tests — talks to the fronts only.
+ *
+ * The stand-ins' credentials are public (they are in this repository), so a signature alone does
+ * not tell the stack's own clients from a script on some web page that signs with them. Browsers
+ * always say which page they are running for (`Origin`): the fronts admit browsers only from the
+ * site's own origins, and the DynamoDB front none at all.
+ */
+export const loopback = "127.0.0.1";
+
+export interface Front {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+interface Target {
+  readonly port: number;
+}
+
+export interface S3FrontOptions {
+  readonly target: Target;
+  readonly credentials: SignatureCheck["credentials"];
+  /** Origins allowed to PUT from a browser (the site's). */
+  readonly siteOrigins: readonly string[];
+  readonly now?: () => number;
+}
+
+/** What browsers may send on a presigned PUT (as the Uploads bucket's CORS rule in infra/storage.ts). */
+const corsAllowedHeaders = ["content-type", "if-none-match"];
+
+/** A strict S3 in front of s3rver. */
+export async function startS3Front(options: S3FrontOptions): Promise<Front> {
+  const check: SignatureCheck = { credentials: options.credentials, service: "s3", ...(options.now ? { now: options.now } : {}) };
+  /** Keys with a conditional PUT in flight: S3 answers a concurrent one 409 ConditionalRequestConflict. */
+  const conditionalPuts = new Set<string>();
+
+  return listenFront(async (request, response) => {
+    const origin = request.headers.origin;
+    const siteOrigin = origin !== undefined && options.siteOrigins.includes(origin) ? origin : undefined;
+    if (origin !== undefined && !siteOrigin) return s3Error(response, 403, "AccessDenied", "Access Denied");
+    const cors: Record<string, string> = siteOrigin ? { "Access-Control-Allow-Origin": siteOrigin, "Access-Control-Expose-Headers": "ETag", Vary: "Origin" } : {};
+
+    if (request.method === "OPTIONS") return answerPreflight(request, response, siteOrigin);
+    const contentType = (request.headers["content-type"] ?? "").toLowerCase();
+    if (request.method === "POST" && (contentType.startsWith("multipart/form-data") || contentType.startsWith("application/x-www-form-urlencoded"))) {
+      // A browser form upload needs a signed POST policy; Prism never issues one.
+      return s3Error(response, 403, "AccessDenied", "Access Denied", cors);
+    }
+    const problem = await checkSignature({ method: request.method ?? "GET", rawUrl: request.url ?? "/", headers: request.headers }, check);
+    if (problem) return s3SignatureError(response, problem, cors);
+
+    const key = (request.url ?? "/").split("?")[0] ?? "/";
+    if (request.method === "PUT" && request.headers["if-none-match"] === "*") {
+      if (conditionalPuts.has(key)) {
+        return s3Error(response, 409, "ConditionalRequestConflict", "A conflicting operation occurred. If using PutObject you can retry the request.", cors);
+      }
+      conditionalPuts.add(key);
+      response.once("close", () => conditionalPuts.delete(key));
+      if (await objectExists(options.target, key)) {
+        return s3Error(response, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", cors);
+      }
+    }
+    forward(request, response, options.target, undefined, cors);
+  });
+}
+
+function answerPreflight(request: IncomingMessage, response: ServerResponse, siteOrigin: string | undefined): void {
+  const method = request.headers["access-control-request-method"];
+  const requested = (request.headers["access-control-request-headers"] ?? "")
+    .split(",")
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  if (!siteOrigin || method !== "PUT" || !requested.every((name) => corsAllowedHeaders.includes(name))) {
+    return s3Error(
+      response,
+      403,
+      "AccessForbidden",
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    );
+  }
+  response
+    .writeHead(200, {
+      "Access-Control-Allow-Origin": siteOrigin,
+      "Access-Control-Allow-Methods": "PUT",
+      "Access-Control-Allow-Headers": requested.join(", "),
+      "Access-Control-Expose-Headers": "ETag",
+      "Access-Control-Max-Age": "3600",
+      Vary: "Origin, Access-Control-Request-Headers, Access-Control-Request-Method",
+    })
+    .end();
+}
+
+function s3SignatureError(response: ServerResponse, problem: SignatureProblem, cors: Record<string, string>): void {
+  switch (problem.kind) {
+    case "unsigned":
+      return s3Error(response, 403, "AccessDenied", "Access Denied", cors);
+    case "expired":
+      return s3Error(response, 403, "AccessDenied", "Request has expired", cors);
+    case "unknown-access-key":
+      return s3Error(response, 403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", cors);
+    case "clock-skew":
+      return s3Error(response, 403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", cors);
+    case "malformed":
+      return s3Error(response, 400, "AuthorizationQueryParametersError", `Invalid signature: ${problem.detail}.`, cors);
+    case "mismatch":
+      return s3Error(
+        response,
+        403,
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        cors,
+      );
+  }
+}
+
+function s3Error(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+  response.writeHead(status, { ...headers, "Content-Type": "application/xml"}).end(body);
+}
+
+async function objectExists(target: Target, path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const head = httpRequest({ host: loopback, port: target.port, method: "HEAD", path }, (answer) => {
+      answer.resume();
+      resolve(answer.statusCode === 200);
+    });
+    head.once("error", reject);
+    head.end();
+  });
+}
+
+/** Largest DynamoDB request body (BatchWriteItem of 25 × 400 KB items, with room to spare). */
+const maxDynamoRequestBytes = 16 * 1024 * 1024;
+
+/** A strict DynamoDB in front of dynalite: signed requests from the stack's own clients only, never a browser. */
+export async function startDynamoFront(options: { target: Target; credentials: SignatureCheck["credentials"]; now?: () => number }): Promise<Front> {
+  const check: SignatureCheck = { credentials: options.credentials, service: "dynamodb", ...(options.now ? { now: options.now } : {}) };
+  return listenFront(async (request, response) => {
+    if (request.headers.origin !== undefined || request.method !== "POST") {
+      return dynamoError(response, 403, "AccessDeniedException", "Browsers cannot call this DynamoDB endpoint.");
+    }
+    const body = await readBody(request, maxDynamoRequestBytes);
+    if (!body) return dynamoError(response, 413, "RequestEntityTooLarge", "Request entity too large.");
+    const problem = await checkSignature({ method: "POST", rawUrl: request.url ?? "/", headers: request.headers, body }, check);
+    if (problem) {
+      if (problem.kind === "unsigned") return dynamoError(response, 400, "MissingAuthenticationTokenException", "Request is missing Authentication Token");
+      if (problem.kind === "unknown-access-key") return dynamoError(response, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
+      return dynamoError(response, 400, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided.");
+    }
+    forward(request, response, options.target, body);
+  });
+}
+
+function dynamoError(response: ServerResponse, status: number, type: string, message: string): void {
+  response
+    .writeHead(status, { "Content-Type": "application/x-amz-json-1.0" })
+    .end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
+}
+
+async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    length += chunk.byteLength;
+    if (length > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Passes a checked request to the stand-in and its answer back, dropping the stand-in's own CORS headers. */
+function forward(request: IncomingMessage, response: ServerResponse, target: Target, body: Buffer | undefined, extraHeaders: Record<string, string> = {}): void {
+  const upstream = httpRequest(
+    { host: loopback, port: target.port, method: request.method, path: request.url, headers: request.headers },
+    (answer) => {
+      const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !name.startsWith("access-control-")));
+      response.writeHead(answer.statusCode ?? 502, { ...headers, ...extraHeaders });
+      answer.pipe(response);
+    },
+  );
+  upstream.once("error", () => {
+    if (!response.headersSent) response.writeHead(502).end();
+    else response.destroy();
+  });
+  request.once("aborted", () => upstream.destroy());
+  if (body) upstream.end(body);
+  else request.pipe(upstream);
+}
+
+async function listenFront(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Front> {
+  const server: Server = createServer((request, response) => {
+    // A refused upload is answered before its body arrives; read the rest so the client sees the answer.
+    response.once("finish", () => {
+      if (!request.complete) request.resume();
+    });
+    handle(request, response).catch(() => {
+      if (!response.headersSent) response.writeHead(500).end();
+      else response.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, loopback, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://${loopback}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
