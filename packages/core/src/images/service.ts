@@ -59,6 +59,7 @@ export interface DeleteImageDeps extends ImageServiceDeps {
  * A failure leaves the record `deleting` and visible, and deleting again repeats every step.
  */
 export async function deleteImage(imageId: string, ownerId: string, deps: DeleteImageDeps): Promise<void> {
+  if (!isImageId(imageId)) throw notFound();
   const record = await deps.images.beginDelete(imageId, ownerId);
   if (!record) throw notFound();
   const known = variantsKnownTo(record, []);
