@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
 
 /**
  * Uploads one subject (an owner, or a client address) may have in flight at once: asked for and not
@@ -58,7 +58,7 @@ export class InFlightUploads {
   async admit(subject: string, imageId: string): Promise<void> {
     if (await this.tryAdd(subject, imageId)) return;
     if ((await this.prune(subject)) > 0 && (await this.tryAdd(subject, imageId))) return;
-    throw new UploadRequestError(
+    throw new ApiError(
       "too_many_pending",
       `${this.rule.limit} uploads from ${this.rule.subject} are still waiting to be processed, the most Prism takes at once. ` +
         `Try again in a few seconds, when one of them is done.`,

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
 
 /** How many requests one subject may make per fixed window. */
 export interface RateRule {
@@ -81,7 +81,7 @@ export class RateLimiter {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
-      throw new UploadRequestError(
+      throw new ApiError(
         "rate_limited",
         `Too many uploads at once: Prism accepts ${this.rule.limit} every ${describeWindow(this.rule.windowSeconds)} from ${this.rule.subject ?? "one visitor"}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
         { retryAfterSeconds },

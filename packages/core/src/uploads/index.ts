@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
-import { describeTooLarge, UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
 import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
+import { normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
@@ -67,21 +68,12 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0])) ? `${issue.path.join(".")}: ` : "";
-    throw new UploadRequestError("invalid_request", issue ? `${where}${issue.message}` : "The request body is not valid.");
+    throw new ApiError("invalid_request", issue ? `${where}${issue.message}` : "The request body is not valid.");
   }
   const { filename, contentType, size } = parsed.data;
-  const normalizedType = contentType.toLowerCase().split(";")[0]?.trim() ?? "";
-  if (!(normalizedType in acceptedContentTypes)) {
-    throw new UploadRequestError(
-      "unsupported_type",
-      `“${contentType}” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.`,
-    );
-  }
-  if (size === 0) throw new UploadRequestError("invalid_request", "The file is empty (0 bytes).");
-  if (size > maxUploadBytes) {
-    throw new UploadRequestError("file_too_large", describeTooLarge(size, maxUploadBytes));
-  }
-  return { filename, contentType: normalizedType, size };
+  const refusal = refuseDeclaredUpload({ type: contentType, size }, { maxUploadBytes, acceptedContentTypes: Object.keys(acceptedContentTypes) });
+  if (refusal) throw new ApiError(refusal.code, refusal.message);
+  return { filename, contentType: normalizeContentType(contentType), size };
 }
 
 /**
