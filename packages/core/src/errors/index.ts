@@ -59,6 +59,10 @@ export const apiErrorStatus = {
 
 export type ApiErrorCode = keyof typeof apiErrorStatus;
 
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === "string" && Object.hasOwn(apiErrorStatus, code);
+}
+
 /** A refusal the API answers with: `code` and a sentence for people; `status` comes from the table. */
 export class ApiError extends Error {
   override readonly name = "ApiError";
@@ -75,7 +79,30 @@ export class ApiError extends Error {
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
+  /** Whether asking again can succeed: a limit that lifts (429), or a fault of ours (5xx). */
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+
   toJSON(): { code: ApiErrorCode; message: string } {
     return { code: this.code, message: this.message };
   }
+
+  /**
+   * The error an API answer carries, for its callers (the browser): the body's code and sentence
+   * when it has them, else the code the table gives for its status, with `fallback`.
+   */
+  static fromAnswer(status: number, body: unknown, fallback: string, retryAfterSeconds?: number): ApiError {
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+    const declared = isApiErrorCode(error?.code) && apiErrorStatus[error.code] === status ? error.code : undefined;
+    const code = declared ?? codeForStatus(status);
+    const message = typeof error?.message === "string" && error.message ? error.message : fallback;
+    return new ApiError(code, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
+  }
+}
+
+/** The first code the table gives `status`; any other status is a fault (`internal_error`). */
+function codeForStatus(status: number): ApiErrorCode {
+  const codes = Object.keys(apiErrorStatus) as ApiErrorCode[];
+  return codes.find((code) => apiErrorStatus[code] === status) ?? "internal_error";
 }

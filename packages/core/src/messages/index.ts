@@ -47,13 +47,19 @@ export const uploadRefusals = {
       : `This file has no type Prism recognises, so it is not an image type Prism accepts. Upload ${supported}.`,
 } as const;
 
+// HEIC and SVG are refused by the processor and, before uploading, by the page: standalone, so the
+// page's bundle takes these two sentences without the processor's whole table.
+export const heicRefusal = (supported: string) =>
+  `HEIC photos (the iPhone default) can't be processed yet. Export it as JPEG and upload it again, or use ${supported}.`;
+export const svgRefusal = (supported: string) =>
+  `SVG files are not accepted: they can carry scripts and links to other files. Upload ${supported}.`;
+
 /** Why a file's own bytes can never become an image (the processor's verdicts, shown on the image). */
 export const fileRefusals = {
   empty: "The file is empty (0 bytes). Please choose the image again.",
   tooLarge: (size: number, limit: number) => `${describeTooLarge(size, limit)} Upload a smaller file.`,
-  heic: (supported: string) =>
-    `HEIC photos (the iPhone default) can't be processed yet. Export it as JPEG and upload it again, or use ${supported}.`,
-  svg: (supported: string) => `SVG files are not accepted: they can carry scripts and links to other files. Upload ${supported}.`,
+  heic: heicRefusal,
+  svg: svgRefusal,
   sizeMismatch: (received: number, announced: number) =>
     `The upload arrived with ${received} bytes but ${announced} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
   unsupportedFile: (what: string, verdict: string, supported: string) => `This file is ${what}, ${verdict}. Upload ${supported}.`,
@@ -102,6 +108,29 @@ export const phaseLabels = {
   deleting: "Being deleted",
 } as const;
 
+/** What the page says about an upload it is sending, before the image has a record to show. */
+export const uploadLabels = {
+  waiting: "Waiting…",
+  queued: "Queued",
+  uploading: "Uploading",
+  failed: "Upload failed",
+  /** The file is in storage: from here the image's own phase speaks. */
+  processing: phaseLabels.processing,
+  stillProcessing: "Still processing — reload later",
+} as const;
+
+/** What the page says when the way to Prism or to storage fails, not Prism itself. */
+export const transferMessages = {
+  unreachable: "Prism could not be reached. Check your connection and retry.",
+  refused: (status: number) => `The upload was refused (HTTP ${status}).`,
+  storageRefused: (status: number) => `Storage refused the file (HTTP ${status}). Retry to upload it again.`,
+  interrupted: "The upload was interrupted. Check your connection and retry.",
+  timedOut: "The upload took too long. Retry to try again.",
+  unexpected: "The upload failed unexpectedly. Retry to try again.",
+  deleteFailed: (status: number) => `Delete failed (HTTP ${status}).`,
+  lookupFailed: (status: number) => `Prism answered HTTP ${status} about this image.`,
+} as const;
+
 export const abandonedUploadMessage = "The file never reached Prism. Delete this entry and upload the image again.";
 
 export interface DeclaredFile {
@@ -146,7 +175,7 @@ export function refuseDeclaredUpload(file: DeclaredFile, limits: UploadLimits): 
 export function refuseBeforeUpload(file: DeclaredFile, limits: UploadLimits): string | undefined {
   const type = normalizeContentType(file.type);
   const supported = describeTypes(limits.acceptedContentTypes);
-  if (type === "image/heic" || type === "image/heif" || /\.hei[cf]$/i.test(file.name ?? "")) return fileRefusals.heic(supported);
-  if (type === "image/svg+xml") return fileRefusals.svg(supported);
+  if (type === "image/heic" || type === "image/heif" || /\.hei[cf]$/i.test(file.name ?? "")) return heicRefusal(supported);
+  if (type === "image/svg+xml") return svgRefusal(supported);
   return refuseDeclaredUpload(file, limits)?.message;
 }
