@@ -66,7 +66,7 @@ export async function galleryPage(
   ownerId: string,
   query: { limit?: string | null | undefined; cursor?: string | null | undefined },
   deps: ImageServiceDeps,
-  now: number = Date.now(),
+  clock: () => number = Date.now,
 ): Promise<GalleryPage> {
   const requested = Number(query.limit ?? undefined);
   const pageSize = isPageSize(requested) ? requested : defaultPageSize;
@@ -77,7 +77,7 @@ export async function galleryPage(
     if (!(error instanceof ApiError && error.code === "invalid_request") || !query.cursor) throw error;
     page = await listImages(ownerId, { limit: pageSize }, deps);
   }
-  const images = page.items.map((record) => toImageView(record, now));
+  const images = page.items.map((record) => toImageView(record, clock));
   return { images, pageSize, settled: images.every((image) => image.settled), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 

@@ -49,8 +49,9 @@ export function isSettled(phase: ImagePhase): boolean {
   return !changingPhases.has(phase);
 }
 
-export function toImageView(record: ImageRecord, now: number = Date.now()): ImageView {
-  const phase = imagePhase(record, now);
+/** `clock`, not a time: `records.map(toImageView)` would pass each index as the time, and this refuses to type-check. */
+export function toImageView(record: ImageRecord, clock: () => number = Date.now): ImageView {
+  const phase = imagePhase(record, clock());
   return {
     imageId: record.imageId,
     status: record.status,
