@@ -56,7 +56,8 @@ const uploadRequestSchema = z.object({
   filename: z.string({ required_error: "filename is required", invalid_type_error: "filename must be a string" })
     .min(1, "filename must not be empty")
     .max(1024, "filename must be at most 1024 characters"),
-  contentType: z.string({ required_error: "contentType is required", invalid_type_error: "contentType must be a string" }).min(1, "contentType must not be empty"),
+  // Empty is what a browser declares for a file it cannot type: refused below (415) in the words the page uses.
+  contentType: z.string({ required_error: "contentType is required", invalid_type_error: "contentType must be a string" }),
   size: z.number({ required_error: "size is required", invalid_type_error: "size must be a number of bytes" })
     .int("size must be a whole number of bytes")
     .nonnegative("size must not be negative"),
