@@ -27,6 +27,12 @@ export function describeTooLarge(size: number, limit: number): string {
   return `The file is ${size.toLocaleString("en-US")} bytes; the limit is ${allowed} (${limit.toLocaleString("en-US")} bytes).`;
 }
 
+/** "minute", "5 minutes", "90 seconds". */
+function describeWindow(seconds: number): string {
+  if (seconds === 60) return "minute";
+  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
+}
+
 /** Names people know for content types, as a list: "JPEG, PNG, WebP, GIF, AVIF or TIFF". */
 export function describeTypes(contentTypes: readonly string[]): string {
   const names = contentTypes.map((type) => {
@@ -94,6 +100,12 @@ export const apiMessages = {
   bodyTooLarge: (limit: number) => `The request body is larger than ${limit.toLocaleString("en-US")} bytes.`,
   pageSize: (max: number) => `limit must be a whole number from 1 to ${max}.`,
   badCursor: "The cursor is not valid for this listing. Start again from the first page.",
+  invalidBody: "The request body is not valid.",
+  rateLimited: (limit: number, windowSeconds: number, subject: string, retryAfterSeconds: number) =>
+    `Too many uploads at once: Prism accepts ${limit} every ${describeWindow(windowSeconds)} from ${subject}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
+  tooManyPending: (limit: number, subject: string) =>
+    `${limit} uploads from ${subject} are still waiting to be processed, the most Prism takes at once. ` +
+    `Try again in a few seconds, when one of them is done.`,
   deleteIncomplete:
     "The image's files are deleted, but the CDN did not yet accept the request to forget its cached copies. Delete it again in a minute to finish.",
 } as const;

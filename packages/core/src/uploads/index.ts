@@ -7,7 +7,7 @@ import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
-import { normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
+import { apiMessages, normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
@@ -69,7 +69,7 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0])) ? `${issue.path.join(".")}: ` : "";
-    throw new ApiError("invalid_request", issue ? `${where}${issue.message}` : "The request body is not valid.");
+    throw new ApiError("invalid_request", issue ? `${where}${issue.message}` : apiMessages.invalidBody);
   }
   const { filename, contentType, size } = parsed.data;
   const refusal = refuseDeclaredUpload({ type: contentType, size }, { maxUploadBytes, acceptedContentTypes: Object.keys(acceptedContentTypes) });
