@@ -4,6 +4,8 @@
  * imports beyond plain code: the browser bundles this module.
  */
 
+export * from "./transfer.ts";
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   const units = ["KB", "MB", "GB"];
@@ -131,17 +133,6 @@ export const uploadLabels = {
   stillProcessing: "Still processing — reload later",
 } as const;
 
-/** What the page says when the way to Prism or to storage fails, not Prism itself. */
-export const transferMessages = {
-  unreachable: "Prism could not be reached. Check your connection and retry.",
-  refused: (status: number) => `The upload was refused (HTTP ${status}).`,
-  storageRefused: (status: number) => `Storage refused the file (HTTP ${status}). Retry to upload it again.`,
-  interrupted: "The upload was interrupted. Check your connection and retry.",
-  timedOut: "The upload took too long. Retry to try again.",
-  unexpected: "The upload failed unexpectedly. Retry to try again.",
-  deleteFailed: (status: number) => `Delete failed (HTTP ${status}).`,
-  lookupFailed: (status: number) => `Prism answered HTTP ${status} about this image.`,
-} as const;
 
 export const abandonedUploadMessage = "The file never reached Prism. Delete this entry and upload the image again.";
 
