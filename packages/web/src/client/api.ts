@@ -3,10 +3,10 @@
 import { ApiError } from "@prism/core/errors";
 import type { ImageView } from "@prism/core/images";
 import { transferMessages } from "@prism/core/messages";
-import type { UploadTicket } from "@prism/core/uploads";
+import type { MultipartTicket, SingleUploadTicket, UploadTicket } from "@prism/core/uploads";
 
 export { ApiError };
-export type { ImageView, UploadTicket };
+export type { ImageView, MultipartTicket, SingleUploadTicket, UploadTicket };
 
 /**
  * A failure on the way — no network, storage refusing or dropping a PUT — with a sentence from
@@ -72,7 +72,7 @@ export async function requestUpload(file: File): Promise<UploadTicket> {
 }
 
 /** PUTs the file straight to storage through its presigned URL; XHR because fetch has no upload progress. */
-export function putFile(ticket: UploadTicket, file: File, onProgress: (fraction: number) => void): Promise<void> {
+export function putFile(ticket: SingleUploadTicket, file: File, onProgress: (fraction: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(ticket.upload.method, ticket.upload.url);
