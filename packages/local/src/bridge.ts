@@ -41,7 +41,7 @@ export class S3EventBridge {
   }
 
   /** Queues one object-created notification for `key` in `bucket`. */
-  deliverObjectCreated(bucket: string, key: string, details: { size?: number; eTag?: string } = {}, delayMs = 0): void {
+  deliverObjectCreated(bucket: string, key: string, details: ObjectCreatedDetails = {}, delayMs = 0): void {
     this.deliver(s3Event(bucket, key, details), delayMs);
   }
 
@@ -131,13 +131,20 @@ export async function countDeadLetters(file: string): Promise<number> {
   }
 }
 
-function s3Event(bucket: string, key: string, details: { size?: number; eTag?: string }): S3Event {
+/** The object's size and ETag, and how it was created (`ObjectCreated:Put` unless said otherwise). */
+export interface ObjectCreatedDetails {
+  readonly size?: number;
+  readonly eTag?: string;
+  readonly eventName?: "ObjectCreated:Put" | "ObjectCreated:CompleteMultipartUpload";
+}
+
+function s3Event(bucket: string, key: string, details: ObjectCreatedDetails): S3Event {
   const record: S3EventRecord = {
     eventVersion: "2.1",
     eventSource: "aws:s3",
     awsRegion: process.env.AWS_REGION ?? "us-east-1",
     eventTime: new Date().toISOString(),
-    eventName: "ObjectCreated:Put",
+    eventName: details.eventName ?? "ObjectCreated:Put",
     userIdentity: { principalId: "prism-local" },
     requestParameters: { sourceIPAddress: "127.0.0.1" },
     responseElements: { "x-amz-request-id": randomUUID(), "x-amz-id-2": randomUUID() },
