@@ -11,5 +11,8 @@ export const multipartMessages = {
   partSize: (partNumber: number, stored: number, planned: number) =>
     `Part ${partNumber} in storage is ${stored.toLocaleString("en-US")} bytes; the upload's plan says ${planned.toLocaleString("en-US")}. Send that part again.`,
   partChanged: (partNumber: number) => `Part ${partNumber} in storage is not the one this request names. Send that part again.`,
+  /** The card of an upload picked up after a reload: how far it is, and how much storage already had. */
+  resumed: (done: number, before: number) => `${Math.floor(done * 100)}% · resumed at ${Math.floor(before * 100)}%`,
+  cancelled: "Upload cancelled.",
   partsRefused: "Storage refused the parts of this upload. Add the file again to upload it.",
 } as const;
