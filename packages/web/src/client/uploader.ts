@@ -15,6 +15,8 @@ export interface UploaderOptions {
   showCard(card: HTMLElement): void;
   /** The file is in storage: from here the image's own status tells the story. */
   onUploaded(imageId: string, card: HTMLElement): void;
+  /** An upload from before a reload continues, in its new card. */
+  onResumed(imageId: string): void;
   announce(message: string): void;
 }
 
@@ -166,7 +168,9 @@ export function startUploader(options: UploaderOptions): void {
         // A retry picks up the parts storage already has.
         upload.ticket = (await resumePlan(previous.imageId, previous.upload.uploadId)) ?? (await requestUpload(upload.file));
       } else if (!previous) {
-        upload.ticket = (await resumeRemembered(upload.file)) ?? (await requestUpload(upload.file));
+        const resumed = await resumeRemembered(upload.file);
+        if (resumed) options.onResumed(resumed.imageId);
+        upload.ticket = resumed ?? (await requestUpload(upload.file));
       } else if (Date.parse(previous.expiresAt) - Date.now() < ticketMarginMs) {
         upload.ticket = await requestUpload(upload.file);
       }
