@@ -27,7 +27,8 @@ export interface Limits {
 }
 
 export const defaultLimits: Limits = {
-  maxUploadBytes: 25 * 1024 * 1024,
+  // Files above one part go up in parts; a 100 MiB original is processed well within the processor's memory (docs/multipart-uploads.md).
+  maxUploadBytes: 100 * 1024 * 1024,
   maxInputPixels: 100_000_000,
   uploadsPerMinute: defaultUploadsPerMinute,
   uploadsPerMinutePerAddress: defaultUploadsPerMinutePerAddress,
