@@ -200,14 +200,8 @@ export function startUploader(options: UploaderOptions): void {
     pump();
   };
 
+  /** Dismiss (a failed upload) and Cancel (one under way): nothing of it is left, here or in storage. */
   const dismiss = (upload: Upload) => {
-    upload.release();
-    upload.card.remove();
-    // The record made for an upload that never arrived would linger until it expires.
-    if (upload.ticket) void deleteImage(upload.ticket.imageId).catch(() => undefined);
-  };
-
-  const cancel = (upload: Upload) => {
     upload.transfer.abort();
     const ticket = upload.ticket;
     forgetUpload(upload.file);
@@ -215,9 +209,14 @@ export function startUploader(options: UploaderOptions): void {
     upload.card.remove();
     const queued = queue.indexOf(upload);
     if (queued >= 0) queue.splice(queued, 1);
-    // Storage drops the parts it holds; the pending image goes with them.
+    // Storage drops the parts it holds and the pending image goes with them; the record made for a
+    // single PUT that never arrived would otherwise linger until it expires.
     if (ticket && isMultipart(ticket)) void cancelParts(ticket);
     else if (ticket) void deleteImage(ticket.imageId).catch(() => undefined);
+  };
+
+  const cancel = (upload: Upload) => {
+    dismiss(upload);
     options.announce(`${upload.file.name}: ${multipartMessages.cancelled}`);
   };
 
