@@ -121,6 +121,32 @@ describe("a large upload in a real browser", () => {
     expect(sent.sort()).toEqual([1, 2, 2, 3, 4, 5]);
   });
 
+  it("a part that keeps failing fails the upload; Retry then sends only what storage lacks", { timeout: 120_000 }, async () => {
+    await page.reload();
+    const sent: number[] = [];
+    let failing = true;
+    await page.route(partRequests, (route) => {
+      const partNumber = partNumberOf(route.request().url());
+      sent.push(partNumber);
+      if (partNumber === 3 && failing) return route.abort("connectionreset");
+      return route.continue();
+    });
+    await page.getByLabel("Upload images").setInputFiles(scanPath);
+    const failed = page.locator('#gallery .card[data-status="failed"]');
+    await failed.waitFor({ timeout: 60_000 });
+    expect(await failed.locator(".card-error").textContent()).toContain("interrupted");
+    // Part 3 was tried four times (once and three retries); every other part went once.
+    expect(sent.filter((n) => n === 3)).toHaveLength(4);
+    expect(sent.filter((n) => n !== 3).sort()).toEqual([1, 2, 4, 5]);
+
+    sent.length = 0;
+    failing = false;
+    await failed.getByRole("button", { name: "Retry" }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#gallery .card[data-status="ready"]').length === 3, undefined, { timeout: 60_000 });
+    await page.unroute(partRequests);
+    expect(sent).toEqual([3]);
+  });
+
   it("cancel stops the upload and storage keeps no incomplete upload", { timeout: 120_000 }, async () => {
     let firstPartUrl = "";
     await page.route(partRequests, (route) => {

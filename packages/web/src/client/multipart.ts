@@ -76,12 +76,18 @@ export async function sendInParts(initial: MultipartTicket, file: Blob, options:
         ticket = fresh;
       })
       .finally(() => (renewing = undefined)));
-  const urlOf = async (partNumber: number): Promise<string> => {
+  /** The part's URL, fresh enough to start a PUT with; or its ETag when a renewed plan says storage has it. */
+  const target = async (partNumber: number): Promise<{ url: string } | { etag: string }> => {
     if (Date.parse(ticket.expiresAt) - Date.now() < urlMarginMs) await renew();
-    const url = ticket.upload.parts[partNumber - 1]?.url;
-    if (!url) throw new TransferError(transferMessages.unexpected);
-    return url;
+    const part = ticket.upload.parts[partNumber - 1];
+    if (part?.etag) return { etag: part.etag };
+    if (!part?.url) throw new TransferError(transferMessages.unexpected);
+    return { url: part.url };
   };
+  // One part failing for good stops the others: a retry resumes from what storage then holds.
+  const stop = new AbortController();
+  const abort = () => stop.abort();
+  options.signal.addEventListener("abort", abort, { once: true });
 
   const waiting = ticket.upload.parts.filter((part) => !part.etag).map((part) => part.partNumber);
   const sendPart = async (partNumber: number) => {
@@ -89,22 +95,32 @@ export async function sendInParts(initial: MultipartTicket, file: Blob, options:
     const start = (partNumber - 1) * ticket.upload.partSize;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        etags.set(partNumber, await putPart(await urlOf(partNumber), file.slice(start, start + part.size), options.signal));
+        const where = await target(partNumber);
+        etags.set(partNumber, "etag" in where ? where.etag : await putPart(where.url, file.slice(start, start + part.size), stop.signal));
         report();
         return;
       } catch (error) {
         // Only this part is sent again; the others carry on.
         const delay = partRetryDelaysMs[attempt];
-        if (options.signal.aborted || delay === undefined || (error instanceof PartRefused && error.status === 404)) throw error;
+        if (stop.signal.aborted || delay === undefined || (error instanceof PartRefused && error.status === 404)) throw error;
         if (error instanceof PartRefused && error.status === 403) await renew();
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
   };
   const worker = async () => {
-    for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) await sendPart(next);
+    try {
+      for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) await sendPart(next);
+    } catch (error) {
+      stop.abort();
+      throw error;
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(partsInFlight, waiting.length) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(partsInFlight, waiting.length) }, worker));
+  } finally {
+    options.signal.removeEventListener("abort", abort);
+  }
 
   const parts = ticket.upload.parts.map(({ partNumber }) => ({ partNumber, etag: etags.get(partNumber) ?? "" }));
   const response = await jsonRequest(`${uploadPath(ticket)}/complete`, "POST", { uploadId: ticket.upload.uploadId, parts });
