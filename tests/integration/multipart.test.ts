@@ -158,6 +158,20 @@ describe("a file larger than one part", () => {
     }
   });
 
+  it("deleting the image of an unfinished upload aborts the upload too", async () => {
+    const client = new PrismClient(stack.url);
+    const plan = await startMultipart(client, scan);
+    const s3 = storageClient(plan);
+    try {
+      expect((await putPart(plan.upload.parts[0]!, scan, plan.upload.partSize)).status).toBe(200);
+      expect((await client.request(`/api/images/${plan.imageId}`, { method: "DELETE" })).status).toBe(204);
+      const open = await s3.send(new ListMultipartUploadsCommand({ Bucket: "prism-uploads", Prefix: `originals/${plan.imageId}` }));
+      expect(open.Uploads ?? []).toEqual([]);
+    } finally {
+      s3.destroy();
+    }
+  });
+
   it("cancelling aborts the upload: storage lists no incomplete upload and the image is gone", async () => {
     const client = new PrismClient(stack.url);
     const plan = await startMultipart(client, scan);

@@ -1,5 +1,6 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { originalKey } from "../keys/index.ts";
+import { abortQuietly } from "../uploads/multipart.ts";
 import type { OutputFormat } from "../plan/index.ts";
 
 export interface BucketNames {
@@ -105,6 +106,14 @@ export class ImageStorage {
     const key = originalKey(imageId);
     if (!this.options.uploadsKeepVersions) return this.deleteObjects(this.buckets.uploads, [{ Key: key }]);
     await this.deleteObjects(this.buckets.uploads, await this.versionsOf(key));
+  }
+
+  /**
+   * Aborts the image's multipart upload, if one is still open, so storage stops keeping (and
+   * charging for) its parts now rather than when the lifecycle rule aborts it after a day.
+   */
+  async abortUpload(imageId: string, uploadId: string): Promise<void> {
+    await abortQuietly({ s3: this.s3, uploadsBucket: this.buckets.uploads }, imageId, uploadId);
   }
 
   /** Every version and delete marker of exactly `key` (the listing is by prefix, and paginated). */

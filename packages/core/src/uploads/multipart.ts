@@ -237,7 +237,7 @@ export async function completeMultipart(call: Omit<MultipartCall, "uploadId">, b
   }
 }
 
-/** Aborts an upload nobody will finish (its record was refused); the lifecycle rule catches a failure here. */
+/** Aborts an upload nobody will finish (its record was refused or deleted); the lifecycle rule catches a failure here. */
 export async function abortQuietly(deps: Pick<MultipartDeps, "s3" | "uploadsBucket">, imageId: string, uploadId: string): Promise<void> {
   await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), UploadId: uploadId })).catch(() => undefined);
 }
