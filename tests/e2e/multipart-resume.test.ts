@@ -64,10 +64,19 @@ describe("a large upload in a real browser", () => {
     const cdp = await browser.context.newCDPSession(page);
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 16 * MiB });
 
-    // Before the reload: parts 1 and 2 reach storage; 3, 4 and 5 are held on the way (a connection that stalls).
+    // Before the reload: parts 1 and 2 reach storage; 3, 4 and 5 are held on the way (a connection
+    // that stalls). The route stays in place through the reload: removing it would let Chromium
+    // release the held requests (interception off resumes them) before the page is gone.
     const held: Route[] = [];
+    const sentAfterReload: number[] = [];
+    let reloaded = false;
     await page.route(partRequests, (route) => {
-      if (partNumberOf(route.request().url()) <= 2) return route.continue();
+      const partNumber = partNumberOf(route.request().url());
+      if (reloaded) {
+        sentAfterReload.push(partNumber);
+        return route.continue();
+      }
+      if (partNumber <= 2) return route.continue();
       held.push(route);
     });
     await page.getByLabel("Upload images").setInputFiles(scanPath);
@@ -78,19 +87,16 @@ describe("a large upload in a real browser", () => {
     expect(Number(await bar.getAttribute("aria-valuenow"))).toBe(twoParts);
     expect(held.length).toBe(3);
 
-    await page.unroute(partRequests);
     await page.reload();
+    reloaded = true;
 
     // After the reload: the same file, added again.
-    const sentAfterReload: number[] = [];
-    page.on("request", (request) => {
-      if (request.method() === "PUT" && partRequests.test(request.url())) sentAfterReload.push(partNumberOf(request.url()));
-    });
     await page.getByLabel("Upload images").setInputFiles(scanPath);
     // The card says it picked up where it was.
     await page.locator(".progress-text", { hasText: "resumed at" }).first().waitFor({ timeout: 30_000 });
     await page.waitForFunction(() => document.querySelectorAll('#gallery .card[data-status="ready"]').length === 1, undefined, { timeout: 120_000 });
     await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.unroute(partRequests);
 
     expect(sentAfterReload.sort()).toEqual([3, 4, 5]);
     const bytesAfterReload = sentAfterReload.reduce((sum, partNumber) => sum + sizeOfPart(partNumber), 0);
