@@ -3,18 +3,15 @@
  * deterministically (same bytes every run), each with the outcome Prism must reach. Tests run it
  * through the real path (presign → PUT → processor → record); docs/hostile-inputs.md is its report.
  *
- *   node --import tsx scripts/hostile-corpus.ts --out DIR   writes every case and manifest.json
- *   node --import tsx scripts/hostile-corpus.ts --report    prints the report table (in-process run)
+ * scripts/hostile-corpus.ts writes the cases to a folder or prints the report.
  *
  * Outcomes depend on the pixel limit, so the corpus is built for `hostileLimits`: the stack that
  * runs it must use the same `PRISM_MAX_INPUT_PIXELS`.
  */
-import { mkdir, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import sharp from "sharp";
-import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "../tests/support/fixtures.ts";
-import { writeGif } from "../tests/support/gif.ts";
+import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "./fixtures.ts";
+import { writeGif } from "./gif.ts";
 import { animatedAvif } from "./animated-avif.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
@@ -750,44 +747,3 @@ export function reportRow(testCase: HostileCase, seen: { outcome: string; messag
   const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/\n/g, " ");
   return `| \`${testCase.id}\` | ${cell(testCase.title)} | ${seen.outcome} | ${seen.message ? cell(seen.message) : "—"} | ${cell(testCase.why)} |`;
 }
-
-async function main(argv: readonly string[]): Promise<void> {
-  const cases = await hostileCorpus();
-  const outIndex = argv.indexOf("--out");
-  if (outIndex >= 0) {
-    const dir = resolve(argv[outIndex + 1] ?? "hostile-corpus");
-    await mkdir(dir, { recursive: true });
-    for (const testCase of cases) await writeFile(join(dir, `${testCase.id}.bin`), testCase.bytes);
-    const manifest = cases.map(({ bytes, expect, ...rest }) => ({ ...rest, file: `${rest.id}.bin`, bytes: bytes.byteLength, expect: { ...expect, ...("message" in expect ? { message: expect.message.source } : {}) } }));
-    await writeFile(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-    console.log(`${cases.length} cases written to ${dir}`);
-    return;
-  }
-  if (argv.includes("--report")) {
-    // The same functions the API and the processor call, in-process: parse, then sniff/decode/encode.
-    const { parseUploadRequest } = await import("../packages/core/src/uploads/index.ts");
-    const { processImage } = await import("../packages/core/src/pipeline/index.ts");
-    const { standardPlan } = await import("../packages/core/src/plan/index.ts");
-    const { UploadRequestError, PermanentImageError } = await import("../packages/core/src/errors/index.ts");
-    console.log("| Case | File | Outcome | Message the person sees | Why |\n|---|---|---|---|---|");
-    for (const testCase of cases) {
-      let seen: { outcome: string; message?: string };
-      try {
-        parseUploadRequest({ filename: testCase.filename, contentType: testCase.contentType, size: testCase.declaredSize ?? testCase.bytes.byteLength }, 25 * 1024 * 1024);
-        if (testCase.declaredSize !== undefined && testCase.bytes.byteLength === 0) throw new PermanentImageError("empty_file", "The file is empty (0 bytes). Please choose the image again.");
-        const processed = await processImage(testCase.bytes, { plan: standardPlan, maxInputPixels: hostileLimits.maxInputPixels });
-        seen = { outcome: `ready (${processed.variants.length} variants)` };
-      } catch (error) {
-        if (error instanceof UploadRequestError) seen = { outcome: `refused ${error.status}`, message: error.message };
-        else if (error instanceof PermanentImageError) seen = { outcome: "failed", message: error.message };
-        else throw error;
-      }
-      console.log(reportRow(testCase, seen));
-    }
-    return;
-  }
-  console.error("usage: hostile-corpus.ts --out DIR | --report");
-  process.exitCode = 2;
-}
-
-if (import.meta.url === `file://${process.argv[1]}`) await main(process.argv.slice(2));

@@ -7,7 +7,7 @@ import { join } from "node:path";
  * directory of its own (PRISM_SITE_DIST, inherited by the test workers and the stacks they start).
  */
 export default function buildSiteOnce(): () => void {
-  const root = join(import.meta.dirname, "../..");
+  const root = join(import.meta.dirname, "..");
   // Inside the project, so the server build resolves its packages from node_modules.
   mkdirSync(join(root, ".cache"), { recursive: true });
   const outDir = mkdtempSync(join(root, ".cache", "site-"));

@@ -1,8 +1,8 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismClient } from "../support/api-client.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 // One person must not be able to starve the processor for everyone: limits that hold when the
 // cookie is dropped on every request, counted by the client's address (locally the socket's; in

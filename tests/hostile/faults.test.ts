@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { originalKey } from "@prism/core/keys";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
-import { photoJpeg } from "../support/fixtures.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
 import { listedKeys, startInProcessPrism, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
 
 // DynamoDB and S3 faults injected into the real stand-ins, at each step of processing, delivered

@@ -13,7 +13,7 @@ import { processOriginal, type ProcessingDeps } from "@prism/core/processing";
 import { ImageStorage } from "@prism/core/storage";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
-import { storedKeys } from "../support/local-stack.ts";
+import { storedKeys } from "../../testkit/local-stack.ts";
 
 /**
  * One step of `processOriginal`, recognised from the request the SDK is about to send. The three

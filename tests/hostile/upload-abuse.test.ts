@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
 import { createUpload } from "@prism/core/uploads";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { PrismClient, type ImageBody } from "../support/api-client.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
-import { writeOriginalDirectly } from "../support/storage.ts";
+import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
+import { writeOriginalDirectly } from "../../testkit/storage.ts";
 
 const maxUploadBytes = 1024 * 1024;
 const uploadsPerMinute = 10;
