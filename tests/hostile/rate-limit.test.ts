@@ -1,17 +1,12 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addressUploadRule, RateLimiter, uploadRule } from "@prism/core/ratelimit";
 import { localResourceNames } from "../../packages/local/src/names.ts";
-import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
+import { startTableStandIns, type TableStandIns } from "../../testkit/stand-ins.ts";
 
 // Fixed one-minute windows on the real table semantics (dynalite behind the strict front), on a
 // clock the test moves: a window's edges are exact and nothing waits for the wall clock.
-let standIns: StandIns;
-let dataDir: string;
+let standIns: TableStandIns;
 let db: DynamoDBDocumentClient;
 const tableName = localResourceNames.Images;
 /** 12:00:00.000 UTC, the start of a window. */
@@ -19,16 +14,11 @@ const noon = Date.UTC(2026, 0, 15, 12, 0, 0);
 let subjects = 0;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "prism-rate-limit-"));
-  standIns = await startStandIns({ dataDir, siteOrigins: [] });
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: standIns.dynamoEndpoint, region: "us-east-1", credentials: localCredentials, maxAttempts: 1 }));
+  standIns = await startTableStandIns();
+  db = standIns.db;
 });
 
-afterAll(async () => {
-  db?.destroy();
-  await standIns?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => standIns?.close());
 
 /** A limiter on a clock that reads `clock.now`, and a subject no other test counts. */
 function limiterAt(clock: { now: number }, rule = uploadRule(3)) {
