@@ -1,5 +1,5 @@
 import type { ImageRecord } from "./model.ts";
-import type { OutputFormat } from "../plan/index.ts";
+import { variantUrl, type OutputFormat } from "../outputs/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
 
 /** An image as the HTTP API shows it to its owner. */
@@ -11,13 +11,7 @@ export interface ImageView
   readonly variants: readonly { format: OutputFormat; width: number; height: number; bytes: number; url: string }[];
 }
 
-/**
- * Variants are served from the same origin as the site: the CloudFront router (and the local stack)
- * maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
- */
-export function variantUrl(format: OutputFormat, key: string): string {
-  return `/${format}/${key}`;
-}
+export { variantUrl };
 
 export function toImageView(record: ImageRecord): ImageView {
   return {
