@@ -57,7 +57,11 @@ export class InFlightUploads {
   /** Adds `imageId` to `subject`'s uploads in flight; throws `too_many_pending` (429) when they are at the limit. */
   async admit(subject: string, imageId: string): Promise<void> {
     if (await this.tryAdd(subject, imageId)) return;
-    if ((await this.prune(subject)) > 0 && (await this.tryAdd(subject, imageId))) return;
+    // Try again whatever this prune removed: a concurrent admit may have pruned the set first (and
+    // DynamoDB drops a set whose last member is deleted), so there can be room although this one
+    // found nothing to remove.
+    await this.prune(subject);
+    if (await this.tryAdd(subject, imageId)) return;
     throw new UploadRequestError(
       "too_many_pending",
       `${this.rule.limit} uploads from ${this.rule.subject} are still waiting to be processed, the most Prism takes at once. ` +
@@ -88,8 +92,8 @@ export class InFlightUploads {
     }
   }
 
-  /** Removes the members that are finished, gone, or older than the window; returns how many. */
-  private async prune(subject: string): Promise<number> {
+  /** Removes the members that are finished, gone, or older than the window. */
+  private async prune(subject: string): Promise<void> {
     const { Attributes } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -104,7 +108,7 @@ export class InFlightUploads {
       throw error;
     });
     const ids = [...((Attributes?.ids as Set<string> | undefined) ?? [])];
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return;
     const { Responses, UnprocessedKeys } = await this.db.send(
       new BatchGetCommand({
         RequestItems: {
@@ -126,7 +130,7 @@ export class InFlightUploads {
       if (!record || (record.status !== "pending" && record.status !== "processing")) return true;
       return record.uploadedAt === undefined || Date.parse(record.uploadedAt) < oldest;
     });
-    if (finished.length === 0) return 0;
+    if (finished.length === 0) return;
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
@@ -135,6 +139,5 @@ export class InFlightUploads {
         ExpressionAttributeValues: { ":finished": new Set(finished) },
       }),
     );
-    return finished.length;
   }
 }
