@@ -1,69 +1,113 @@
 /**
- * Prism's settings, parsed once: every knob's name, default and rule lives here, and `sst deploy`
- * (infra/config.ts), the offline stack and the functions (through their SST links) all read them
- * through this module. A value that breaks a rule is refused with the setting's name and the value
- * received, as sharp does, never turned into a silent 0 (`Number("")`).
+ * Prism's settings, parsed once. Every knob's variable, rule and ONE default live here; `sst deploy`
+ * (infra/config.ts), the offline stack (packages/local) and the functions (their SST links and
+ * environment) all read them through this module. A value that breaks its rule is refused with the
+ * setting's name, the rule and the value received, as sharp does — never turned into a silent 0
+ * (`Number("")`), which would, for the claim timeout, make every claim stale at once.
  *
- * Free of runtime dependencies: infra/ imports it too.
+ * Depends only on zod: infra/ imports it too.
  */
+import { z } from "zod";
+
+/** A whole-number setting: its environment variable, its bounds, its unit in words and its default. */
+export interface WholeNumberSetting {
+  readonly variable: string;
+  readonly min: number;
+  readonly max: number;
+  /** Said in the refusal: "a whole number of {unit} from {min} to {max}". */
+  readonly unit: string;
+  readonly defaultValue: number;
+}
+
+/** The refusal every setting uses: names the setting, says the rule, quotes the value received. */
+export class SettingError extends RangeError {
+  override readonly name = "SettingError";
+}
+
+/** DynamoDB BatchGetItem reads at most 100 keys, and an in-flight set is checked in one batch. */
+export const maxInFlightLimit = 100;
+
+/** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
+export const processorTimeoutSeconds = 120;
 
 /** Limits shared by the API (what it accepts) and the processor (what it decodes). */
-export interface Limits {
-  readonly maxUploadBytes: number;
-  readonly maxInputPixels: number;
-  /** `POST /api/uploads` one visitor may make per minute. */
-  readonly uploadsPerMinute: number;
-  /** `POST /api/uploads` one client address may make per minute, across all its visitors. */
-  readonly uploadsPerMinutePerAddress: number;
-  /** Uploads one visitor may have waiting to be processed at once. */
-  readonly uploadsInFlight: number;
-  /** Uploads one client address may have waiting to be processed at once, across its visitors. */
-  readonly uploadsInFlightPerAddress: number;
-}
-
-/** Each limit's deploy-time variable and default. */
-export const limitSettings: { readonly [Name in keyof Limits]: { readonly variable: string; readonly defaultValue: number } } = {
-  maxUploadBytes: { variable: "PRISM_MAX_UPLOAD_BYTES", defaultValue: 25 * 1024 * 1024 },
+export const limitSettings = {
+  // S3 takes at most 5 GiB in one PUT, which is what a presigned upload is.
+  maxUploadBytes: { variable: "PRISM_MAX_UPLOAD_BYTES", unit: "bytes", min: 1, max: 5 * 1024 ** 3, defaultValue: 25 * 1024 * 1024 },
   // 100 MP: a 24 MP photo with room to spare; the decode budget lowers it per kind (pipeline).
-  maxInputPixels: { variable: "PRISM_MAX_INPUT_PIXELS", defaultValue: 100_000_000 },
+  // sharp's `limitInputPixels` is capped at 2^53 - 1; a billion pixels is already far past any budget.
+  maxInputPixels: { variable: "PRISM_MAX_INPUT_PIXELS", unit: "pixels", min: 1, max: 1_000_000_000, defaultValue: 100_000_000 },
   // A person dropping a folder of photos stays well under it; a script flooding
   // `POST /api/uploads` (each request writes a record) does not.
-  uploadsPerMinute: { variable: "PRISM_UPLOADS_PER_MINUTE", defaultValue: 120 },
+  uploadsPerMinute: { variable: "PRISM_UPLOADS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 120 },
   // Higher than per visitor: several people can share one address behind a NAT.
-  uploadsPerMinutePerAddress: { variable: "PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", defaultValue: 240 },
+  uploadsPerMinutePerAddress: { variable: "PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", unit: "requests", min: 1, max: 1_000_000, defaultValue: 240 },
   // Well ahead of the page, which uploads three at a time and waits out a refusal by itself.
-  uploadsInFlight: { variable: "PRISM_UPLOADS_IN_FLIGHT", defaultValue: 8 },
+  uploadsInFlight: { variable: "PRISM_UPLOADS_IN_FLIGHT", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 8 },
   // Below the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
-  uploadsInFlightPerAddress: { variable: "PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", defaultValue: 12 },
-};
+  uploadsInFlightPerAddress: { variable: "PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 12 },
+} as const satisfies Record<string, WholeNumberSetting>;
 
-export const defaultLimits: Limits = Object.fromEntries(
-  Object.entries(limitSettings).map(([name, setting]) => [name, setting.defaultValue]),
-) as unknown as Limits;
+export type Limits = { readonly [Name in keyof typeof limitSettings]: number };
+
+export const defaultLimits: Limits = mapSettings(limitSettings, (setting) => setting.defaultValue);
 
 /**
- * A setting's value as a positive whole number; `raw` undefined (not set) gives `defaultValue`. An
- * empty string is a mistake, not "unset": it would otherwise read as 0.
+ * A `processing` claim older than this is presumed dead and may be taken over by a fresh event. It
+ * must outlast the longest invocation, so its default is the processor's timeout plus a minute; at
+ * most Lambda's 15-minute ceiling. Lambda's own retries of a dead invocation take the claim back at
+ * once (same request ID), so this only matters for a fresh event.
  */
-export function positiveWholeNumber(name: string, raw: unknown, defaultValue?: number): number {
-  if (raw === undefined && defaultValue !== undefined) return defaultValue;
-  const value = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive whole number, received ${JSON.stringify(raw) ?? String(raw)}`);
-  }
-  return value;
+export const claimTimeoutSetting = {
+  variable: "PRISM_CLAIM_TIMEOUT_MS",
+  unit: "milliseconds",
+  min: 1000,
+  max: 900_000,
+  defaultValue: (processorTimeoutSeconds + 60) * 1000,
+} as const satisfies WholeNumberSetting;
+
+/** Deploy-time knobs that only infra reads (`sst deploy` / `sst dev`). */
+export const deploySettings = {
+  originalsExpireDays: { variable: "PRISM_ORIGINALS_EXPIRE_DAYS", unit: "days", min: 1, max: 3650, defaultValue: 7 },
+  // Below the account's default quota of 1000; `none` (see deploySettingsFromEnv) removes the cap.
+  processorReservedConcurrency: { variable: "PRISM_PROCESSOR_RESERVED_CONCURRENCY", unit: "functions", min: 1, max: 1000, defaultValue: 20 },
+  // Lambda's range; 1769 MB is one full vCPU (bench/README.md).
+  processorMemoryMb: { variable: "PRISM_PROCESSOR_MEMORY", unit: "MB", min: 128, max: 10_240, defaultValue: 1769 },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A whole-number setting's value. Unset (`undefined`) gives the default; anything else — an empty
+ * string included, which is a mistake and not "unset" — must be a whole number within bounds. A
+ * link may carry it as a JSON number, the environment as a string.
+ */
+export function readWholeNumber(setting: WholeNumberSetting, raw: unknown, name: string = setting.variable): number {
+  const parsed = wholeNumberSchema(setting).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw new SettingError(`${name} must be a whole number of ${setting.unit} from ${setting.min} to ${setting.max}, received ${describe(raw)}`);
 }
 
-/** A `true`/`false` setting; unset or empty is false. */
-export function booleanSetting(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
-  if (raw === "true" || raw === "1") return true;
-  throw new RangeError(`${name} must be "true" or "false", received ${JSON.stringify(raw)}`);
+function wholeNumberSchema(setting: WholeNumberSetting) {
+  const digits = z
+    .string()
+    .regex(/^\s*\d+\s*$/)
+    .transform(Number);
+  return z
+    .union([z.undefined().transform(() => setting.defaultValue), z.number(), digits])
+    .pipe(z.number().int().min(setting.min).max(setting.max));
 }
 
-/** The limits from the deploy environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
-export function limitsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): Limits {
-  return mapLimits((name, setting) => positiveWholeNumber(setting.variable, env[setting.variable], setting.defaultValue));
+/** A `true`/`false` setting; unset or empty is false (how an operator clears a flag in a shell). */
+export function readFlag(variable: string, raw: string | undefined): boolean {
+  const parsed = z.enum(["", "false", "0", "true", "1"]).optional().safeParse(raw);
+  if (!parsed.success) throw new SettingError(`${variable} must be "true" or "false", received ${describe(raw)}`);
+  return parsed.data === "true" || parsed.data === "1";
+}
+
+/** The limits from an environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
+export function limitsFromEnv(env: Environment): Limits {
+  return mapSettings(limitSettings, (setting) => readWholeNumber(setting, env[setting.variable]));
 }
 
 /**
@@ -71,53 +115,52 @@ export function limitsFromEnv(env: Readonly<Record<string, string | undefined>> 
  * deployed before that limit existed — has its default; one it carries must be valid.
  */
 export function limitsFromLink(link: Readonly<Record<string, unknown>>): Limits {
-  return mapLimits((name, setting) => positiveWholeNumber(`Limits.${name}`, link[name], setting.defaultValue));
+  return mapSettings(limitSettings, (setting, name) => readWholeNumber(setting, link[name], `Limits.${name}`));
 }
 
-function mapLimits(read: (name: keyof Limits, setting: (typeof limitSettings)[keyof Limits]) => number): Limits {
+/** The claim timeout from an environment: what infra sets on the functions, the default when unset. */
+export function claimTimeoutMsFromEnv(env: Environment): number {
+  return readWholeNumber(claimTimeoutSetting, env[claimTimeoutSetting.variable]);
+}
+
+export interface DeploySettings {
+  readonly limits: Limits;
+  readonly claimTimeoutMs: number;
+  readonly originalsExpireDays: number;
+  /** Undefined: no reservation (`none`, for new accounts whose whole quota is 10 and refuse any). */
+  readonly processorReservedConcurrency: number | undefined;
+  readonly processorMemoryMb: number;
+  readonly alarmEmail: string | undefined;
+  readonly useKms: boolean;
+  readonly useVpc: boolean;
+}
+
+/** Everything `sst deploy` reads from its environment, checked before any resource is declared. */
+export function deploySettingsFromEnv(env: Environment): DeploySettings {
+  const reserved = env[deploySettings.processorReservedConcurrency.variable];
+  const memory = env[deploySettings.processorMemoryMb.variable];
+  return {
+    limits: limitsFromEnv(env),
+    claimTimeoutMs: claimTimeoutMsFromEnv(env),
+    originalsExpireDays: readWholeNumber(deploySettings.originalsExpireDays, env[deploySettings.originalsExpireDays.variable]),
+    processorReservedConcurrency: reserved === "none" ? undefined : readWholeNumber(deploySettings.processorReservedConcurrency, reserved),
+    // Lambda's own notation ("1769 MB") is accepted as well as the bare number.
+    processorMemoryMb: readWholeNumber(deploySettings.processorMemoryMb, memory?.replace(/\s*MB$/, ""), deploySettings.processorMemoryMb.variable),
+    alarmEmail: env.PRISM_ALARM_EMAIL || undefined,
+    useKms: readFlag("PRISM_KMS", env.PRISM_KMS),
+    useVpc: readFlag("PRISM_VPC", env.PRISM_VPC),
+  };
+}
+
+function mapSettings<Settings extends Record<string, WholeNumberSetting>, T>(
+  settings: Settings,
+  read: (setting: Settings[keyof Settings], name: keyof Settings & string) => T,
+): { readonly [Name in keyof Settings]: T } {
   return Object.fromEntries(
-    (Object.keys(limitSettings) as (keyof Limits)[]).map((name) => [name, read(name, limitSettings[name])]),
-  ) as unknown as Limits;
+    Object.entries(settings).map(([name, setting]) => [name, read(setting as Settings[keyof Settings], name)]),
+  ) as { [Name in keyof Settings]: T };
 }
 
-/** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
-export const processorTimeoutSeconds = 120;
-
-/**
- * A `processing` claim older than this is presumed dead and may be taken over by a fresh event: it
- * must outlast the longest invocation, so it is the processor's timeout plus a minute.
- */
-export function claimTimeoutMsFor(timeoutSeconds: number): number {
-  return (timeoutSeconds + 60) * 1000;
-}
-
-/** The variable infra sets on the processor and the dead-letter consumer (and the local stack on its own). */
-export const claimTimeoutVariable = "PRISM_CLAIM_TIMEOUT_MS";
-
-/**
- * The claim timeout a function reads: what infra sets, and when unset the same value infra would
- * derive from the processor's timeout, so the two can never disagree.
- */
-export function claimTimeoutMsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  return positiveWholeNumber(claimTimeoutVariable, env[claimTimeoutVariable], claimTimeoutMsFor(processorTimeoutSeconds));
-}
-
-/**
- * The offline stack's claim timeout: no runtime ends a local invocation, and a restart re-drives an
- * interrupted image only once its claim is stale, so a short one keeps `npm start` responsive.
- */
-export const localClaimTimeoutMs = 30_000;
-
-/** How long originals are kept (days) before S3 lifecycle expires them. */
-export function originalsExpireDaysFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
-  return positiveWholeNumber("PRISM_ORIGINALS_EXPIRE_DAYS", env.PRISM_ORIGINALS_EXPIRE_DAYS, 7);
-}
-
-/**
- * Processors running at once (reserved concurrency), default 20; `none` removes the cap (new
- * accounts, whose total concurrency quota is 10, refuse any reservation).
- */
-export function reservedConcurrencyFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number | undefined {
-  const raw = env.PRISM_PROCESSOR_RESERVED_CONCURRENCY;
-  return raw === "none" ? undefined : positiveWholeNumber("PRISM_PROCESSOR_RESERVED_CONCURRENCY", raw, 20);
+function describe(raw: unknown): string {
+  return raw === undefined ? "nothing" : typeof raw === "string" ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw);
 }

@@ -39,6 +39,7 @@ export type OutputFormat = (typeof outputFormats)[number]["id"];
 /** A list of output formats: the real one by default; tests pass a list with a format added. */
 export type OutputRegistry = readonly OutputFormatRecord[];
 
+/** The registry record of one format. */
 export function outputFormat<Id extends string>(id: Id, registry: readonly OutputFormatRecord<Id>[]): OutputFormatRecord<Id>;
 export function outputFormat(id: OutputFormat): OutputFormatRecord<OutputFormat>;
 export function outputFormat(id: string, registry: OutputRegistry = outputFormats): OutputFormatRecord {
@@ -47,15 +48,21 @@ export function outputFormat(id: string, registry: OutputRegistry = outputFormat
   return record;
 }
 
-/** `{ [format id]: f(record) }` over a registry. */
-export function byOutputFormat<T>(f: (format: OutputFormatRecord<OutputFormat>) => T): Record<OutputFormat, T>;
-export function byOutputFormat<T>(f: (format: OutputFormatRecord) => T, registry: OutputRegistry): Record<string, T>;
-export function byOutputFormat<T>(f: (format: OutputFormatRecord) => T, registry: OutputRegistry = outputFormats): Record<string, T> {
-  return Object.fromEntries(registry.map((format) => [format.id, f(format)]));
+/** `{ [format id]: f(record) }` over a registry (the real one by default). */
+export function byOutputFormat<T, Id extends string = OutputFormat>(
+  f: (format: OutputFormatRecord<Id>) => T,
+  registry: readonly OutputFormatRecord<Id>[] = outputFormats as unknown as readonly OutputFormatRecord<Id>[],
+): Record<Id, T> {
+  return Object.fromEntries(registry.map((format) => [format.id, f(format)])) as Record<Id, T>;
 }
 
 export const contentTypeByFormat = byOutputFormat((format) => format.contentType);
 export const extensionByFormat = byOutputFormat((format) => format.extension);
+
+/** A format's place in the registry's order (display order: first choice first). */
+export function formatRank(id: string, registry: OutputRegistry = outputFormats): number {
+  return registry.findIndex((format) => format.id === id);
+}
 
 /** Orders variants by width, then by the registry's format order (how records list them). */
 export function compareVariants(
@@ -63,8 +70,7 @@ export function compareVariants(
   b: { readonly width: number; readonly format: string },
   registry: OutputRegistry = outputFormats,
 ): number {
-  const order = (id: string) => registry.findIndex((format) => format.id === id);
-  return a.width - b.width || order(a.format) - order(b.format);
+  return a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
 }
 
 /** The longest side any variant may have: the smallest of the encoders' limits. */
@@ -73,20 +79,31 @@ export function maxSideOf(registry: OutputRegistry = outputFormats): number {
 }
 
 /**
+ * The path prefix under which a format's variants are served (`/webp`): a CloudFront Router route
+ * to its bucket in AWS, a route of the offline stack, a proxy of `astro dev` under `sst dev`.
+ */
+export function routePrefix(format: string): string {
+  return `/${format}`;
+}
+
+/**
  * Variants are served from the same origin as the site: the CloudFront router (and the local
  * stack) maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
  */
 export function variantUrl(format: string, key: string): string {
-  return `/${format}/${key}`;
+  return `${routePrefix(format)}/${key}`;
 }
 
 /**
  * The format and the (still URL-encoded) key a variant URL path names, or undefined for any other
  * path. The inverse of `variantUrl`, as the router matches it: by path prefix.
  */
-export function parseVariantRoute(path: string, registry: OutputRegistry = outputFormats): { format: string; encodedKey: string } | undefined {
+export function parseVariantRoute<Id extends string = OutputFormat>(
+  path: string,
+  registry: readonly OutputFormatRecord<Id>[] = outputFormats as unknown as readonly OutputFormatRecord<Id>[],
+): { format: Id; encodedKey: string } | undefined {
   for (const format of registry) {
-    const prefix = `/${format.id}/`;
+    const prefix = `${routePrefix(format.id)}/`;
     if (path.startsWith(prefix) && path.length > prefix.length) return { format: format.id, encodedKey: path.slice(prefix.length) };
   }
   return undefined;
