@@ -234,8 +234,7 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
       createProcessorHandler({
         uploadsBucket: localResourceNames.Uploads,
         processing: deps(overrides),
-        // Faults are the point of these tests: their lines would only bury the test's own output.
-        logger: new Logger({ serviceName: "processor", logLevel: "SILENT" }),
+        logger: silentLogger,
         metrics: { addMetric: () => undefined, publishStoredMetrics: () => undefined },
       }),
     async uploaded(imageId, bytes) {
@@ -275,6 +274,9 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
 export function listedKeys(record: ImageRecord | undefined): string[] {
   return (record?.variants ?? []).map((variant) => `${variantRoutes[variant.format]}/${variant.key}`).sort();
 }
+
+/** Faults are the point of these tests: the lines they log would only bury the test's own output. */
+export const silentLogger = new Logger({ serviceName: "hostile-test", logLevel: "SILENT" });
 
 /** Image IDs for tests: valid UUIDs, distinct per `n`. */
 export function testImageId(n: number): string {
