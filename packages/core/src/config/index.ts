@@ -85,7 +85,11 @@ type Environment = Readonly<Record<string, string | undefined>>;
 export function readWholeNumber(setting: WholeNumberSetting, raw: unknown, name: string = setting.variable): number {
   const parsed = wholeNumberSchema(setting).safeParse(raw);
   if (parsed.success) return parsed.data;
-  throw new SettingError(`${name} must be a whole number of ${setting.unit} from ${setting.min} to ${setting.max}, received ${describe(raw)}`);
+  throw refusal(setting, name, raw);
+}
+
+function refusal(setting: WholeNumberSetting, name: string, raw: unknown): SettingError {
+  return new SettingError(`${name} must be a whole number of ${setting.unit} from ${setting.min} to ${setting.max}, received ${describe(raw)}`);
 }
 
 function wholeNumberSchema(setting: WholeNumberSetting) {
@@ -144,12 +148,21 @@ export function deploySettingsFromEnv(env: Environment): DeploySettings {
     claimTimeoutMs: claimTimeoutMsFromEnv(env),
     originalsExpireDays: readWholeNumber(deploySettings.originalsExpireDays, env[deploySettings.originalsExpireDays.variable]),
     processorReservedConcurrency: reserved === "none" ? undefined : readWholeNumber(deploySettings.processorReservedConcurrency, reserved),
-    // Lambda's own notation ("1769 MB") is accepted as well as the bare number.
-    processorMemoryMb: readWholeNumber(deploySettings.processorMemoryMb, memory?.replace(/\s*MB$/, ""), deploySettings.processorMemoryMb.variable),
+    processorMemoryMb: readMemoryMb(memory),
     alarmEmail: env.PRISM_ALARM_EMAIL || undefined,
     useKms: readFlag("PRISM_KMS", env.PRISM_KMS),
     useVpc: readFlag("PRISM_VPC", env.PRISM_VPC),
   };
+}
+
+/** Lambda's own notation ("1769 MB") as well as the bare number; refused as received. */
+function readMemoryMb(raw: string | undefined): number {
+  const setting = deploySettings.processorMemoryMb;
+  try {
+    return readWholeNumber(setting, raw?.replace(/\s*MB$/, ""));
+  } catch {
+    throw refusal(setting, setting.variable, raw);
+  }
 }
 
 function mapSettings<Settings extends Record<string, WholeNumberSetting>, T>(
