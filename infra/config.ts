@@ -1,7 +1,7 @@
 // Deploy-time knobs. Each is read from the environment of `sst deploy` / `sst dev` by the one
 // settings parser (@prism/core/config: names, rules, defaults safe for production), so the same
 // sst.config.ts serves every stage and a bad value stops the deploy with its name and value.
-import { claimTimeoutSetting, deploySettingsFromEnv, processorTimeoutSeconds } from "../packages/core/src/config";
+import { deploySettingsFromEnv, processorTimeoutSeconds } from "../packages/core/src/config";
 
 const settings = deploySettingsFromEnv(process.env);
 
@@ -37,11 +37,6 @@ export const PROCESSOR_TIMEOUT_SECONDS = processorTimeoutSeconds;
  * processor and the dead-letter consumer); it must outlast the longest invocation.
  */
 export const CLAIM_TIMEOUT_MS = settings.claimTimeoutMs;
-if (CLAIM_TIMEOUT_MS <= PROCESSOR_TIMEOUT_SECONDS * 1000) {
-  throw new RangeError(
-    `${claimTimeoutSetting.variable} must be longer than the processor's timeout (${PROCESSOR_TIMEOUT_SECONDS * 1000} ms), received ${CLAIM_TIMEOUT_MS}`,
-  );
-}
 /** Lambda's async retries (0–2) before the event goes to the dead-letter queue. */
 export const PROCESSOR_RETRIES = 2;
 /** A duration alarm fires when an invocation uses this share of the timeout. */

@@ -95,6 +95,9 @@ describe("settings, parsed once", () => {
       expect(() => deploySettingsFromEnv({ PRISM_ORIGINALS_EXPIRE_DAYS: "a week" })).toThrow(/PRISM_ORIGINALS_EXPIRE_DAYS .* received "a week"/);
       expect(() => deploySettingsFromEnv({ PRISM_PROCESSOR_RESERVED_CONCURRENCY: "" })).toThrow(/PRISM_PROCESSOR_RESERVED_CONCURRENCY .* received ""/);
       expect(() => deploySettingsFromEnv({ PRISM_PROCESSOR_MEMORY: "64 MB" })).toThrow(/PRISM_PROCESSOR_MEMORY must be a whole number of MB from 128 to 10240, received "64 MB"/);
+      expect(() => deploySettingsFromEnv({ PRISM_CLAIM_TIMEOUT_MS: "60000" })).toThrow(
+        `PRISM_CLAIM_TIMEOUT_MS must be longer than the processor's timeout (${processorTimeoutSeconds * 1000} ms), received "60000"`,
+      );
       expect(() => readFlag("PRISM_KMS", "yes")).toThrow('PRISM_KMS must be "true" or "false", received "yes"');
       expect(readFlag("PRISM_KMS", "")).toBe(false);
       expect(readFlag("PRISM_VPC", "true")).toBe(true);

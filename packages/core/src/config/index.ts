@@ -143,9 +143,17 @@ export interface DeploySettings {
 export function deploySettingsFromEnv(env: Environment): DeploySettings {
   const reserved = env[deploySettings.processorReservedConcurrency.variable];
   const memory = env[deploySettings.processorMemoryMb.variable];
+  const claimTimeoutMs = claimTimeoutMsFromEnv(env);
+  // In AWS a claim must outlast the longest invocation, or a running image is taken over. (Offline,
+  // a test may shorten it: nothing ends a local invocation at a timeout.)
+  if (claimTimeoutMs <= processorTimeoutSeconds * 1000) {
+    throw new SettingError(
+      `${claimTimeoutSetting.variable} must be longer than the processor's timeout (${processorTimeoutSeconds * 1000} ms), received ${JSON.stringify(env[claimTimeoutSetting.variable])}`,
+    );
+  }
   return {
     limits: limitsFromEnv(env),
-    claimTimeoutMs: claimTimeoutMsFromEnv(env),
+    claimTimeoutMs,
     originalsExpireDays: readWholeNumber(deploySettings.originalsExpireDays, env[deploySettings.originalsExpireDays.variable]),
     processorReservedConcurrency: reserved === "none" ? undefined : readWholeNumber(deploySettings.processorReservedConcurrency, reserved),
     processorMemoryMb: readMemoryMb(memory),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from "../errors/index.ts";
 import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, type VariantRecord } from "../images/index.ts";
-import { compareVariants, outputFormats } from "../outputs/index.ts";
+import { compareVariants } from "../outputs/index.ts";
 import { processImage } from "../pipeline/index.ts";
 import { variantKey, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
@@ -194,12 +194,12 @@ async function removeUnlistedVariants(
 }
 
 /**
- * Bytes a page saves by serving the largest variant of its first-choice format (the registry's
- * first, WebP) instead of the original — the figure the dashboard reports. Never negative.
+ * Bytes a page saves by serving the largest WebP instead of the original — the figure the
+ * dashboard reports (named for WebP there, so it stays WebP when formats are added). Never negative.
  */
 function bytesSavedByServing(originalBytes: number, variants: readonly VariantRecord[]): number {
-  const largest = variants.filter((variant) => variant.format === outputFormats[0].id).at(-1);
-  return largest ? Math.max(0, originalBytes - largest.bytes) : 0;
+  const largestWebp = variants.filter((variant) => variant.format === "webp").at(-1);
+  return largestWebp ? Math.max(0, originalBytes - largestWebp.bytes) : 0;
 }
 
 function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
