@@ -57,10 +57,16 @@ export function createDeadLetterHandler(deps: DeadLetterDeps | (() => DeadLetter
     const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
     try {
       for (const message of event.Records) {
+        const record = parseRecord(message.body);
         try {
-          await settle(current, parseRecord(message.body), message.messageId);
+          await settle(current, record, message.messageId);
         } catch (error) {
-          logger.error("could not settle a dead letter; it will be delivered again", { messageId: message.messageId, error: error as Error });
+          // S3 sends one record per notification: the line names that image.
+          const [imageId] = imageIdsOf(record);
+          (imageId ? imageLogger(logger, imageId) : logger).error("could not settle a dead letter; it will be delivered again", {
+            messageId: message.messageId,
+            error: error as Error,
+          });
           batchItemFailures.push({ itemIdentifier: message.messageId });
         }
       }
@@ -78,10 +84,7 @@ async function settle(deps: DeadLetterDeps, record: InvocationFailureRecord | un
     return;
   }
   const { requestContext, responsePayload } = record;
-  for (const s3Record of record.requestPayload.Records ?? []) {
-    const key = decodeS3EventKey(s3Record.s3.object.key);
-    const imageId = imageIdFromOriginalKey(key);
-    if (!imageId) continue;
+  for (const imageId of imageIdsOf(record)) {
     const outcome = await giveUpOriginal(imageId, requestContext.requestId, { images, claimTimeoutMs });
     imageLogger(logger, imageId).info(outcome === "failed" ? "image given up after every retry" : "dead letter for a settled or running image", {
       outcome,
@@ -110,6 +113,11 @@ let fromLinks: DeadLetterDeps | undefined;
 
 /** The Lambda handler: the factory over the real services, built once per execution environment. */
 export const handler: DeadLetterHandler = createDeadLetterHandler(() => (fromLinks ??= deadLetterDepsFromLinks()));
+
+/** The images a failed invocation was about (keys that are not originals name none). */
+function imageIdsOf(record: InvocationFailureRecord | undefined): string[] {
+  return (record?.requestPayload.Records ?? []).flatMap((s3Record) => imageIdFromOriginalKey(decodeS3EventKey(s3Record.s3.object.key)) ?? []);
+}
 
 function parseRecord(body: string): InvocationFailureRecord | undefined {
   try {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event } from "aws-lambda";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimTimeoutSetting } from "@prism/core/config";
 import { encodeS3EventKey, originalKey } from "@prism/core/keys";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
@@ -11,7 +11,7 @@ import { localResourceNames } from "../../local/src/names.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
 import { photoPng } from "../../../tests/support/fixtures.ts";
-import type { ProcessorDeps } from "../src/processor.ts";
+import { captureLogLines } from "./log-capture.ts";
 
 // The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
 let standIns: StandIns;
@@ -140,26 +140,14 @@ describe("processor handler", () => {
 });
 
 describe("processor handler factory", () => {
-  /** The real handler's services, with a logger whose lines the test reads. */
-  async function withCapturedLog(): Promise<{ deps: ProcessorDeps; lines: () => Record<string, unknown>[] }> {
-    const { processorDepsFromLinks } = await import("../src/processor.ts");
-    const { Logger } = await import("@prism/core/logging");
-    const written: string[] = [];
-    const capture = (chunk: unknown) => (written.push(String(chunk)), true);
-    vi.spyOn(process.stdout, "write").mockImplementation(capture);
-    vi.spyOn(process.stderr, "write").mockImplementation(capture);
-    return {
-      deps: { ...processorDepsFromLinks(), logger: new Logger({ serviceName: "processor", logLevel: "INFO" }) },
-      lines: () => written.flatMap((chunk) => chunk.split("\n")).filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Record<string, unknown>),
-    };
-  }
-
   it("names the image on every line about it: ready, failed, and a fault", async () => {
-    const { createProcessorHandler } = await import("../src/processor.ts");
-    const { deps, lines } = await withCapturedLog();
+    const { createProcessorHandler, processorDepsFromLinks } = await import("../src/processor.ts");
+    const { Logger } = await import("@prism/core/logging");
+    const deps = { ...processorDepsFromLinks(), logger: new Logger({ serviceName: "processor", logLevel: "INFO" }) };
     const ready = await uploaded(await photoPng(32, 24, 6));
     const failed = await uploaded(Buffer.from("not a picture"));
     const faulty = await uploaded(await photoPng(32, 24, 7));
+    const log = captureLogLines("processor");
     try {
       const handler = createProcessorHandler(deps);
       await handler(event(originalKey(ready), originalKey(failed)));
@@ -170,11 +158,9 @@ describe("processor handler factory", () => {
       const unreachable = { ...deps.processing, images: refusingClaims };
       await expect(createProcessorHandler({ ...deps, processing: unreachable })(event(originalKey(faulty)))).rejects.toThrow("unreachable");
     } finally {
-      vi.restoreAllMocks();
+      log.stop();
     }
-    // Log lines only: the metrics (EMF) lines carry the service too, but no level.
-    const logged = lines().filter((line) => line.service === "processor" && line.level !== undefined);
-    expect(logged.map((line) => [line.message, line.imageId])).toEqual([
+    expect(log.lines().map((line) => [line.message, line.imageId])).toEqual([
       ["image ready", ready],
       ["image failed", failed],
       ["processing fault; the event will be retried", faulty],
