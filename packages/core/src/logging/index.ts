@@ -19,7 +19,3 @@ export function imageLogger(logger: Logger, imageId: string): Logger {
   return logger.createChild({ persistentKeys: { imageId } });
 }
 
-/** What a log line says about an error: Powertools formats an `Error` (name, message, stack) itself. */
-export function errorFields(error: unknown): { error: Error | string } {
-  return { error: error instanceof Error ? error : String(error) };
-}
