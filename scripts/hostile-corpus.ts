@@ -768,7 +768,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const { parseUploadRequest } = await import("../packages/core/src/uploads/index.ts");
     const { processImage } = await import("../packages/core/src/pipeline/index.ts");
     const { standardPlan } = await import("../packages/core/src/plan/index.ts");
-    const { UploadRequestError, PermanentImageError } = await import("../packages/core/src/errors/index.ts");
+    const { ApiError, PermanentImageError } = await import("../packages/core/src/errors/index.ts");
     console.log("| Case | File | Outcome | Message the person sees | Why |\n|---|---|---|---|---|");
     for (const testCase of cases) {
       let seen: { outcome: string; message?: string };
@@ -778,7 +778,7 @@ async function main(argv: readonly string[]): Promise<void> {
         const processed = await processImage(testCase.bytes, { plan: standardPlan, maxInputPixels: hostileLimits.maxInputPixels });
         seen = { outcome: `ready (${processed.variants.length} variants)` };
       } catch (error) {
-        if (error instanceof UploadRequestError) seen = { outcome: `refused ${error.status}`, message: error.message };
+        if (error instanceof ApiError) seen = { outcome: `refused ${error.status}`, message: error.message };
         else if (error instanceof PermanentImageError) seen = { outcome: "failed", message: error.message };
         else throw error;
       }

@@ -128,7 +128,10 @@ describe("the upload page in a real browser", () => {
     await page.getByLabel("Upload images").setInputFiles(files.notes);
     const notice = page.locator("#notices .notice").last();
     await notice.waitFor();
-    expect(await notice.textContent()).toMatch(/“notes\.txt” was not uploaded\. .*not an image Prism accepts/);
+    // Word for word what POST /api/uploads answers for this file (core words both).
+    expect(await notice.locator("p").textContent()).toBe(
+      "“notes.txt” was not uploaded. “text/plain” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.",
+    );
     expect(await page.locator("#gallery .card").count()).toBe(2);
   });
 

@@ -38,3 +38,13 @@ describe("a missing original", () => {
     });
   });
 });
+
+describe("an original over the size limit", () => {
+  it("is reported with its size and left unread: whether that fails the image is processing's decision", async () => {
+    let cancelled = false;
+    const body = { transformToWebStream: () => ({ cancel: async () => void (cancelled = true) }), transformToByteArray: async () => new Uint8Array(2_000) };
+    const s3 = { send: async () => ({ ContentLength: 2_000, Body: body }) } as unknown as S3Client;
+    await expect(new ImageStorage(s3, buckets).readOriginal("id", 1_000)).resolves.toEqual({ bytes: 2_000, data: undefined });
+    expect(cancelled).toBe(true);
+  });
+});

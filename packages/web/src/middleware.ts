@@ -1,5 +1,7 @@
 import { defineMiddleware } from "astro:middleware";
 import { legacyOwnerCookieName, newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
+import { ApiError } from "@prism/core/errors";
+import { apiMessages } from "@prism/core/messages";
 import { errorResponse } from "./server/http.ts";
 import { ownerCookieSecrets, pageSecurityHeaders } from "./server/services.ts";
 
@@ -26,7 +28,7 @@ function isCrossSite(request: Request): boolean {
 export const onRequest = defineMiddleware(async (context, next) => {
   const { cookies, request, url } = context;
   if (stateChanging.has(request.method) && url.pathname.startsWith("/api/") && isCrossSite(request)) {
-    return errorResponse(403, "cross_site_request", "This request came from another site and was refused.");
+    return errorResponse(new ApiError("cross_site_request", apiMessages.crossSite));
   }
   const secrets = ownerCookieSecrets();
   const current = readOwnerCookie(cookies.get(ownerCookieName)?.value, secrets);

@@ -37,68 +37,72 @@ export function isPermanentImageError(error: unknown): error is PermanentImageEr
   return error instanceof PermanentImageError;
 }
 
-/** Why a request to the upload service was refused; `status` is the HTTP status the API answers with. */
-export type UploadErrorCode =
-  | "invalid_request"
-  | "unsupported_type"
-  | "file_too_large"
-  | "not_found"
-  | "rate_limited"
-  /** A delete removed the files but could not finish; deleting again does. */
-  | "delete_incomplete"
-  | "request_too_large"
-  | "too_many_pending";
-
-const statusByUploadErrorCode: Record<UploadErrorCode, number> = {
+/**
+ * Every code the HTTP API answers with, and its status: one table for every route, the middleware
+ * and the fallback for faults. Errors are `{error: {code, message}}`.
+ */
+export const apiErrorStatus = {
   invalid_request: 400,
-  unsupported_type: 415,
-  file_too_large: 413,
+  /** A state-changing request from another site (the middleware). */
+  cross_site_request: 403,
   not_found: 404,
-  rate_limited: 429,
-  delete_incomplete: 503,
+  file_too_large: 413,
   request_too_large: 413,
+  unsupported_type: 415,
+  rate_limited: 429,
   too_many_pending: 429,
-};
+  /** A fault of ours; the answer carries no internals. */
+  internal_error: 500,
+  /** A delete removed the files but could not finish; deleting again does. */
+  delete_incomplete: 503,
+} as const satisfies Record<string, number>;
 
-export class UploadRequestError extends Error {
-  override readonly name = "UploadRequestError";
+export type ApiErrorCode = keyof typeof apiErrorStatus;
+
+export function isApiErrorCode(code: unknown): code is ApiErrorCode {
+  return typeof code === "string" && Object.hasOwn(apiErrorStatus, code);
+}
+
+/** A refusal the API answers with: `code` and a sentence for people; `status` comes from the table. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
   readonly status: number;
-  /** For `rate_limited`: when asking again can succeed (the API's `Retry-After`). */
+  /** For `rate_limited`, `too_many_pending`, `delete_incomplete`: when asking again can succeed (`Retry-After`). */
   readonly retryAfterSeconds?: number;
   constructor(
-    readonly code: UploadErrorCode,
+    readonly code: ApiErrorCode,
     message: string,
     options: { retryAfterSeconds?: number; cause?: unknown } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = statusByUploadErrorCode[code];
+    this.status = apiErrorStatus[code];
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
-  toJSON(): { code: UploadErrorCode; message: string } {
+  /** Whether asking again can succeed: a limit that lifts (429), or a fault of ours (5xx). */
+  get retryable(): boolean {
+    return this.status === 429 || this.status >= 500;
+  }
+
+  toJSON(): { code: ApiErrorCode; message: string } {
     return { code: this.code, message: this.message };
   }
-}
 
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
-  const units = ["KB", "MB", "GB"];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
+  /**
+   * The error an API answer carries, for its callers (the browser): the body's code and sentence
+   * when it has them, else the code the table gives for its status, with `fallback`.
+   */
+  static fromAnswer(status: number, body: unknown, fallback: string, retryAfterSeconds?: number): ApiError {
+    const error = (body as { error?: { code?: unknown; message?: unknown } } | null | undefined)?.error;
+    const declared = isApiErrorCode(error?.code) && apiErrorStatus[error.code] === status ? error.code : undefined;
+    const code = declared ?? codeForStatus(status);
+    const message = typeof error?.message === "string" && error.message ? error.message : fallback;
+    return new ApiError(code, message, retryAfterSeconds === undefined ? {} : { retryAfterSeconds });
   }
-  const rounded = value.toFixed(1).replace(/\.0$/, "");
-  return `${rounded} ${units[unit]}`;
 }
 
-/**
- * "The file is 3.2 MB; the limit is 1 MB." — in exact bytes when both round to the same figure,
- * so a file just over the limit is never described as the limit itself.
- */
-export function describeTooLarge(size: number, limit: number): string {
-  const [given, allowed] = [formatBytes(size), formatBytes(limit)];
-  if (given !== allowed) return `The file is ${given}; the limit is ${allowed}.`;
-  return `The file is ${size.toLocaleString("en-US")} bytes; the limit is ${allowed} (${limit.toLocaleString("en-US")} bytes).`;
+/** The first code the table gives `status`; any other status is a fault (`internal_error`). */
+function codeForStatus(status: number): ApiErrorCode {
+  const codes = Object.keys(apiErrorStatus) as ApiErrorCode[];
+  return codes.find((code) => apiErrorStatus[code] === status) ?? "internal_error";
 }

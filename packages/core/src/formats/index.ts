@@ -1,5 +1,9 @@
 import { fileTypeFromBuffer } from "file-type";
 import { PermanentImageError } from "../errors/index.ts";
+import { describeTypes, fileRefusals } from "../messages/index.ts";
+
+export * from "./bytes.ts";
+export * from "./diagnosis.ts";
 
 /** Formats Prism decodes, named by what the bytes are, never by filename or declared type. */
 export type SourceFormat = "jpeg" | "png" | "webp" | "gif" | "avif" | "tiff";
@@ -38,7 +42,8 @@ const namesForRefusedMime: Record<string, string> = {
   "image/x-adobe-dng": "a camera RAW file",
 };
 
-const supportedList = "JPEG, PNG, WebP, GIF, AVIF or TIFF";
+/** "JPEG, PNG, WebP, GIF, AVIF or TIFF", as every refusal names them. */
+export const supportedList = describeTypes(Object.keys(acceptedContentTypes));
 
 /** How many leading bytes to inspect for text formats (SVG, HTML): enough for any prologue. */
 const textSniffBytes = 4096;
@@ -50,36 +55,27 @@ const textSniffBytes = 4096;
  */
 export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat> {
   if (bytes.byteLength === 0) {
-    throw new PermanentImageError("empty_file", "The file is empty (0 bytes). Please choose the image again.");
+    throw new PermanentImageError("empty_file", fileRefusals.empty);
   }
   const detected = await fileTypeFromBuffer(bytes);
   if (detected && detected.mime !== "application/xml") {
     const format = sourceFormatByMime[detected.mime];
     if (format) return format;
     if (detected.mime === "image/heic" || detected.mime === "image/heif" || detected.ext === "heic") {
-      throw new PermanentImageError(
-        "heic_not_supported",
-        `HEIC photos (the iPhone default) can't be processed yet. Export it as JPEG and upload it again, or use ${supportedList}.`,
-      );
+      throw new PermanentImageError("heic_not_supported", fileRefusals.heic(supportedList));
     }
     const name = namesForRefusedMime[detected.mime] ?? `a ${detected.ext.toUpperCase()} file`;
     // "a BMP image, not an image" would contradict itself: images in other formats are named as such.
     const verdict = detected.mime.startsWith("image/") ? "a format Prism can't process" : "not an image Prism can read";
-    throw new PermanentImageError("unsupported_format", `This file is ${name}, ${verdict}. Upload ${supportedList}.`);
+    throw new PermanentImageError("unsupported_format", fileRefusals.unsupportedFile(name, verdict, supportedList));
   }
   // Text formats have no magic number: look at how the document starts.
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, textSniffBytes)).replace(/^\uFEFF/, "").trimStart().toLowerCase();
   if (/<svg[\s>]/.test(text) && (text.startsWith("<?xml") || text.startsWith("<svg") || text.startsWith("<!doctype svg") || text.startsWith("<!--"))) {
-    throw new PermanentImageError(
-      "svg_not_allowed",
-      `SVG files are not accepted: they can carry scripts and links to other files. Upload ${supportedList}.`,
-    );
+    throw new PermanentImageError("svg_not_allowed", fileRefusals.svg(supportedList));
   }
   if (text.startsWith("<!doctype html") || text.startsWith("<html") || /<(script|body|head)[\s>]/.test(text)) {
-    throw new PermanentImageError("unsupported_format", `This file is a web page (HTML), not an image. Upload ${supportedList}.`);
+    throw new PermanentImageError("unsupported_format", fileRefusals.webPage(supportedList));
   }
-  throw new PermanentImageError(
-    "unsupported_format",
-    `This file is not an image Prism recognises: its contents match no supported format. Upload ${supportedList}.`,
-  );
+  throw new PermanentImageError("unsupported_format", fileRefusals.unrecognised(supportedList));
 }

@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
+import { apiMessages } from "../messages/index.ts";
 import type { ImageError, ImageRecord, StoredFacts, VariantLocation, VariantRecord } from "./model.ts";
 
 export const ownerIndexName = "byOwner";
@@ -323,5 +324,5 @@ function decodeCursor(cursor: string, ownerId: string): Record<string, unknown> 
   } catch {
     // fall through to the error below
   }
-  throw new UploadRequestError("invalid_request", "The cursor is not valid for this listing. Start again from the first page.");
+  throw new ApiError("invalid_request", apiMessages.badCursor);
 }

@@ -1,9 +1,11 @@
 import type { VariantCache } from "../cdn/index.ts";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
+import { apiMessages } from "../messages/index.ts";
 import { isImageId } from "../keys/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 import type { ImagePage, ImageRepository } from "./repository.ts";
 import type { ImageRecord, VariantLocation } from "./model.ts";
+import { toImageView, type ImageView } from "./view.ts";
 
 export const defaultPageSize = 24;
 export const maxPageSize = 100;
@@ -13,8 +15,8 @@ export interface ImageServiceDeps {
   readonly storage: ImageStorage;
 }
 
-function notFound(): UploadRequestError {
-  return new UploadRequestError("not_found", "No such image.");
+function notFound(): ApiError {
+  return new ApiError("not_found", apiMessages.notFound);
 }
 
 /**
@@ -35,10 +37,48 @@ export async function listImages(
   deps: ImageServiceDeps,
 ): Promise<ImagePage> {
   const limit = options.limit ?? defaultPageSize;
-  if (!Number.isInteger(limit) || limit < 1 || limit > maxPageSize) {
-    throw new UploadRequestError("invalid_request", `limit must be a whole number from 1 to ${maxPageSize}.`);
+  if (!isPageSize(limit)) {
+    throw new ApiError("invalid_request", apiMessages.pageSize(maxPageSize));
   }
   return deps.images.listByOwner(ownerId, { limit, cursor: options.cursor });
+}
+
+/** A number of images one page may list: a whole number from 1 to `maxPageSize`. */
+export function isPageSize(limit: number): boolean {
+  return Number.isInteger(limit) && limit >= 1 && limit <= maxPageSize;
+}
+
+export interface GalleryPage {
+  readonly images: readonly ImageView[];
+  readonly nextCursor?: string;
+  /** The page size used: `?limit=` when it is one, else the default. */
+  readonly pageSize: number;
+  /** Whether every image shown is settled: nothing on the page changes by itself, so it need not refresh. */
+  readonly settled: boolean;
+}
+
+/**
+ * The gallery page for `?limit=&cursor=`, as typed into an address bar: a limit that is not a page
+ * size shows the default, and a stale or hand-edited cursor the newest images. Faults (DynamoDB)
+ * propagate: the page must fail, not pretend the gallery is empty.
+ */
+export async function galleryPage(
+  ownerId: string,
+  query: { limit?: string | null | undefined; cursor?: string | null | undefined },
+  deps: ImageServiceDeps,
+  clock: () => number = Date.now,
+): Promise<GalleryPage> {
+  const requested = Number(query.limit ?? undefined);
+  const pageSize = isPageSize(requested) ? requested : defaultPageSize;
+  let page: ImagePage;
+  try {
+    page = await listImages(ownerId, { limit: pageSize, cursor: query.cursor ?? undefined }, deps);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === "invalid_request") || !query.cursor) throw error;
+    page = await listImages(ownerId, { limit: pageSize }, deps);
+  }
+  const images = page.items.map((record) => toImageView(record, clock));
+  return { images, pageSize, settled: images.every((image) => image.settled), ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}) };
 }
 
 export interface DeleteImageDeps extends ImageServiceDeps {
@@ -68,9 +108,9 @@ export async function deleteImage(imageId: string, ownerId: string, deps: Delete
     await deps.variantCache.forgetImage(imageId, known);
   } catch (cause) {
     // CloudFront refuses while too many wildcard invalidations are in progress (and may throttle).
-    throw new UploadRequestError(
+    throw new ApiError(
       "delete_incomplete",
-      "The image's files are deleted, but the CDN did not yet accept the request to forget its cached copies. Delete it again in a minute to finish.",
+      apiMessages.deleteIncomplete,
       { retryAfterSeconds: 60, cause },
     );
   }

@@ -1,10 +1,24 @@
-import type { ImageRecord } from "./model.ts";
-import { variantUrl, type OutputFormat } from "../outputs/index.ts";
+import type { ImageRecord, ImageStatus } from "./model.ts";
+import { phaseLabels, abandonedUploadMessage } from "../messages/index.ts";
+import { formatRank, variantUrl, type OutputFormat } from "../outputs/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
+import { uploadUrlTtlSeconds } from "../uploads/index.ts";
+
+/**
+ * Where an image is in its life, as people see it. `abandoned`: still `pending` long after its upload
+ * URL expired — the file never arrived and never will, so nothing is coming.
+ */
+export type ImagePhase = "waiting-for-upload" | "processing" | "ready" | "failed" | "abandoned" | "deleting";
+
+/** A `pending` record this old will never be processed: its upload URL expired (plus a minute for a PUT still in flight). */
+export const abandonedAfterMs = (uploadUrlTtlSeconds + 60) * 1000;
 
 /** An image as the HTTP API shows it to its owner. */
 export interface ImageView
   extends Pick<ImageRecord, "imageId" | "status" | "filename" | "contentType" | "size" | "uploadedAt" | "processedAt" | "error"> {
+  readonly phase: ImagePhase;
+  /** Whether the image will stay as it is until its owner acts: nothing to wait or poll for. */
+  readonly settled: boolean;
   readonly original?: { readonly width: number; readonly height: number; readonly format: SourceFormat; readonly bytes: number };
   readonly placeholder?: string;
   readonly dominantColor?: string;
@@ -13,10 +27,30 @@ export interface ImageView
 
 export { variantUrl };
 
-export function toImageView(record: ImageRecord): ImageView {
+export function imagePhase(record: Pick<ImageRecord, "status" | "uploadedAt">, now: number): ImagePhase {
+  switch (record.status) {
+    case "pending":
+      return now - Date.parse(record.uploadedAt) > abandonedAfterMs ? "abandoned" : "waiting-for-upload";
+    default:
+      return record.status;
+  }
+}
+
+/** Phases that change by themselves (a page showing one keeps asking); every other one waits for its owner. */
+const changingPhases: ReadonlySet<ImagePhase> = new Set(["waiting-for-upload", "processing"]);
+
+export function isSettled(phase: ImagePhase): boolean {
+  return !changingPhases.has(phase);
+}
+
+/** `clock`, not a time: `records.map(toImageView)` would pass each index as the time, and this refuses to type-check. */
+export function toImageView(record: ImageRecord, clock: () => number = Date.now): ImageView {
+  const phase = imagePhase(record, clock());
   return {
     imageId: record.imageId,
     status: record.status,
+    phase,
+    settled: isSettled(phase),
     filename: record.filename,
     contentType: record.contentType,
     size: record.size,
@@ -38,5 +72,36 @@ export function toImageView(record: ImageRecord): ImageView {
       bytes: variant.bytes,
       url: variantUrl(variant.format, variant.key),
     })),
+  };
+}
+
+/** How a page draws an image: everything it shows about the image's state, decided here once. */
+export interface ImagePresentation {
+  readonly phase: ImagePhase;
+  readonly settled: boolean;
+  /** The badge's words. */
+  readonly label: string;
+  /** The badge's colour: an abandoned upload looks like a failure, because it is one. */
+  readonly tone: ImageStatus;
+  /** Why the image has no picture, in words for its owner (a failure's reason), if it has to say. */
+  readonly problem?: string;
+  /** Whether to offer Delete on the card (the image page always does). */
+  readonly deletable: boolean;
+  /** Variants grouped by format in the registry's order (@prism/core/outputs), narrowest first: the order tables list them in. */
+  readonly variants: ImageView["variants"];
+}
+
+
+export function presentImage(image: ImageView): ImagePresentation {
+  const problem = image.error?.message ?? (image.phase === "abandoned" ? abandonedUploadMessage : undefined);
+  return {
+    phase: image.phase,
+    settled: image.settled,
+    label: phaseLabels[image.phase],
+    tone: image.phase === "abandoned" ? "failed" : image.status,
+    ...(problem ? { problem } : {}),
+    // A delete that did not finish (e.g. the CDN refused the invalidation) is finished by deleting again.
+    deletable: image.phase === "failed" || image.phase === "abandoned" || image.phase === "deleting",
+    variants: [...image.variants].sort((a, b) => formatRank(a.format) - formatRank(b.format) || a.width - b.width),
   };
 }

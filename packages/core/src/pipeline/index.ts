@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import sharp, { type Sharp } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
 import { PermanentImageError } from "../errors/index.ts";
-import { sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
+import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
+import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
 import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 
@@ -162,7 +163,7 @@ export async function inspectSource(input: Buffer): Promise<SourceHeader> {
       chromaSubsampling: metadata.chromaSubsampling,
     };
   } catch (error) {
-    throw unreadable(input, format, error);
+    throw diagnoseUnreadable(input, format, error);
   }
 }
 
@@ -216,22 +217,6 @@ function decodable(input: Buffer, format: SourceFormat): Buffer {
   return copy;
 }
 
-function isAvifSequence(input: Buffer): boolean {
-  return input.length >= 12 && input.toString("latin1", 4, 8) === "ftyp" && input.toString("latin1", 8, 12) === "avis";
-}
-
-/** ISO BMFF boxes directly inside `[start, end)`: type and payload bounds. */
-function isoBoxes(input: Buffer, start: number, end: number): { type: string; body: number; end: number }[] {
-  const boxes: { type: string; body: number; end: number }[] = [];
-  for (let offset = start; offset + 8 <= end; ) {
-    const size = input.readUInt32BE(offset);
-    if (size < 8 || offset + size > end) break;
-    boxes.push({ type: input.toString("latin1", offset + 4, offset + 8), body: offset + 8, end: offset + size });
-    offset += size;
-  }
-  return boxes;
-}
-
 /** Frames in an AVIF sequence: the sample count of its first track (`moov/trak/mdia/minf/stbl/stsz`). */
 function avifSequenceFrames(input: Buffer): number | undefined {
   if (!isAvifSequence(input)) return undefined;
@@ -260,7 +245,7 @@ async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: n
     const raw: RawImage = { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
     return drawn ? clearOutside(raw, drawn, oriented) : raw;
   } catch (error) {
-    throw unreadable(input, format, error);
+    throw diagnoseUnreadable(input, format, error);
   }
 }
 
@@ -328,11 +313,7 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
   } catch (cause) {
     // The pixels are already decoded and in memory: an encoder that refuses them refuses them on
     // every retry, so this is the file's outcome, not a transient fault.
-    throw new PermanentImageError(
-      "cannot_encode",
-      `Prism read this image but couldn't make its ${encoding.format.toUpperCase()} version (${raw.width} × ${raw.height} pixels). Try exporting it again as an ordinary JPEG or PNG.`,
-      { cause },
-    );
+    throw new PermanentImageError("cannot_encode", fileRefusals.cannotEncode(encoding.format, raw.width, raw.height), { cause });
   }
 }
 
@@ -425,15 +406,9 @@ function tooManyPixels(width: number, height: number, limit: number): PermanentI
     size = `${(width * height).toLocaleString("en-US")} pixels`;
     max = `${limit.toLocaleString("en-US")} pixels`;
   }
-  return new PermanentImageError("too_many_pixels", `The image is ${width} × ${height} pixels (${size}); the limit is ${max}. Upload a smaller image.`);
+  return new PermanentImageError("too_many_pixels", fileRefusals.tooManyPixels(width, height, size, max));
 }
 
-/**
- * Why a decoder refused the file, in words for its owner. The decoder's own text (`tiff2vips: …`,
- * `Input buffer has corrupt header`) stays in `cause`, for the logs: it helps nobody on the page.
- * A file is called incomplete only when its bytes show it, and "damaged" is never said alone: a valid
- * file of a kind the decoders lack (12-bit JPEG, 8-bit CIELAB TIFF) fails the same way.
- */
 /** Names of the kinds `wholeDecodeBytesPerPixel` prices, as people know them. */
 function kindName(header: SourceHeader): { kind: string; remedy: string } {
   switch (header.format) {
@@ -452,114 +427,6 @@ function tooManyPixelsForKind(header: SourceHeader, size: { width: number; heigh
   const { kind, remedy } = kindName(header);
   return new PermanentImageError(
     "too_many_pixels",
-    `The image is ${size.width} × ${size.height} pixels (${megapixels(size.width * size.height)}). It is ${kind}, which has to be decoded whole, so its limit is ${megapixels(limit)}. ${remedy}, or upload a smaller image.`,
+    fileRefusals.tooManyPixelsForKind(size.width, size.height, megapixels(size.width * size.height), kind, megapixels(limit), remedy),
   );
 }
-
-function unreadable(input: Buffer, format: SourceFormat, cause: unknown): PermanentImageError {
-  const detail = (cause instanceof Error ? cause.message : String(cause)).split("\n")[0] ?? "";
-  const name = format.toUpperCase();
-  if (/pixel limit/i.test(detail)) {
-    return new PermanentImageError("too_many_pixels", "The image has more pixels than Prism accepts. Upload a smaller image.", { cause });
-  }
-  if (isTruncated(input, format) || /premature end|truncated|unexpected end|end of (file|stream)|not enough data/i.test(detail)) {
-    return new PermanentImageError(
-      "corrupt_image",
-      `This ${name} file is incomplete: it ends before the picture does, so it can't be read. Try uploading it again from the original.`,
-      { cause },
-    );
-  }
-  const kind = unsupportedKind(input, format, detail);
-  if (kind) {
-    return new PermanentImageError(
-      "unsupported_format",
-      `This ${name} file ${kind}, a kind of ${name} Prism can't process. Export it as an ordinary 8-bit JPEG or PNG and upload that.`,
-      { cause },
-    );
-  }
-  return new PermanentImageError(
-    "corrupt_image",
-    `This ${name} file can't be read: it is damaged, or it is a kind of ${name} Prism doesn't support. Try exporting it again from the original as JPEG or PNG.`,
-    { cause },
-  );
-}
-
-/** Names a valid sub-format the decoders lack, from the file's own header where it says so. */
-function unsupportedKind(input: Buffer, format: SourceFormat, detail: string): string | undefined {
-  if (format === "jpeg") {
-    const frame = jpegFrame(input);
-    if (frame && frame.precision !== 8) return `uses ${frame.precision} bits per channel`;
-    if (frame?.lossless) return "is a lossless JPEG";
-  }
-  if (format === "tiff" && tiffLabPhotometrics.has(tiffPhotometric(input) ?? -1)) return "stores its colours as CIELAB";
-  if (/strip decoding is not implemented/.test(detail)) return "uses a compression scheme the decoder lacks";
-  if (format === "avif" && isAvifSequence(input) && !isoBoxes(input, 0, input.length).some((box) => box.type === "meta")) {
-    return "is an animation without a still first frame";
-  }
-  return undefined;
-}
-
-/** The first frame header (SOFn) of a JPEG: sample precision, and whether it is the lossless process. */
-function jpegFrame(input: Buffer): { precision: number; lossless: boolean } | undefined {
-  for (let offset = 2; offset + 4 < input.length; ) {
-    if (input[offset] !== 0xff) return undefined;
-    const marker = input[offset + 1]!;
-    if (marker === 0xff) {
-      offset += 1;
-      continue;
-    }
-    // SOF0–SOF15, except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      return { precision: input[offset + 4]!, lossless: (marker & 0x03) === 0x03 };
-    }
-    if (marker === 0xda) return undefined;
-    offset += 2 + input.readUInt16BE(offset + 2);
-  }
-  return undefined;
-}
-
-/** TIFF PhotometricInterpretation values for L*a*b*: CIELab (8), ICCLab (9), ITULab (10). */
-const tiffLabPhotometrics = new Set([8, 9, 10]);
-
-/** PhotometricInterpretation (tag 262) of a TIFF's first image, read from its first directory. */
-function tiffPhotometric(input: Buffer): number | undefined {
-  if (input.length < 8) return undefined;
-  const little = input.toString("latin1", 0, 2) === "II";
-  const u16 = (offset: number) => (little ? input.readUInt16LE(offset) : input.readUInt16BE(offset));
-  const u32 = (offset: number) => (little ? input.readUInt32LE(offset) : input.readUInt32BE(offset));
-  if (u16(2) !== 42) return undefined; // BigTIFF (43) and anything else: not read here
-  const directory = u32(4);
-  if (directory + 2 > input.length) return undefined;
-  const entries = u16(directory);
-  for (let index = 0; index < entries; index += 1) {
-    const entry = directory + 2 + index * 12;
-    if (entry + 12 > input.length) return undefined;
-    if (u16(entry) === 262) return u16(entry + 8);
-  }
-  return undefined;
-}
-
-/**
- * Whether the file stops before its format's end marker. Read from the bytes, because libvips'
- * error text is shared between threads and can arrive empty ("Unknown error") when several images
- * fail at once.
- */
-function isTruncated(input: Buffer, format: SourceFormat): boolean {
-  switch (format) {
-    case "jpeg":
-      // The image's end-of-image marker must follow its last start-of-scan (an EXIF thumbnail has an
-      // end marker of its own, earlier in the file).
-      return input.lastIndexOf(jpegEndOfImage) < input.lastIndexOf(jpegStartOfScan);
-    case "png":
-      return input.indexOf("IEND", 8, "latin1") === -1;
-    case "webp":
-      return input.byteLength < 8 || input.readUInt32LE(4) + 8 > input.byteLength;
-    case "gif":
-      return input.at(-1) !== 0x3b;
-    default:
-      return false;
-  }
-}
-
-const jpegEndOfImage = Buffer.from([0xff, 0xd9]);
-const jpegStartOfScan = Buffer.from([0xff, 0xda]);

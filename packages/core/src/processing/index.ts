@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from "../errors/index.ts";
 import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, type VariantRecord } from "../images/index.ts";
+import { fileRefusals } from "../messages/index.ts";
 import { compareVariants } from "../outputs/index.ts";
 import { processImage } from "../pipeline/index.ts";
 import { variantKey, type VariantPlan } from "../plan/index.ts";
@@ -83,17 +84,18 @@ export async function processOriginal(
   // Keys whose PUT was sent, confirmed or not: a PUT that timed out may still have been stored.
   const attempted: VariantLocation[] = [];
   try {
-    const original = await deps.storage.readOriginal(imageId, deps.maxUploadBytes);
-    if (!original) {
+    const stored = await deps.storage.readOriginal(imageId, deps.maxUploadBytes);
+    if (!stored) {
       if (await deps.images.releaseClaim(imageId, token)) return { outcome: "skipped", imageId, reason: "original-missing" };
       return await settleLostClaim(imageId, token, attempted, deps);
     }
+    // Refused unread: a signed URL fixes the size in AWS, but an object written another way (or the
+    // local S3) may be any size.
+    if (stored.data === undefined) throw new PermanentImageError("file_too_large", fileRefusals.tooLarge(stored.bytes, deps.maxUploadBytes));
+    const original = stored.data;
     // Zero bytes get the sniffer's "empty file" message, which says more than a size mismatch.
     if (original.byteLength !== record.size && original.byteLength > 0) {
-      throw new PermanentImageError(
-        "corrupt_image",
-        `The upload arrived with ${original.byteLength} bytes but ${record.size} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
-      );
+      throw new PermanentImageError("corrupt_image", fileRefusals.sizeMismatch(original.byteLength, record.size));
     }
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
     // Announced before the first PUT, under the claim: if this run dies, a delete still finds every
@@ -207,8 +209,7 @@ function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
 }
 
 /** What the owner of an image reads when every delivery of its event failed. */
-export const gaveUpMessage =
-  "Prism couldn't process this image: every attempt failed on our side. Upload it again; if it fails again, export it as JPEG or PNG and upload that.";
+export const gaveUpMessage = fileRefusals.gaveUp;
 
 export type GiveUpOutcome = "failed" | "left-alone";
 

@@ -1,7 +1,8 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { maxInFlightLimit } from "../config/index.ts";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
+import { apiMessages } from "../messages/index.ts";
 
 /**
  * Uploads one subject (an owner, or a client address) may have in flight at once: asked for and not
@@ -62,10 +63,9 @@ export class InFlightUploads {
     // found nothing to remove.
     await this.prune(subject);
     if (await this.tryAdd(subject, imageId)) return;
-    throw new UploadRequestError(
+    throw new ApiError(
       "too_many_pending",
-      `${this.rule.limit} uploads from ${this.rule.subject} are still waiting to be processed, the most Prism takes at once. ` +
-        `Try again in a few seconds, when one of them is done.`,
+      apiMessages.tooManyPending(this.rule.limit, this.rule.subject),
       { retryAfterSeconds: inFlightRetryAfterSeconds },
     );
   }

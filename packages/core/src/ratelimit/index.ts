@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
+import { apiMessages } from "../messages/index.ts";
 
 /** How many requests one subject may make per fixed window. */
 export interface RateRule {
@@ -62,9 +63,9 @@ export class RateLimiter {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
-      throw new UploadRequestError(
+      throw new ApiError(
         "rate_limited",
-        `Too many uploads at once: Prism accepts ${this.rule.limit} every ${describeWindow(this.rule.windowSeconds)} from ${this.rule.subject ?? "one visitor"}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
+        apiMessages.rateLimited(this.rule.limit, this.rule.windowSeconds, this.rule.subject ?? "one visitor", retryAfterSeconds),
         { retryAfterSeconds },
       );
     }
@@ -73,9 +74,4 @@ export class RateLimiter {
 
 export function counterKey(rule: string, subject: string, windowStart: number): string {
   return `ratelimit#${rule}#${subject}#${windowStart}`;
-}
-
-function describeWindow(seconds: number): string {
-  if (seconds === 60) return "minute";
-  return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
 }

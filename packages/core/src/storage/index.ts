@@ -1,5 +1,4 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
-import { describeTooLarge, PermanentImageError } from "../errors/index.ts";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../outputs/index.ts";
 
@@ -35,6 +34,9 @@ export interface ImageStorageOptions {
   readonly uploadsKeepVersions: boolean;
 }
 
+/** An original as stored: its size, and its bytes unless it was over the size the reader would read. */
+export type StoredOriginal = { readonly bytes: number; readonly data: Buffer } | { readonly bytes: number; readonly data: undefined };
+
 /** Originals and variants in S3. One reader of the original per processing run. */
 export class ImageStorage {
   constructor(
@@ -48,22 +50,20 @@ export class ImageStorage {
   }
 
   /**
-   * The original's bytes, or undefined when no such object exists (see isMissingObject: a 403 is a
-   * fault, never "missing"). An object over `maxBytes` is
-   * refused before its body is read (a signed URL fixes the size in AWS; the local S3 does not).
+   * The original's size and bytes, or undefined when no such object exists (see isMissingObject: a
+   * 403 is a fault, never "missing"). The body of an object over `maxBytes` is not read (`data` is
+   * undefined): whether that is acceptable, and what to tell its owner, is processing's to decide.
    */
-  async readOriginal(imageId: string, maxBytes: number): Promise<Buffer | undefined> {
+  async readOriginal(imageId: string, maxBytes: number): Promise<StoredOriginal | undefined> {
     try {
       const response = await this.s3.send(new GetObjectCommand({ Bucket: this.buckets.uploads, Key: originalKey(imageId) }));
-      const length = response.ContentLength ?? 0;
-      if (length > maxBytes) {
+      const bytes = response.ContentLength ?? 0;
+      if (bytes > maxBytes) {
         response.Body?.transformToWebStream().cancel().catch(() => undefined);
-        throw new PermanentImageError(
-          "file_too_large",
-          `${describeTooLarge(length, maxBytes)} Upload a smaller file.`,
-        );
+        return { bytes, data: undefined };
       }
-      return response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
+      const data = response.Body ? Buffer.from(await response.Body.transformToByteArray()) : Buffer.alloc(0);
+      return { bytes: data.byteLength, data };
     } catch (error) {
       if (isMissingObject(error)) return undefined;
       throw error;

@@ -2,11 +2,12 @@ import { randomUUID } from "node:crypto";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { z } from "zod";
-import { describeTooLarge, UploadRequestError } from "../errors/index.ts";
+import { ApiError } from "../errors/index.ts";
 import { sanitizeFilename } from "../filenames/index.ts";
 import { acceptedContentTypes } from "../formats/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
+import { apiMessages, normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
@@ -55,7 +56,8 @@ const uploadRequestSchema = z.object({
   filename: z.string({ required_error: "filename is required", invalid_type_error: "filename must be a string" })
     .min(1, "filename must not be empty")
     .max(1024, "filename must be at most 1024 characters"),
-  contentType: z.string({ required_error: "contentType is required", invalid_type_error: "contentType must be a string" }).min(1, "contentType must not be empty"),
+  // Empty is what a browser declares for a file it cannot type: refused below (415) in the words the page uses.
+  contentType: z.string({ required_error: "contentType is required", invalid_type_error: "contentType must be a string" }),
   size: z.number({ required_error: "size is required", invalid_type_error: "size must be a number of bytes" })
     .int("size must be a whole number of bytes")
     .nonnegative("size must not be negative"),
@@ -67,21 +69,12 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 && !issue.message.startsWith(String(issue.path[0])) ? `${issue.path.join(".")}: ` : "";
-    throw new UploadRequestError("invalid_request", issue ? `${where}${issue.message}` : "The request body is not valid.");
+    throw new ApiError("invalid_request", issue ? `${where}${issue.message}` : apiMessages.invalidBody);
   }
   const { filename, contentType, size } = parsed.data;
-  const normalizedType = contentType.toLowerCase().split(";")[0]?.trim() ?? "";
-  if (!(normalizedType in acceptedContentTypes)) {
-    throw new UploadRequestError(
-      "unsupported_type",
-      `“${contentType}” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.`,
-    );
-  }
-  if (size === 0) throw new UploadRequestError("invalid_request", "The file is empty (0 bytes).");
-  if (size > maxUploadBytes) {
-    throw new UploadRequestError("file_too_large", describeTooLarge(size, maxUploadBytes));
-  }
-  return { filename, contentType: normalizedType, size };
+  const refusal = refuseDeclaredUpload({ type: contentType, size }, { maxUploadBytes, acceptedContentTypes: Object.keys(acceptedContentTypes) });
+  if (refusal) throw new ApiError(refusal.code, refusal.message);
+  return { filename, contentType: normalizeContentType(contentType), size };
 }
 
 /**

@@ -1,38 +1,41 @@
 /** The browser's side of Prism's HTTP API (see packages/web/src/pages/api). */
 
-import type { ImageStatus } from "@prism/core/images";
+import { ApiError } from "@prism/core/errors";
+import type { ImageView } from "@prism/core/images";
+import { transferMessages } from "@prism/core/messages";
+import type { UploadTicket } from "@prism/core/uploads";
 
-export type { ImageStatus };
+export { ApiError };
+export type { ImageView, UploadTicket };
 
-export interface ImageState {
-  readonly imageId: string;
-  readonly status: ImageStatus;
-  readonly error?: { readonly code: string; readonly message: string };
+/**
+ * A failure on the way — no network, storage refusing or dropping a PUT — with a sentence from
+ * core's messages. It is not an answer of Prism's API (those are `ApiError`s), and retrying may help.
+ */
+export class TransferError extends Error {
+  override readonly name = "TransferError";
 }
 
-export interface UploadTicket {
-  readonly imageId: string;
-  readonly upload: { readonly method: "PUT"; readonly url: string; readonly headers: Record<string, string> };
-  readonly expiresAt: string;
-}
-
-/** A refusal or fault with a message for people; `retryable` says whether trying again can help. */
-export class UploadError extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
-}
-
-async function errorMessage(response: Response, fallback: string): Promise<string> {
+/** The API's refusal in an answer, as the one error type the server threw (code, sentence, status from core's table). */
+export async function readApiError(response: Response, fallback: string): Promise<ApiError> {
+  let body: unknown;
   try {
-    const body = (await response.json()) as { error?: { message?: string } };
-    return body.error?.message ?? fallback;
+    body = await response.json();
   } catch {
-    return fallback;
+    body = undefined;
   }
+  const retryAfter = Number(response.headers.get("retry-after"));
+  return ApiError.fromAnswer(response.status, body, fallback, retryAfter > 0 ? retryAfter : undefined);
+}
+
+/**
+ * What the page tells people about a failed upload: an API refusal or a transfer failure as it is,
+ * anything else (a fault in this script) as a sentence that does not leak it.
+ */
+export function describeFailure(error: unknown): { message: string; retryable: boolean } {
+  if (error instanceof ApiError) return { message: error.message, retryable: error.retryable };
+  if (error instanceof TransferError) return { message: error.message, retryable: true };
+  return { message: transferMessages.unexpected, retryable: true };
 }
 
 /**
@@ -57,7 +60,7 @@ export async function requestUpload(file: File): Promise<UploadTicket> {
     try {
       response = await fetch("/api/uploads", { method: "POST", headers, body });
     } catch {
-      throw new UploadError("Prism could not be reached. Check your connection and retry.", true);
+      throw new TransferError(transferMessages.unreachable);
     }
     // A big drop of files meets the limit on uploads in flight: wait for earlier ones, as told.
     const waitSeconds = Number(response.headers.get("retry-after"));
@@ -65,8 +68,7 @@ export async function requestUpload(file: File): Promise<UploadTicket> {
     await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
   }
   if (response.ok) return (await response.json()) as UploadTicket;
-  const retryable = response.status >= 500 || response.status === 429;
-  throw new UploadError(await errorMessage(response, `The upload was refused (HTTP ${response.status}).`), retryable);
+  throw await readApiError(response, transferMessages.refused(response.status));
 }
 
 /** PUTs the file straight to storage through its presigned URL; XHR because fetch has no upload progress. */
@@ -80,25 +82,25 @@ export function putFile(ticket: UploadTicket, file: File, onProgress: (fraction:
     });
     xhr.addEventListener("load", () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve();
-      else reject(new UploadError(`Storage refused the file (HTTP ${xhr.status}). Retry to upload it again.`, true));
+      else reject(new TransferError(transferMessages.storageRefused(xhr.status)));
     });
-    xhr.addEventListener("error", () => reject(new UploadError("The upload was interrupted. Check your connection and retry.", true)));
-    xhr.addEventListener("timeout", () => reject(new UploadError("The upload took too long. Retry to try again.", true)));
+    xhr.addEventListener("error", () => reject(new TransferError(transferMessages.interrupted)));
+    xhr.addEventListener("timeout", () => reject(new TransferError(transferMessages.timedOut)));
     xhr.send(file);
   });
 }
 
 /** The image's current state, or `undefined` when it no longer exists (deleted elsewhere). */
-export async function getImageState(imageId: string): Promise<ImageState | undefined> {
+export async function getImageState(imageId: string): Promise<ImageView | undefined> {
   const response = await fetch(`/api/images/${encodeURIComponent(imageId)}`, { cache: "no-store" });
   if (response.status === 404) return undefined;
-  if (!response.ok) throw new Error(`GET /api/images answered ${response.status}`);
-  return (await response.json()) as ImageState;
+  if (!response.ok) throw await readApiError(response, transferMessages.lookupFailed(response.status));
+  return (await response.json()) as ImageView;
 }
 
 export async function deleteImage(imageId: string): Promise<void> {
   const response = await fetch(`/api/images/${encodeURIComponent(imageId)}`, { method: "DELETE" });
-  if (!response.ok && response.status !== 404) throw new Error(await errorMessage(response, `Delete failed (HTTP ${response.status}).`));
+  if (!response.ok && response.status !== 404) throw await readApiError(response, transferMessages.deleteFailed(response.status));
 }
 
 /** The server-rendered gallery card of an image (ImageCard.astro), ready to insert. */

@@ -1,3 +1,4 @@
+import { phaseLabels, uploadLabels } from "@prism/core/messages";
 import { deleteImage, fetchCard } from "./api.ts";
 import { confirmDialog } from "./confirm.ts";
 import { revealPictures } from "./placeholders.ts";
@@ -30,8 +31,8 @@ export function startHomePage(): void {
     watchImage(imageId, {
       onStatus(state) {
         const badge = cardOf(imageId)?.querySelector(".badge");
-        if (badge && state.status === "processing") {
-          badge.textContent = "Processing";
+        if (badge && state.phase === "processing") {
+          badge.textContent = phaseLabels.processing;
           badge.className = "badge badge-processing";
         }
       },
@@ -48,24 +49,26 @@ export function startHomePage(): void {
         revealPictures(card);
         if (hadFocus) card.querySelector<HTMLElement>(".card-name")?.focus();
         const name = card.dataset.filename ?? "The image";
-        announce(state.status === "ready" ? `${name} is ready.` : `${name} could not be processed: ${state.error?.message ?? "unknown reason"}`);
+        announce(state.phase === "ready" ? `${name} is ready.` : `${name} could not be processed: ${state.error?.message ?? "unknown reason"}`);
       },
       onGaveUp() {
         const badge = cardOf(imageId)?.querySelector(".badge");
-        if (badge) badge.textContent = "Still processing — reload later";
+        if (badge) badge.textContent = uploadLabels.stillProcessing;
       },
     });
   };
 
   const followIfUnsettled = (card: HTMLElement) => {
-    const { status, imageId } = card.dataset;
-    if (imageId && (status === "pending" || status === "processing")) follow(imageId);
+    // Core decided whether the card's image can still change (an abandoned upload cannot).
+    const { settled, imageId } = card.dataset;
+    if (imageId && settled === "false") follow(imageId);
   };
 
   startUploader({
     dropzone,
     input: byId<HTMLInputElement>("file-input"),
     notices: byId("notices"),
+    cardTemplate: byId<HTMLTemplateElement>("upload-card"),
     maxUploadBytes: Number(dropzone.dataset.maxUploadBytes),
     acceptedContentTypes: (dropzone.dataset.acceptedContentTypes ?? "").split(","),
     showCard(card) {

@@ -62,8 +62,7 @@ export function startImagePage(): void {
     }
   });
 
-  const status = article.dataset.status;
-  if (status === "pending" || status === "processing") {
+  if (article.dataset.settled === "false") {
     watchImage(imageId, {
       onStatus: () => undefined,
       onSettled: () => window.location.reload(),

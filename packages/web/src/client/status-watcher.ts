@@ -1,10 +1,10 @@
-import { getImageState, type ImageState } from "./api.ts";
+import { getImageState, type ImageView } from "./api.ts";
 
 export interface WatchOptions {
   /** Called on every status seen, including the final one. */
-  onStatus(state: ImageState): void;
-  /** Called once with the final state: ready, failed, or `undefined` when the image is gone. */
-  onSettled(state: ImageState | undefined): void;
+  onStatus(state: ImageView): void;
+  /** Called once with the first settled state (core decides which phases are: ready, failed, abandoned…), or `undefined` when the image is gone. */
+  onSettled(state: ImageView | undefined): void;
   /** Called when the image is still not settled after `giveUpAfterMs`. */
   onGaveUp?(): void;
 }
@@ -14,7 +14,7 @@ const maxDelayMs = 5_000;
 const giveUpAfterMs = 10 * 60_000;
 
 /**
- * Polls `GET /api/images/{id}` until the image is ready or failed, starting fast (processing usually
+ * Polls `GET /api/images/{id}` until the image is settled, starting fast (processing usually
  * takes a second or two) and backing off to one request every few seconds for slow ones.
  */
 export function watchImage(imageId: string, options: WatchOptions): () => void {
@@ -22,7 +22,7 @@ export function watchImage(imageId: string, options: WatchOptions): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const started = Date.now();
   let delay = firstDelayMs;
-  let lastStatus = "";
+  let lastPhase = "";
 
   const poll = async () => {
     if (stopped) return;
@@ -30,11 +30,11 @@ export function watchImage(imageId: string, options: WatchOptions): () => void {
       const state = await getImageState(imageId);
       if (stopped) return;
       if (!state) return options.onSettled(undefined);
-      if (state.status !== lastStatus) {
-        lastStatus = state.status;
+      if (state.phase !== lastPhase) {
+        lastPhase = state.phase;
         options.onStatus(state);
       }
-      if (state.status === "ready" || state.status === "failed") return options.onSettled(state);
+      if (state.settled) return options.onSettled(state);
     } catch {
       // Network blips: keep polling, a little slower.
     }

@@ -1,10 +1,13 @@
-import { putFile, requestUpload, UploadError, deleteImage, type UploadTicket } from "./api.ts";
-import { formatBytes, refuseFile } from "../lib/format.ts";
+import { refuseBeforeUpload, uploadLabels } from "@prism/core/messages";
+import { describeFailure, putFile, requestUpload, deleteImage, type UploadTicket } from "./api.ts";
+import { formatBytes } from "../lib/format.ts";
 
 export interface UploaderOptions {
   readonly dropzone: HTMLElement;
   readonly input: HTMLInputElement;
   readonly notices: HTMLElement;
+  /** The blank card of a file being sent, rendered by ImageCard.astro. */
+  readonly cardTemplate: HTMLTemplateElement;
   readonly maxUploadBytes: number;
   readonly acceptedContentTypes: readonly string[];
   /** A card for a new upload is ready to show (newest first). */
@@ -28,49 +31,49 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: strin
 
 /** One file on its way to storage, drawn as a gallery card that later becomes the image's card. */
 class Upload {
-  readonly card = element("li", "card");
-  private readonly tile = element("div", "tile");
-  private readonly state = element("div", "tile-state tile-uploading");
-  private readonly progress = element("div", "progress");
-  private readonly bar = element("div", "progress-bar");
-  private readonly percent = element("span", "progress-text", "Waiting…");
-  private readonly badge = element("span", "badge badge-pending", "Queued");
-  private readonly error = element("p", "card-error");
-  private readonly actions = element("div", "card-actions");
+  readonly card: HTMLElement;
+  private readonly state: HTMLElement;
+  private readonly progress: HTMLElement;
+  private readonly bar: HTMLElement;
+  private readonly percent: HTMLElement;
+  private readonly badge: HTMLElement;
+  private readonly error: HTMLElement;
+  private readonly actions: HTMLElement;
+  private readonly retryButton: HTMLButtonElement;
+  private readonly processing: HTMLTemplateElement;
   private readonly previewUrl: string;
   ticket: UploadTicket | undefined;
 
   constructor(
     readonly file: File,
-    private readonly retry: (upload: Upload) => void,
-    private readonly dismiss: (upload: Upload) => void,
+    template: HTMLTemplateElement,
+    retry: (upload: Upload) => void,
+    dismiss: (upload: Upload) => void,
   ) {
-    this.card.dataset.status = "uploading";
+    this.card = template.content.firstElementChild!.cloneNode(true) as HTMLElement;
+    const part = <T extends HTMLElement>(name: string) => this.card.querySelector<T>(`[data-part="${name}"]`)!;
+    this.state = part("state");
+    this.progress = part("progress");
+    this.bar = part("bar");
+    this.percent = part("percent");
+    this.badge = part("badge");
+    this.error = part("error");
+    this.actions = part("actions");
+    this.retryButton = part<HTMLButtonElement>("retry");
+    this.processing = part<HTMLTemplateElement>("processing");
     this.card.dataset.filename = file.name;
     // A local preview while the bytes travel: the person sees their picture at once.
     this.previewUrl = URL.createObjectURL(file);
-    const preview = element("img", "tile-preview");
-    preview.alt = "";
+    const preview = part<HTMLImageElement>("preview");
     preview.src = this.previewUrl;
     preview.addEventListener("error", () => preview.remove(), { once: true });
-    this.progress.setAttribute("role", "progressbar");
     this.progress.setAttribute("aria-label", `Uploading ${file.name}`);
-    this.progress.setAttribute("aria-valuemin", "0");
-    this.progress.setAttribute("aria-valuemax", "100");
-    this.progress.setAttribute("aria-valuenow", "0");
-    this.progress.append(this.bar);
-    this.state.append(preview, this.progress, this.percent);
-    this.tile.append(this.state);
-
-    const body = element("div", "card-body");
-    const name = element("p", "card-name", file.name);
+    const name = part("name");
+    name.textContent = file.name;
     name.title = file.name;
-    const meta = element("p", "card-meta");
-    meta.append(this.badge, element("span", "card-facts", formatBytes(file.size).replace(" ", "\u00a0")));
-    this.error.hidden = true;
-    this.actions.hidden = true;
-    body.append(name, meta, this.error, this.actions);
-    this.card.append(this.tile, body);
+    part("facts").textContent = formatBytes(file.size).replace(" ", "\u00a0");
+    this.retryButton.addEventListener("click", () => retry(this));
+    part("dismiss").addEventListener("click", () => dismiss(this));
   }
 
   setProgress(fraction: number): void {
@@ -86,40 +89,32 @@ class Upload {
     this.card.dataset.status = kind;
   }
 
+  showQueued(): void {
+    this.setBadge(uploadLabels.queued, "pending");
+    this.actions.hidden = true;
+  }
+
   showUploading(): void {
-    this.setBadge("Uploading", "uploading");
+    this.setBadge(uploadLabels.uploading, "uploading");
     this.error.hidden = true;
     this.actions.hidden = true;
-    this.actions.replaceChildren();
     this.setProgress(0);
   }
 
   showUploaded(imageId: string): void {
     this.card.dataset.imageId = imageId;
     this.setProgress(1);
-    this.setBadge("Processing", "processing");
-    const spinner = element("span", "spinner");
-    this.state.replaceChildren(spinner, element("span", "", "Processing…"));
+    this.setBadge(uploadLabels.processing, "processing");
+    this.state.replaceWith(this.processing.content.cloneNode(true));
   }
 
-  showError(error: UploadError): void {
-    this.setBadge("Upload failed", "failed");
-    this.error.textContent = error.message;
+  showError(failure: { message: string; retryable: boolean }): void {
+    this.setBadge(uploadLabels.failed, "failed");
+    this.error.textContent = failure.message;
     this.error.hidden = false;
-    const buttons: HTMLButtonElement[] = [];
-    if (error.retryable) {
-      const retry = element("button", "button button-small", "Retry");
-      retry.type = "button";
-      retry.addEventListener("click", () => this.retry(this));
-      buttons.push(retry);
-    }
-    const dismiss = element("button", "button button-small", "Dismiss");
-    dismiss.type = "button";
-    dismiss.addEventListener("click", () => this.dismiss(this));
-    buttons.push(dismiss);
-    this.actions.replaceChildren(...buttons);
+    this.retryButton.hidden = !failure.retryable;
     this.actions.hidden = false;
-    buttons[0]?.focus({ preventScroll: true });
+    this.actions.querySelector<HTMLButtonElement>("button:not([hidden])")?.focus({ preventScroll: true });
   }
 
   release(): void {
@@ -159,15 +154,14 @@ export function startUploader(options: UploaderOptions): void {
       upload.release();
       options.onUploaded(ticket.imageId, upload.card);
     } catch (error) {
-      const failure = error instanceof UploadError ? error : new UploadError("The upload failed unexpectedly. Retry to try again.", true);
+      const failure = describeFailure(error);
       upload.showError(failure);
       options.announce(`${upload.file.name}: ${failure.message}`);
     }
   };
 
   const retry = (upload: Upload) => {
-    upload.setBadge("Queued", "pending");
-    upload.card.querySelector(".card-actions")?.setAttribute("hidden", "");
+    upload.showQueued();
     queue.push(upload);
     pump();
   };
@@ -192,9 +186,10 @@ export function startUploader(options: UploaderOptions): void {
   const add = (files: Iterable<File>) => {
     const accepted: Upload[] = [];
     for (const file of files) {
-      const refusal = refuseFile(file, limits);
+      // The server's own sentence (core words both), so the page never says it differently.
+      const refusal = refuseBeforeUpload(file, limits);
       if (refusal) notice(`“${file.name}” was not uploaded. ${refusal}`);
-      else accepted.push(new Upload(file, retry, dismiss));
+      else accepted.push(new Upload(file, options.cardTemplate, retry, dismiss));
     }
     // Newest first, like the gallery: the last file picked ends up on top.
     for (const upload of accepted) options.showCard(upload.card);

@@ -1,5 +1,6 @@
-import { UploadRequestError } from "@prism/core/errors";
+import { ApiError } from "@prism/core/errors";
 import { createLogger } from "@prism/core/logging";
+import { apiMessages } from "@prism/core/messages";
 
 /** The site server's log lines, in the functions' Powertools style. */
 const logger = createLogger("site");
@@ -11,8 +12,10 @@ export function json(body: unknown, status = 200, headers: Record<string, string
   });
 }
 
-export function errorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): Response {
-  return json({ error: { code, message } }, status, headers);
+/** `{error: {code, message}}` with the code's status (and `Retry-After` when the error says when to ask again). */
+export function errorResponse(error: ApiError): Response {
+  const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
+  return json({ error: error.toJSON() }, error.status, headers);
 }
 
 /**
@@ -24,14 +27,13 @@ export async function apiRoute(run: () => Promise<Response>, logKeys: Record<str
   try {
     return await run();
   } catch (error) {
-    if (error instanceof UploadRequestError) {
+    if (error instanceof ApiError) {
       // A refusal of ours that still needs a look (the cause is for the logs, not the answer).
       if (error.status >= 500) logger.error(error.message, { ...logKeys, cause: String(error.cause) });
-      const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { "Retry-After": String(error.retryAfterSeconds) };
-      return errorResponse(error.status, error.code, error.message, headers);
+      return errorResponse(error);
     }
     logger.error("API request failed", { ...logKeys, error: error as Error });
-    return errorResponse(500, "internal_error", "Something went wrong on our side. Please try again.");
+    return errorResponse(new ApiError("internal_error", apiMessages.internal));
   }
 }
 
@@ -44,19 +46,19 @@ export const maxJsonBodyBytes = 8 * 1024;
 export async function readJson(request: Request, limit = maxJsonBodyBytes): Promise<unknown> {
   const type = request.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("application/json")) {
-    throw new UploadRequestError("invalid_request", "Send the request body as JSON (Content-Type: application/json).");
+    throw new ApiError("invalid_request", apiMessages.notJson);
   }
   const text = await readBodyUpTo(request, limit);
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new UploadRequestError("invalid_request", "The request body is not valid JSON.");
+    throw new ApiError("invalid_request", apiMessages.invalidJson);
   }
 }
 
 /** The body as text, read chunk by chunk and abandoned as soon as it passes `limit` bytes (chunked bodies too). */
 async function readBodyUpTo(request: Request, limit: number): Promise<string> {
-  const tooLarge = () => new UploadRequestError("request_too_large", `The request body is larger than ${limit.toLocaleString("en-US")} bytes.`);
+  const tooLarge = () => new ApiError("request_too_large", apiMessages.bodyTooLarge(limit));
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limit) throw tooLarge();
   if (!request.body) return "";

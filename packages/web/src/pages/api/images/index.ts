@@ -12,5 +12,5 @@ export const GET: APIRoute = ({ url, locals }) =>
       { limit: limitParam === null ? undefined : Number(limitParam), cursor: url.searchParams.get("cursor") ?? undefined },
       prism(),
     );
-    return json({ items: page.items.map(toImageView), nextCursor: page.nextCursor ?? null });
+    return json({ items: page.items.map((record) => toImageView(record)), nextCursor: page.nextCursor ?? null });
   });
