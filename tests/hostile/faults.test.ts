@@ -6,7 +6,7 @@ import { originalKey } from "@prism/core/keys";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
-import { listedKeys, startInProcessPrism, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
+import { listedKeys, startInProcessPrism, silentLogger, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
 
 // DynamoDB and S3 faults injected into the real stand-ins, at each step of processing, delivered
 // through the local bridge (retries, then the dead-letter file) the way Lambda delivers S3 events.
@@ -32,7 +32,7 @@ function bridgeFor(deadLetterFile: string, claimTimeoutMs = 30_000): S3EventBrid
     concurrency: 4,
     retryDelaysMs: [10, 20],
     deadLetterFile,
-    log: () => undefined,
+    logger: silentLogger,
   });
 }
 

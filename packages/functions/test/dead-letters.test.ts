@@ -9,6 +9,7 @@ import { gaveUpMessage } from "@prism/core/processing";
 import { localResourceNames } from "../../local/src/names.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
+import { captureLogLines } from "./log-capture.ts";
 
 // The dead-letter queue's consumer, fed the message SQS delivers: its body is the record Lambda
 // sends to the processor's on-failure destination (requestContext, requestPayload = the S3 event,
@@ -158,5 +159,31 @@ describe("dead-letter consumer", () => {
       process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
     }
     expect((await images.get(imageId))?.status).toBe("pending");
+  });
+
+  it("names the image on every line about it, a dead letter it could not settle included", async () => {
+    const { createDeadLetterHandler, deadLetterDepsFromLinks } = await import("../src/dead-letters.ts");
+    const { Logger } = await import("@prism/core/logging");
+    const deps = { ...deadLetterDepsFromLinks(), logger: new Logger({ serviceName: "dead-letters", logLevel: "INFO" }) };
+    const givenUp = await recordIn({});
+    const unsettled = await recordIn({});
+    // The table refuses this one image's update, as a DynamoDB fault would; everything else is real.
+    const flaky = Object.assign(Object.create(deps.images) as ImageRepository, {
+      markGivenUp: (imageId: string, ...rest: unknown[]) =>
+        imageId === unsettled ? Promise.reject(new Error("DynamoDB is unreachable")) : (deps.images.markGivenUp as (...args: unknown[]) => Promise<unknown>).call(deps.images, imageId, ...rest),
+    });
+    const log = captureLogLines("dead-letters");
+    try {
+      const handler = createDeadLetterHandler({ ...deps, images: flaky });
+      expect(await handler({ Records: [deadLetter(givenUp, "req-9"), deadLetter(unsettled, "req-10", "message-10")] })).toEqual({
+        batchItemFailures: [{ itemIdentifier: "message-10" }],
+      });
+    } finally {
+      log.stop();
+    }
+    expect(log.lines().map((line) => [line.message, line.imageId])).toEqual([
+      ["image given up after every retry", givenUp],
+      ["could not settle a dead letter; it will be delivered again", unsettled],
+    ]);
   });
 });

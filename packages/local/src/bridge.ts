@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
 import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit, { type LimitFunction } from "p-limit";
-import { encodeS3EventKey } from "@prism/core/keys";
+import { decodeS3EventKey, encodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
+import type { Logger } from "@prism/core/logging";
 import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
@@ -22,7 +23,8 @@ export interface BridgeOptions {
    * destination. A message it reports as failed is delivered again after `retryDelaysMs`' last delay.
    */
   readonly deadLetterConsumer?: DeadLetterConsumer;
-  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Where retries and dead letters are reported (the stack's Powertools logger). */
+  readonly logger: Pick<Logger, "warn" | "error">;
 }
 
 /**
@@ -89,7 +91,7 @@ export class S3EventBridge {
         lastError = error;
         const delay = this.options.retryDelaysMs[attempt - 1];
         if (delay === undefined) break;
-        this.options.log("processor failed; retrying", { requestId, attempt, delayMs: delay, error: String(error) });
+        this.options.logger.warn("processor failed; retrying", { ...imageOf(event), requestId, attempt, delayMs: delay, error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -102,7 +104,7 @@ export class S3EventBridge {
       event,
     };
     await appendFile(this.options.deadLetterFile, `${JSON.stringify(entry)}\n`);
-    this.options.log("event dead-lettered", { requestId, file: this.options.deadLetterFile });
+    this.options.logger.error("event dead-lettered", { ...imageOf(event), requestId, file: this.options.deadLetterFile });
     if (this.options.deadLetterConsumer) await this.consumeDeadLetter(this.options.deadLetterConsumer, failureRecord(event, requestId, attempts, lastError));
   }
 
@@ -113,13 +115,20 @@ export class S3EventBridge {
     while (!this.stopped) {
       const event: SQSEvent = { Records: [sqsMessage(messageId, JSON.stringify(record))] };
       const response = await consumer(event, lambdaContext(randomUUID())).catch((error: unknown) => {
-        this.options.log("dead-letter consumer failed", { messageId, error: String(error) });
+        this.options.logger.error("dead-letter consumer failed", { ...imageOf(record.requestPayload), messageId, error: String(error) });
         return { batchItemFailures: [{ itemIdentifier: messageId }] };
       });
       if (response.batchItemFailures.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, retryDelay));
     }
   }
+}
+
+/** `{ imageId }` of the image an event is about, for its log lines (none for a foreign key). */
+function imageOf(event: S3Event): { imageId?: string } {
+  const key = event.Records[0]?.s3.object.key;
+  const imageId = key === undefined ? undefined : imageIdFromOriginalKey(decodeS3EventKey(key));
+  return imageId ? { imageId } : {};
 }
 
 export async function countDeadLetters(file: string): Promise<number> {
