@@ -6,7 +6,7 @@ import { originalKey } from "@prism/core/keys";
 import { processOriginal } from "@prism/core/processing";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
 import { localResourceNames } from "../../packages/local/src/names.ts";
-import { photoJpeg } from "../support/fixtures.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
 import { listedKeys, startInProcessPrism, silentLogger, testImageId, type InProcessPrism } from "./in-process.ts";
 
 // S3 delivers events at least once, and Lambda may run duplicates side by side.

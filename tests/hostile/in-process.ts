@@ -16,7 +16,7 @@ import { ImageStorage, type BucketNames } from "@prism/core/storage";
 import { createProcessorHandler } from "@prism/functions/processor";
 import { localResourceNames, variantRoutes } from "../../packages/local/src/names.ts";
 import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
-import { storedKeys } from "../support/local-stack.ts";
+import { storedKeys } from "../../testkit/local-stack.ts";
 
 /**
  * One step of `processOriginal`, recognised from the request the SDK is about to send. The three

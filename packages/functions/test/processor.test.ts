@@ -10,7 +10,7 @@ import type { ImageRecord, ImageRepository } from "@prism/core/images";
 import { localResourceNames } from "../../local/src/names.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
-import { photoPng } from "../../../tests/support/fixtures.ts";
+import { photoPng } from "../../../testkit/fixtures.ts";
 import { captureLogLines } from "./log-capture.ts";
 
 // The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
