@@ -4,9 +4,10 @@ import { join } from "node:path";
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
-import { encodeS3EventKey, originalKey } from "@prism/core/keys";
+import { originalKey } from "@prism/core/keys";
 import { gaveUpMessage } from "@prism/core/processing";
 import { localResourceNames } from "../../local/src/names.ts";
+import { objectCreatedEvent } from "../../local/src/s3-events.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
 import { captureLogLines } from "./log-capture.ts";
@@ -58,28 +59,7 @@ async function recordIn(state: Partial<ImageRecord>): Promise<string> {
   return imageId;
 }
 
-function s3Event(imageId: string): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: "2026-11-24T10:00:00.000Z",
-        eventName: "ObjectCreated:Put",
-        userIdentity: { principalId: "AWS:AIDAEXAMPLE" },
-        requestParameters: { sourceIPAddress: "203.0.113.7" },
-        responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "ProcessOriginals",
-          bucket: { name: localResourceNames.Uploads, ownerIdentity: { principalId: "A3NL1KOZZKExample" }, arn: `arn:aws:s3:::${localResourceNames.Uploads}` },
-          object: { key: encodeS3EventKey(originalKey(imageId)), size: 1024, eTag: "d41d8cd98f00b204e9800998ecf8427e", sequencer: "0055AED6DCD90281E5" },
-        },
-      },
-    ],
-  };
-}
+const s3Event = (imageId: string): S3Event => objectCreatedEvent(localResourceNames.Uploads, [originalKey(imageId)], { size: 1024 });
 
 /** One SQS message carrying Lambda's invocation record for a failed asynchronous invocation. */
 function deadLetter(imageId: string, requestId: string, messageId = `m-${imageId}`): SQSEvent["Records"][number] {

@@ -5,10 +5,11 @@ import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { claimTimeoutSetting } from "@prism/core/config";
-import { encodeS3EventKey, originalKey } from "@prism/core/keys";
+import { originalKey } from "@prism/core/keys";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
 import { localResourceNames } from "../../local/src/names.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
+import { objectCreatedEvent } from "../../local/src/s3-events.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
 import { photoPng } from "../../../testkit/fixtures.ts";
 import { captureLogLines } from "./log-capture.ts";
@@ -63,26 +64,7 @@ async function uploaded(bytes: Buffer, imageId = nextImageId()): Promise<string>
   return imageId;
 }
 
-function event(...keys: string[]): S3Event {
-  return {
-    Records: keys.map((key) => ({
-      eventVersion: "2.1",
-      eventSource: "aws:s3",
-      awsRegion: "us-east-1",
-      eventTime: new Date().toISOString(),
-      eventName: "ObjectCreated:Put",
-      userIdentity: { principalId: "test" },
-      requestParameters: { sourceIPAddress: "127.0.0.1" },
-      responseElements: { "x-amz-request-id": "r", "x-amz-id-2": "i" },
-      s3: {
-        s3SchemaVersion: "1.0",
-        configurationId: "originals-created",
-        bucket: { name: localResourceNames.Uploads, ownerIdentity: { principalId: "test" }, arn: `arn:aws:s3:::${localResourceNames.Uploads}` },
-        object: { key: encodeS3EventKey(key), size: 0, eTag: "", sequencer: "1" },
-      },
-    })),
-  };
-}
+const event = (...keys: string[]): S3Event => objectCreatedEvent(localResourceNames.Uploads, keys);
 
 describe("processor handler", () => {
   it("processes every record of an event batch", async () => {

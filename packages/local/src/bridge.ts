@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
-import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit, { type LimitFunction } from "p-limit";
-import { decodeS3EventKey, encodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
+import { decodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
 import type { Logger } from "@prism/core/logging";
 import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
+import { objectCreatedEvent } from "./s3-events.ts";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 export type DeadLetterConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -44,7 +45,7 @@ export class S3EventBridge {
 
   /** Queues one object-created notification for `key` in `bucket`. */
   deliverObjectCreated(bucket: string, key: string, details: { size?: number; eTag?: string } = {}, delayMs = 0): void {
-    this.deliver(s3Event(bucket, key, details), delayMs);
+    this.deliver(objectCreatedEvent(bucket, [key], details), delayMs);
   }
 
   deliver(event: S3Event, delayMs = 0): void {
@@ -138,31 +139,6 @@ export async function countDeadLetters(file: string): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw error;
   }
-}
-
-function s3Event(bucket: string, key: string, details: { size?: number; eTag?: string }): S3Event {
-  const record: S3EventRecord = {
-    eventVersion: "2.1",
-    eventSource: "aws:s3",
-    awsRegion: process.env.AWS_REGION ?? "us-east-1",
-    eventTime: new Date().toISOString(),
-    eventName: "ObjectCreated:Put",
-    userIdentity: { principalId: "prism-local" },
-    requestParameters: { sourceIPAddress: "127.0.0.1" },
-    responseElements: { "x-amz-request-id": randomUUID(), "x-amz-id-2": randomUUID() },
-    s3: {
-      s3SchemaVersion: "1.0",
-      configurationId: "originals-created",
-      bucket: { name: bucket, ownerIdentity: { principalId: "prism-local" }, arn: `arn:aws:s3:::${bucket}` },
-      object: {
-        key: encodeS3EventKey(key),
-        size: details.size ?? 0,
-        eTag: details.eTag ?? "",
-        sequencer: Date.now().toString(16).toUpperCase(),
-      },
-    },
-  };
-  return { Records: [record] };
 }
 
 /** What Lambda sends to an on-failure destination after the last retry. */
