@@ -45,9 +45,8 @@ export default $config({
       siteUrl: site.url,
       distributionId: router.distributionID,
       uploadsBucket: storage.uploadsBucket.name,
-      webpBucket: storage.webpBucket.name,
-      jpegBucket: storage.jpegBucket.name,
-      pngBucket: storage.pngBucket.name,
+      // webpBucket, jpegBucket, …: one per output format.
+      ...Object.fromEntries(storage.variantStores.map(({ format, bucket }) => [`${format.id}Bucket`, bucket.name])),
       imagesTable: storage.imagesTable.name,
       processorName: processor.name,
       processorArn: processor.arn,

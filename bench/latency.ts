@@ -7,8 +7,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { PrismClient } from "../tests/support/api-client.ts";
-import { removeDataDir, startStack } from "../tests/support/local-stack.ts";
+import { PrismClient } from "../testkit/api-client.ts";
+import { removeDataDir, startStack } from "../testkit/local-stack.ts";
 import { repoRoot } from "./corpus.ts";
 import { median, percentile } from "./measure.ts";
 

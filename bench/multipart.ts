@@ -11,8 +11,8 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { localCredentials } from "../packages/local/src/standins.ts";
-import { PrismClient } from "../tests/support/api-client.ts";
-import { removeDataDir, startStack } from "../tests/support/local-stack.ts";
+import { PrismClient } from "../testkit/api-client.ts";
+import { removeDataDir, startStack } from "../testkit/local-stack.ts";
 import { repoRoot } from "./corpus.ts";
 import { median } from "./measure.ts";
 

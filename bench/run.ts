@@ -15,6 +15,7 @@ import { basename, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import sharp from "sharp";
+import { byOutputFormat, outputFormats } from "@prism/core/outputs";
 import { standardPlan, type OutputFormat } from "@prism/core/plan";
 import { defaultMaxWholeDecodeBytes } from "@prism/core/pipeline";
 import { defaultLimits } from "@prism/core/services";
@@ -330,7 +331,7 @@ function printComparison(results: readonly PipelineFigures[], reference: Pipelin
 
 function printQuality(quality: Record<string, QualityFigures>): void {
   console.log(heading("Quality: SSIM against the original resized to each variant's size (mean / lowest; 1 = identical)"));
-  const formats: OutputFormat[] = ["webp", "jpeg", "png"];
+  const formats: OutputFormat[] = outputFormats.map((format) => format.id);
   console.log(
     table(
       ["pipeline", ...formats],
@@ -346,13 +347,13 @@ function printQuality(quality: Record<string, QualityFigures>): void {
 }
 
 function bytesOf(image: ImageFigures): Record<OutputFormat, number> {
-  const bytes: Record<OutputFormat, number> = { webp: 0, jpeg: 0, png: 0 };
+  const bytes = byOutputFormat(() => 0);
   for (const output of image.outputs) bytes[output.format] += output.bytes;
   return bytes;
 }
 
 function bytesByFormat(result: PipelineFigures): Record<OutputFormat, number> {
-  const bytes: Record<OutputFormat, number> = { webp: 0, jpeg: 0, png: 0 };
+  const bytes = byOutputFormat(() => 0);
   for (const image of result.images) for (const output of image.outputs) bytes[output.format] += output.bytes;
   return bytes;
 }

@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
+import { outputFormats } from "@prism/core/outputs";
 import { extensionByFormat, standardPlan } from "@prism/core/plan";
 import { collectGarbage, cpuMs, median, peakRssBytes, resetPeakRss } from "./measure.ts";
 import { pipelines } from "./pipelines.ts";
@@ -107,9 +108,7 @@ async function loadProcessorModules(): Promise<void> {
   const links: Record<string, unknown> = {
     App: { name: "prism", stage: "bench" },
     Uploads: { name: "bench-uploads" },
-    WebP: { name: "bench-webp" },
-    JPEG: { name: "bench-jpeg" },
-    PNG: { name: "bench-png" },
+    ...Object.fromEntries(outputFormats.map((format) => [format.link, { name: `bench-${format.id}` }])),
     Images: { name: "bench-images" },
     Limits: { maxUploadBytes: 25 * 1024 * 1024, maxInputPixels: 100_000_000 },
   };

@@ -1,5 +1,6 @@
 // The image processor: S3 ObjectCreated under originals/ → Lambda (async, at least once).
 import {
+  CLAIM_TIMEOUT_MS,
   DLQ_RETENTION_SECONDS,
   lambdaOnlyTrust,
   LOG_RETENTION,
@@ -11,18 +12,7 @@ import {
   RUNTIME,
 } from "./config";
 import { network } from "./network";
-import {
-  images,
-  imagesTable,
-  jpeg,
-  keyPermissions,
-  limits,
-  png,
-  uploads,
-  uploadsBucket,
-  variantBuckets,
-  webp,
-} from "./storage";
+import { images, imagesTable, keyPermissions, limits, uploads, uploadsBucket, variantBuckets, variantLinks } from "./storage";
 
 /**
  * Events that failed every retry land here (Lambda's on-failure destination), kept 14 days, the SQS
@@ -38,11 +28,8 @@ export const deadLetterQueue = new sst.aws.Queue("ProcessorDeadLetters", {
   },
 });
 
-/**
- * A `processing` claim older than this is presumed dead and may be taken over by a fresh event; it
- * must outlast the longest invocation, so it is derived from the timeout.
- */
-const claimTimeoutMs = String((PROCESSOR_TIMEOUT_SECONDS + 60) * 1000);
+/** What the processor and the dead-letter consumer parse (@prism/core/config) as their claim timeout. */
+const claimTimeoutMs = String(CLAIM_TIMEOUT_MS);
 
 export const processor = new sst.aws.Function("Processor", {
   handler: "packages/functions/src/processor.handler",
@@ -60,7 +47,7 @@ export const processor = new sst.aws.Function("Processor", {
     // memory they no longer use. Two arenas cut the 24 MP peak from 226 to 170 MiB (bench).
     MALLOC_ARENA_MAX: "2",
   },
-  link: [uploads, webp, jpeg, png, images, limits],
+  link: [uploads, ...variantLinks, images, limits],
   permissions: [
     { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
     // Without ListBucket S3 answers a missing original with 403 instead of NoSuchKey, and a

@@ -1,5 +1,5 @@
 // One CloudFront distribution for the whole product: the site at "/", variants under
-// "/webp", "/jpeg", "/png" (routes are added in infra/web.ts). It is created first because the
+// one route per output format, "/webp" and so on (added in infra/web.ts). It is created first because the
 // Uploads bucket's CORS rule needs its origin, and every CloudFront grant (bucket policies, the
 // KMS key policy, the site server's invoke permission) names its ARN.
 import {

@@ -1,19 +1,8 @@
 // Buckets and table. The SST components are named *Bucket / ImagesTable; the names the app
 // reads (`Resource.Uploads.name`, …) are sst.Linkables carrying only the name, because linking a
 // Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
-import {
-  isProduction,
-  DEV_SITE_ORIGINS,
-  MAX_INPUT_PIXELS,
-  UPLOADS_IN_FLIGHT,
-  UPLOADS_IN_FLIGHT_PER_ADDRESS,
-  UPLOADS_PER_MINUTE,
-  UPLOADS_PER_MINUTE_PER_ADDRESS,
-  MAX_UPLOAD_BYTES,
-  NONCURRENT_VERSION_DAYS,
-  ORIGINALS_EXPIRE_DAYS,
-  USE_KMS,
-} from "./config";
+import { outputFormats } from "../packages/core/src/outputs";
+import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_EXPIRE_DAYS, USE_KMS } from "./config";
 import { distributionArn, siteOrigin } from "./router";
 
 const accountId = aws.getCallerIdentityOutput().accountId;
@@ -155,10 +144,15 @@ function variantBucket(name: string) {
   return bucket;
 }
 
-export const webpBucket = variantBucket("WebP");
-export const jpegBucket = variantBucket("JPEG");
-export const pngBucket = variantBucket("PNG");
-export const variantBuckets = [webpBucket, jpegBucket, pngBucket];
+/**
+ * One bucket per output format (the registry in @prism/core/outputs), named after the format's link
+ * (`WebPBucket`), and the link the application reads its name through (`Resource.WebP.name`).
+ */
+export const variantStores = outputFormats.map((format) => {
+  const bucket = variantBucket(format.link);
+  return { format, bucket, link: new sst.Linkable(format.link, { properties: { name: bucket.name } }) };
+});
+export const variantBuckets = variantStores.map((store) => store.bucket);
 
 /**
  * Image records. SST's Dynamo is always pay-per-request with point-in-time recovery; the
@@ -182,20 +176,9 @@ export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
 
 // The names the application reads through `Resource`.
 export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name, versioned: UPLOADS_VERSIONED } });
-export const webp = new sst.Linkable("WebP", { properties: { name: webpBucket.name } });
-export const jpeg = new sst.Linkable("JPEG", { properties: { name: jpegBucket.name } });
-export const png = new sst.Linkable("PNG", { properties: { name: pngBucket.name } });
+export const variantLinks = variantStores.map((store) => store.link);
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
-export const limits = new sst.Linkable("Limits", {
-  properties: {
-    maxUploadBytes: MAX_UPLOAD_BYTES,
-    maxInputPixels: MAX_INPUT_PIXELS,
-    uploadsPerMinute: UPLOADS_PER_MINUTE,
-    uploadsPerMinutePerAddress: UPLOADS_PER_MINUTE_PER_ADDRESS,
-    uploadsInFlight: UPLOADS_IN_FLIGHT,
-    uploadsInFlightPerAddress: UPLOADS_IN_FLIGHT_PER_ADDRESS,
-  },
-});
+export const limits = new sst.Linkable("Limits", { properties: { ...LIMITS } });
 
 /** IAM actions on a customer key that reading and writing encrypted objects/items needs. */
 export function keyPermissions() {

@@ -1,22 +1,19 @@
 // The Astro site behind the Router, and the variant routes.
 import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
 import { cdn, distributionArn, router } from "./router";
+import { routePrefix } from "../packages/core/src/outputs";
 import {
   cloudfrontRead,
   images,
   encrypt,
   imagesTable,
-  jpeg,
-  jpegBucket,
   keyPermissions,
   limits,
-  png,
-  pngBucket,
   uploads,
   uploadsBucket,
   variantBuckets,
-  webp,
-  webpBucket,
+  variantLinks,
+  variantStores,
 } from "./storage";
 
 /** Signs the owner cookie; set per stage with `sst secret set OwnerCookieSecret <value>`. */
@@ -31,10 +28,10 @@ export const ownerCookiePreviousSecret = new sst.Secret("OwnerCookiePreviousSecr
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
-  // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies /webp, /jpeg
-  // and /png to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
+  // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies each format's
+  // route (/webp, …) to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
   // And the CDN's id, to invalidate a deleted image's variant paths.
-  link: [uploads, webp, jpeg, png, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, router, cdn],
+  link: [uploads, ...variantLinks, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },
@@ -120,16 +117,13 @@ if (!$dev) {
 }
 
 /**
- * Variants: /webp/{imageId}/{planVersion}/{width}.webp → key {imageId}/{planVersion}/{width}.webp
- * in the WebP bucket (and likewise for jpeg, png). Patterns are path prefixes, and the prefix
- * is rewritten away because the buckets store keys without it. Originals are never routed.
+ * Variants, one route per output format: /webp/{imageId}/{planVersion}/{width}.webp → key
+ * {imageId}/{planVersion}/{width}.webp in the WebP bucket. Patterns are path prefixes, and the
+ * prefix is rewritten away because the buckets store keys without it. Originals are never routed.
  */
-for (const [prefix, bucket] of [
-  ["webp", webpBucket],
-  ["jpeg", jpegBucket],
-  ["png", pngBucket],
-] as const) {
-  router.routeBucket(`/${prefix}`, bucket, { rewrite: { regex: `^/${prefix}/(.*)$`, to: "/$1" } });
+for (const { format, bucket } of variantStores) {
+  const prefix = routePrefix(format.id);
+  router.routeBucket(prefix, bucket, { rewrite: { regex: `^${prefix}/(.*)$`, to: "/$1" } });
 }
 
 // The site's own assets bucket (created by SST, CloudFront-only): same explicit encryption as

@@ -6,9 +6,9 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { launchBrowser } from "../tests/support/browser.ts";
-import { startStack } from "../tests/support/local-stack.ts";
-import { makePhoto } from "../tests/support/photos.ts";
+import { launchBrowser } from "../testkit/browser.ts";
+import { startStack } from "../testkit/local-stack.ts";
+import { makePhoto } from "../testkit/photos.ts";
 
 const root = join(import.meta.dirname, "..");
 

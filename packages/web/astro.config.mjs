@@ -2,16 +2,17 @@
 import { defineConfig } from "astro/config";
 import node from "@astrojs/node";
 import aws from "astro-sst";
+import { outputFormats, routePrefix } from "@prism/core/outputs";
 
 /**
  * Under `sst dev` the page runs here while the variants are served by the deployed Router (its URL
- * arrives as the `Router` link): the dev server proxies /webp, /jpeg and /png to it, so variant
- * URLs stay relative, as they are behind CloudFront and in the local stack.
+ * arrives as the `Router` link): the dev server proxies each output format's route (/webp, …) to it,
+ * so variant URLs stay relative, as they are behind CloudFront and in the local stack.
  */
 export function variantProxy(env = process.env) {
   if (!env.SST_RESOURCE_Router) return undefined;
   const { url } = JSON.parse(env.SST_RESOURCE_Router);
-  return Object.fromEntries(["/webp", "/jpeg", "/png"].map((prefix) => [prefix, { target: url, changeOrigin: true }]));
+  return Object.fromEntries(outputFormats.map((format) => [routePrefix(format.id), { target: url, changeOrigin: true }]));
 }
 
 /**

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "../support/browser.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { startStack, type RunningStack } from "../support/local-stack.ts";
+import { launchBrowser, type Browser } from "../../testkit/browser.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 /**
  * The limit on uploads waiting to be processed must not turn a big drop of files into errors: the

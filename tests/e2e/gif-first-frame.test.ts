@@ -2,8 +2,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processImage } from "@prism/core/pipeline";
 import { standardPlan } from "@prism/core/plan";
-import { launchBrowser, type Browser } from "../support/browser.ts";
-import { writeGif, type GifImage } from "../support/gif.ts";
+import { launchBrowser, type Browser } from "../../testkit/browser.ts";
+import { writeGif, type GifImage } from "../../testkit/gif.ts";
 
 // The first frame of GIFs that rely on transparency and disposal, as Prism's variants show it and as
 // Chromium shows it: the same pixels, transparent where the browser shows the page through.

@@ -10,9 +10,9 @@ import type { Page, Route } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { launchBrowser, type Browser } from "../support/browser.ts";
-import { photoLikePixels } from "../support/fixtures.ts";
-import { startStack, type RunningStack } from "../support/local-stack.ts";
+import { launchBrowser, type Browser } from "../../testkit/browser.ts";
+import { photoLikePixels } from "../../testkit/fixtures.ts";
+import { startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 const MiB = 1024 * 1024;
 const partSize = 8 * MiB;

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sharedSecurityHeaders, siteContentSecurityPolicy, variantSecurityHeaders } from "@prism/core/headers";
-import { launchBrowser, type Browser } from "../support/browser.ts";
-import { startStack, type RunningStack } from "../support/local-stack.ts";
+import { launchBrowser, type Browser } from "../../testkit/browser.ts";
+import { startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 const photo = join(import.meta.dirname, "../fixtures/photos/seeding-1600.jpg");
 

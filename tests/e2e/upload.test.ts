@@ -4,9 +4,9 @@ import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { ownerCookieName } from "@prism/core/owners";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { launchBrowser, type Browser } from "../support/browser.ts";
-import { startStack, type RunningStack } from "../support/local-stack.ts";
-import { makeTruncatedJpeg } from "../support/photos.ts";
+import { launchBrowser, type Browser } from "../../testkit/browser.ts";
+import { startStack, type RunningStack } from "../../testkit/local-stack.ts";
+import { makeTruncatedJpeg } from "../../testkit/photos.ts";
 
 const realPhotos = join(import.meta.dirname, "../fixtures/photos");
 

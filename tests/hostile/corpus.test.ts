@@ -4,11 +4,11 @@ import pLimit from "p-limit";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { maxVariantSide, sizesFor, standardPlan } from "@prism/core/plan";
-import { hostileCorpus, hostileLimits, type HostileCase } from "../../scripts/hostile-corpus.ts";
-import { PrismClient, type ImageBody } from "../support/api-client.ts";
-import { photoJpeg, quadrantColours } from "../support/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
-import { writeOriginalDirectly } from "../support/storage.ts";
+import { hostileCorpus, hostileLimits, type HostileCase } from "../../testkit/hostile-corpus.ts";
+import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
+import { photoJpeg, quadrantColours } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
+import { writeOriginalDirectly } from "../../testkit/storage.ts";
 
 // Every hostile case through the real path: POST /api/uploads → PUT to the presigned URL → S3 event →
 // processor → record, on the local stack, with the corpus's pixel limit.

@@ -4,8 +4,8 @@ import { deleteImage, getImage, type DeleteImageDeps } from "@prism/core/images"
 import { originalKey } from "@prism/core/keys";
 import { processOriginal, type ProcessingOutcome } from "@prism/core/processing";
 import { localResourceNames } from "../../packages/local/src/names.ts";
-import { storedKeys } from "../support/local-stack.ts";
-import { photoJpeg } from "../support/fixtures.ts";
+import { storedKeys } from "../../testkit/local-stack.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
 import { startInProcessPrism, testImageId, type InProcessPrism, type Step } from "./in-process.ts";
 
 // A delete and the processor meet on the same image, in every order the real services allow: each

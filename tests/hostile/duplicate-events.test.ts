@@ -6,8 +6,8 @@ import { originalKey } from "@prism/core/keys";
 import { processOriginal } from "@prism/core/processing";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
 import { localResourceNames } from "../../packages/local/src/names.ts";
-import { photoJpeg } from "../support/fixtures.ts";
-import { listedKeys, startInProcessPrism, testImageId, type InProcessPrism } from "./in-process.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
+import { listedKeys, startInProcessPrism, silentLogger, testImageId, type InProcessPrism } from "./in-process.ts";
 
 // S3 delivers events at least once, and Lambda may run duplicates side by side.
 let prism: InProcessPrism;
@@ -32,7 +32,7 @@ describe("the same event delivered many times at once", () => {
     await prism.uploaded(imageId, photo);
     prism.faults.set(); // counts calls, injects nothing
     const deadLetters = join(scratch, `dup-${copies}.jsonl`);
-    const bridge = new S3EventBridge({ handler: prism.handler(), concurrency: copies, retryDelaysMs: [10, 20], deadLetterFile: deadLetters, log: () => undefined });
+    const bridge = new S3EventBridge({ handler: prism.handler(), concurrency: copies, retryDelaysMs: [10, 20], deadLetterFile: deadLetters, logger: silentLogger });
     for (let copy = 0; copy < copies; copy += 1) bridge.deliverObjectCreated(localResourceNames.Uploads, originalKey(imageId), { size: photo.byteLength });
     await bridge.idle();
 

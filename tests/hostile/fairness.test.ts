@@ -1,8 +1,9 @@
 import { request as httpRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismClient } from "../support/api-client.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
+import { withinOneRateWindow } from "../../testkit/rate-window.ts";
 
 // One person must not be able to starve the processor for everyone: limits that hold when the
 // cookie is dropped on every request, counted by the client's address (locally the socket's; in
@@ -69,11 +70,6 @@ function errorOf(answer: Answer): { code: string; message: string } {
   return (JSON.parse(answer.body) as { error: { code: string; message: string } }).error;
 }
 
-async function inFreshMinute(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 45_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
-}
-
 describe("limits that hold across cookies", () => {
   it("one visitor may have a few uploads waiting; the next is 429 with Retry-After until one finishes", async () => {
     const client = new PrismClient(stack.url);
@@ -109,7 +105,6 @@ describe("limits that hold across cookies", () => {
   });
 
   it("sixteen fresh cookies from one address get no more uploads waiting than the address's cap; other addresses are unaffected", async () => {
-    await inFreshMinute();
     const from = "127.0.0.2";
     // Headers a client might forge to look like many addresses change nothing.
     const answers = await Promise.all(
@@ -129,9 +124,11 @@ describe("limits that hold across cookies", () => {
   });
 
   it("cookie-less requests from one address meet the per-address rate", async () => {
-    await inFreshMinute();
-    const answers = [];
-    for (let i = 0; i < perAddressPerMinute + 5; i += 1) answers.push(await askAsStranger("127.0.0.4"));
+    const answers = await withinOneRateWindow(async (run) => {
+      const sent = [];
+      for (let i = 0; i < perAddressPerMinute + 5; i += 1) sent.push(await askAsStranger(`127.0.${run}.4`));
+      return sent;
+    });
     const limited = answers.filter((answer) => answer.status === 429 && errorOf(answer).code === "rate_limited");
     expect(limited).toHaveLength(5);
     expect(errorOf(limited[0]!).message).toMatch(new RegExp(`^Too many uploads at once: Prism accepts ${perAddressPerMinute} every minute from one network address\\. Wait \\d+ seconds? and try again\\.$`));

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { originalKey } from "@prism/core/keys";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
-import { photoJpeg } from "../support/fixtures.ts";
-import { listedKeys, startInProcessPrism, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
+import { listedKeys, startInProcessPrism, silentLogger, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
 
 // DynamoDB and S3 faults injected into the real stand-ins, at each step of processing, delivered
 // through the local bridge (retries, then the dead-letter file) the way Lambda delivers S3 events.
@@ -32,7 +32,7 @@ function bridgeFor(deadLetterFile: string, claimTimeoutMs = 30_000): S3EventBrid
     concurrency: 4,
     retryDelaysMs: [10, 20],
     deadLetterFile,
-    log: () => undefined,
+    logger: silentLogger,
   });
 }
 
@@ -143,8 +143,26 @@ describe("faults at every step of processing", () => {
     expect(await prism.variantKeys(imageId)).toEqual([]);
   });
 
-  it("across every case above, no variant object exists without a record that lists it", async () => {
+  it("after faults at every step and their redrives, no variant object exists without a record that lists it", async () => {
+    // Its own faulted deliveries, so it checks something when it runs alone; with the cases above
+    // it checks theirs too.
+    const faulted: FaultRule[][] = [
+      [{ step: "put-variant", kind: "server-error", from: 3 }],
+      [{ step: "put-variant", kind: "server-error", from: 5 }, { step: "delete-variants", kind: "timeout" }],
+      [{ step: "mark-ready", kind: "timeout-after-write" }],
+      [{ step: "mark-ready", kind: "timeout" }, { step: "release-claim", kind: "timeout", times: 1 }],
+    ];
+    for (const [index, rules] of faulted.entries()) {
+      const imageId = testImageId((next += 1));
+      await prism.uploaded(imageId, photo);
+      prism.faults.set(...rules);
+      await deliverOnce(bridgeFor(join(scratch, `invariant-${index}.jsonl`)), imageId);
+      prism.faults.set();
+      await deliverOnce(bridgeFor(join(scratch, `invariant-${index}-redrive.jsonl`)), imageId);
+    }
+
     const stored = await prism.variantKeys();
+    expect(stored.length, "variants to check").toBeGreaterThan(0);
     const owners = [...new Set(stored.map((key) => key.split("/")[1]!))];
     const listed = new Set<string>();
     for (const imageId of owners) {

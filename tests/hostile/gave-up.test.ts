@@ -2,9 +2,9 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gaveUpMessage } from "@prism/core/processing";
-import { PrismClient } from "../support/api-client.ts";
-import { photoJpeg } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { photoJpeg } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 // An upload whose processing fails on every attempt, through the real path on the local stack:
 // presign → PUT → S3 event → processor (retried, dead-lettered) → dead-letter consumer → record.

@@ -1,33 +1,23 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InFlightUploads } from "@prism/core/ratelimit";
 import { localResourceNames } from "../../packages/local/src/names.ts";
-import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
+import { startTableStandIns, type TableStandIns } from "../../testkit/stand-ins.ts";
 
 // The in-flight set on the real table semantics (dynalite behind the strict front): DynamoDB drops a
 // string set's attribute when its last member is deleted, which is what two concurrent admits meet.
-let standIns: StandIns;
-let dataDir: string;
+let standIns: TableStandIns;
 let db: DynamoDBDocumentClient;
 const tableName = localResourceNames.Images;
 const rule = { name: "address", limit: 3, subject: "one network address" } as const;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "prism-in-flight-"));
-  standIns = await startStandIns({ dataDir, siteOrigins: [] });
-  db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: standIns.dynamoEndpoint, region: "us-east-1", credentials: localCredentials, maxAttempts: 1 }));
+  standIns = await startTableStandIns();
+  db = standIns.db;
 });
 
-afterAll(async () => {
-  db?.destroy();
-  await standIns?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+afterAll(() => standIns?.close());
 
 async function finishedImage(): Promise<string> {
   const imageId = randomUUID();

@@ -6,14 +6,17 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { MiddlewareStack } from "@smithy/types";
 import type { Context, S3Event } from "aws-lambda";
+import { defaultLimits } from "@prism/core/config";
 import { ImageRepository, type ImageRecord } from "@prism/core/images";
-import { decodeS3EventKey, imageIdFromOriginalKey, originalKey } from "@prism/core/keys";
+import { originalKey } from "@prism/core/keys";
+import { Logger } from "@prism/core/logging";
 import { standardPlan } from "@prism/core/plan";
-import { processOriginal, type ProcessingDeps } from "@prism/core/processing";
-import { ImageStorage } from "@prism/core/storage";
-import { localResourceNames } from "../../packages/local/src/names.ts";
+import type { ProcessingDeps } from "@prism/core/processing";
+import { ImageStorage, type BucketNames } from "@prism/core/storage";
+import { createProcessorHandler } from "@prism/functions/processor";
+import { localResourceNames, variantRoutes } from "../../packages/local/src/names.ts";
 import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
-import { storedKeys } from "../support/local-stack.ts";
+import { storedKeys } from "../../testkit/local-stack.ts";
 
 /**
  * One step of `processOriginal`, recognised from the request the SDK is about to send. The three
@@ -176,7 +179,7 @@ export interface InProcessPrism {
   readonly storage: ImageStorage;
   readonly faults: FaultInjector;
   deps(overrides?: Partial<ProcessingDeps>): ProcessingDeps;
-  /** What the processor handler does with an S3 event, with these deps. */
+  /** The processor's real handler (`createProcessorHandler`) over these deps. */
   handler(overrides?: Partial<ProcessingDeps>): (event: S3Event, context: Context) => Promise<void>;
   /** A `pending` record and its original in the Uploads bucket, as after presign + PUT. */
   uploaded(imageId: string, bytes: Buffer): Promise<void>;
@@ -206,17 +209,15 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
   faults.attach(dynamo, "dynamodb");
   const images = new ImageRepository(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), localResourceNames.Images);
   // s3rver keeps no versions (and has no ListObjectVersions), as the local stack declares.
-  const storage = new ImageStorage(
-    s3,
-    { uploads: localResourceNames.Uploads, webp: localResourceNames.WebP, jpeg: localResourceNames.JPEG, png: localResourceNames.PNG },
-    { uploadsKeepVersions: false },
-  );
+  const buckets: BucketNames = { uploads: localResourceNames.Uploads, ...variantRoutes };
+  const storage = new ImageStorage(s3, buckets, { uploadsKeepVersions: false });
   const deps = (overrides: Partial<ProcessingDeps> = {}): ProcessingDeps => ({
     images,
     storage,
     plan: standardPlan,
-    maxInputPixels: 100_000_000,
-    maxUploadBytes: 25 * 1024 * 1024,
+    maxInputPixels: defaultLimits.maxInputPixels,
+    maxUploadBytes: defaultLimits.maxUploadBytes,
+    // Shorter than in AWS (@prism/core/config's default), so a test can outwait a dead claim.
     claimTimeoutMs: 30_000,
     ...overrides,
   });
@@ -229,12 +230,13 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
     storage,
     faults,
     deps,
-    handler: (overrides) => async (event, context) => {
-      for (const record of event.Records) {
-        const imageId = imageIdFromOriginalKey(decodeS3EventKey(record.s3.object.key));
-        if (imageId) await processOriginal(imageId, deps(overrides), context.awsRequestId);
-      }
-    },
+    handler: (overrides) =>
+      createProcessorHandler({
+        uploadsBucket: localResourceNames.Uploads,
+        processing: deps(overrides),
+        logger: silentLogger,
+        metrics: { addMetric: () => undefined, publishStoredMetrics: () => undefined },
+      }),
     async uploaded(imageId, bytes) {
       uploads += 1;
       const record: ImageRecord = {
@@ -252,7 +254,7 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
     async variantKeys(imageId) {
       const all = (
         await Promise.all(
-          [localResourceNames.WebP, localResourceNames.JPEG, localResourceNames.PNG].map(async (bucket) =>
+          Object.values(variantRoutes).map(async (bucket) =>
             (await storedKeys(dataDir, bucket)).map((key) => `${bucket}/${key}`),
           ),
         )
@@ -270,9 +272,11 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
 
 /** `{bucket}/{key}` of every variant a record lists. */
 export function listedKeys(record: ImageRecord | undefined): string[] {
-  const bucket = { webp: localResourceNames.WebP, jpeg: localResourceNames.JPEG, png: localResourceNames.PNG };
-  return (record?.variants ?? []).map((variant) => `${bucket[variant.format]}/${variant.key}`).sort();
+  return (record?.variants ?? []).map((variant) => `${variantRoutes[variant.format]}/${variant.key}`).sort();
 }
+
+/** Faults are the point of these tests: the lines they log would only bury the test's own output. */
+export const silentLogger = new Logger({ serviceName: "hostile-test", logLevel: "SILENT" });
 
 /** Image IDs for tests: valid UUIDs, distinct per `n`. */
 export function testImageId(n: number): string {

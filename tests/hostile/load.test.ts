@@ -1,8 +1,8 @@
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLoad, type LoadFile } from "../../bench/load.ts";
-import { photoJpeg, photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
+import { runLoad, type LoadFile } from "../../testkit/load.ts";
+import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 
 // The small version of `npm run bench:load`: outcomes only, never timings.
 let stack: RunningStack;

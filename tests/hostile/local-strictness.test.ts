@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
 import { createUpload, singlePut } from "@prism/core/uploads";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { PrismClient } from "../support/api-client.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 
 // `npm start` is what people run and what the tests trust: its S3 and DynamoDB must refuse what
 // AWS refuses, end to end, with AWS's answers.

@@ -6,10 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
 import { createUpload, singlePut } from "@prism/core/uploads";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { PrismClient, type ImageBody } from "../support/api-client.ts";
-import { photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
-import { writeOriginalDirectly } from "../support/storage.ts";
+import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
+import { photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
+import { withinOneRateWindow } from "../../testkit/rate-window.ts";
+import { writeOriginalDirectly } from "../../testkit/storage.ts";
 
 const maxUploadBytes = 1024 * 1024;
 const uploadsPerMinute = 10;
@@ -194,20 +195,21 @@ describe("upload abuse is refused with the right status and a clear message", ()
   });
 
   it("a flood of POST /api/uploads from one visitor gets 429 with Retry-After; other visitors are unaffected", async () => {
-    // Counting is per minute: start well inside a window so the flood cannot straddle two.
-    const intoMinute = Date.now() % 60_000;
-    if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_000 - intoMinute + 100));
-    const flooder = new PrismClient(stack.url);
-    await flooder.json("/api/images"); // one cookie for the whole flood
-    const responses = await Promise.all(
-      Array.from({ length: uploadsPerMinute + 6 }, () =>
-        flooder.request("/api/uploads", {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ filename: "spam.png", contentType: "image/png", size: 100 }),
-        }),
-      ),
-    );
+    // Counting is per minute: a flood that straddled two windows is sent again by a new visitor.
+    const { flooder, responses } = await withinOneRateWindow(async () => {
+      const flooder = new PrismClient(stack.url);
+      await flooder.json("/api/images"); // one cookie for the whole flood
+      const responses = await Promise.all(
+        Array.from({ length: uploadsPerMinute + 6 }, () =>
+          flooder.request("/api/uploads", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify({ filename: "spam.png", contentType: "image/png", size: 100 }),
+          }),
+        ),
+      );
+      return { flooder, responses };
+    });
     const statuses = responses.map((response) => response.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(uploadsPerMinute);
     const refused = responses.filter((response) => response.status === 429);

@@ -7,6 +7,7 @@ import {
   referrerPolicy,
   variantContentSecurityPolicy,
 } from "../../packages/core/src/headers/index.ts";
+import { outputFormats } from "../../packages/core/src/outputs/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -440,6 +441,24 @@ describe.each([
         const sample = `/${prefix}/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`;
         expect(sample.replace(new RegExp(rewrite.regex), rewrite.to)).toBe(`/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`);
       }
+    });
+
+    test("every format of the output registry (@prism/core/outputs) gets its bucket, link, route, grants and output", () => {
+      const links = (id: string) => get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === id)?.input.links;
+      const processorGrants = grants(get(), "ProcessorRole");
+      for (const format of outputFormats) {
+        const bucket = `${format.link}Bucket`;
+        const objects = `${bucketArn(get(), bucket)}/*`;
+        expect(links("Processor")[format.link]?.name, format.id).toBe(bucketName(get(), bucket));
+        expect(links("SiteServerUseast1")[format.link]?.name, format.id).toBe(bucketName(get(), bucket));
+        const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${format.id}RouteKey.sst.aws.KvKeys`);
+        expect(JSON.parse(key.inputs!.entries.metadata).domain).toBe(`${bucketName(get(), bucket)}.s3.us-east-1.amazonaws.com`);
+        expect(processorGrants["s3:PutObject"], format.id).toContain(objects);
+        expect(grants(get(), "SiteServerUseast1Role")["s3:DeleteObject"], format.id).toContain(objects);
+        expect(bucketPolicy(get(), bucket)).toContainEqual(cloudfrontRead(get(), bucket));
+        expect(get().outputs[`${format.id}Bucket`], format.id).toBe(bucketName(get(), bucket));
+      }
+      expect(all(get(), BUCKET)).toHaveLength(outputFormats.length + 2);
     });
 
     test("the Uploads bucket (originals) is never routed", () => {

@@ -3,8 +3,8 @@ import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { PrismClient } from "../support/api-client.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 // What the gallery page decides from core's image view: whether it has to refresh itself (the
 // no-JavaScript `<meta http-equiv="refresh">`) and what it does when DynamoDB fails.

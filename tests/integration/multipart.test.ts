@@ -5,9 +5,9 @@ import { ListMultipartUploadsCommand, S3Client, UploadPartCommand } from "@aws-s
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localCredentials } from "../../packages/local/src/standins.ts";
-import { PrismClient } from "../support/api-client.ts";
-import { photoLikePixels } from "../support/fixtures.ts";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient } from "../../testkit/api-client.ts";
+import { photoLikePixels } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
 const MiB = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { legacyOwnerCookieName, ownerCookieName, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
-import { removeDataDir, startStack, type RunningStack } from "../support/local-stack.ts";
+import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

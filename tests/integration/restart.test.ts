@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { PrismClient, type ImageBody } from "../support/api-client.ts";
-import { photoJpeg, photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
+import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
+import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 
 const running: RunningStack[] = [];
 let dataDir: string | undefined;

@@ -2,10 +2,10 @@ import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismClient, type ImageBody } from "../support/api-client.ts";
-import { photoJpeg, photoPng } from "../support/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../support/local-stack.ts";
-import { writeOriginalDirectly } from "../support/storage.ts";
+import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
+import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
+import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
+import { writeOriginalDirectly } from "../../testkit/storage.ts";
 
 let stack: RunningStack;
 

@@ -1,17 +1,24 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { Resource } from "sst";
+import { claimTimeoutMsFromEnv } from "@prism/core/config";
 import { ImageRepository } from "@prism/core/images";
 import { decodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
+import { createLogger, imageLogger, type Logger } from "@prism/core/logging";
 import { giveUpOriginal } from "@prism/core/processing";
+import type { MetricsSink } from "./processor.ts";
 import { documentClient } from "@prism/core/services";
 
-const logger = new Logger({ serviceName: "dead-letters" });
-const metrics = new Metrics({ namespace: "Prism", serviceName: "dead-letters" });
-const images = new ImageRepository(documentClient(), Resource.Images.name);
-/** The processor's claim timeout (infra/processor.ts sets both from the processor's timeout). */
-const claimTimeoutMs = Number(process.env.PRISM_CLAIM_TIMEOUT_MS ?? 5 * 60_000);
+/** What the dead-letter consumer works with; the real ones come from its SST link (`handler`). */
+export interface DeadLetterDeps {
+  readonly images: ImageRepository;
+  /** The processor's claim timeout (infra/processor.ts sets both functions' from one setting). */
+  readonly claimTimeoutMs: number;
+  readonly logger: Logger;
+  readonly metrics: MetricsSink;
+}
+
+export type DeadLetterHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
 /**
  * The record Lambda sends to an asynchronous invocation's on-failure destination (AWS Lambda
@@ -41,37 +48,45 @@ export interface InvocationFailureRecord {
  * queue, not what waits in it. A message whose image cannot be settled now (DynamoDB fault) is
  * reported as a batch item failure and comes back after the visibility timeout.
  */
-export async function handler(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-  if (context) logger.addContext(context);
-  const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
-  try {
-    for (const message of event.Records) {
-      try {
-        await settle(parseRecord(message.body), message.messageId);
-      } catch (error) {
-        logger.error("could not settle a dead letter; it will be delivered again", { messageId: message.messageId, error: error as Error });
-        batchItemFailures.push({ itemIdentifier: message.messageId });
+export function createDeadLetterHandler(deps: DeadLetterDeps | (() => DeadLetterDeps)): DeadLetterHandler {
+  const resolve = typeof deps === "function" ? deps : () => deps;
+  return async (event, context) => {
+    const current = resolve();
+    const { logger, metrics } = current;
+    if (context) logger.addContext(context);
+    const batchItemFailures: SQSBatchResponse["batchItemFailures"] = [];
+    try {
+      for (const message of event.Records) {
+        const record = parseRecord(message.body);
+        try {
+          await settle(current, record, message.messageId);
+        } catch (error) {
+          // S3 sends one record per notification: the line names that image.
+          const [imageId] = imageIdsOf(record);
+          (imageId ? imageLogger(logger, imageId) : logger).error("could not settle a dead letter; it will be delivered again", {
+            messageId: message.messageId,
+            error: error as Error,
+          });
+          batchItemFailures.push({ itemIdentifier: message.messageId });
+        }
       }
+    } finally {
+      metrics.publishStoredMetrics();
     }
-  } finally {
-    metrics.publishStoredMetrics();
-  }
-  return { batchItemFailures };
+    return { batchItemFailures };
+  };
 }
 
-async function settle(record: InvocationFailureRecord | undefined, messageId: string): Promise<void> {
+async function settle(deps: DeadLetterDeps, record: InvocationFailureRecord | undefined, messageId: string): Promise<void> {
+  const { images, claimTimeoutMs, logger, metrics } = deps;
   if (!record) {
     logger.warn("dead letter is not a Lambda invocation record; dropped", { messageId });
     return;
   }
   const { requestContext, responsePayload } = record;
-  for (const s3Record of record.requestPayload.Records ?? []) {
-    const key = decodeS3EventKey(s3Record.s3.object.key);
-    const imageId = imageIdFromOriginalKey(key);
-    if (!imageId) continue;
+  for (const imageId of imageIdsOf(record)) {
     const outcome = await giveUpOriginal(imageId, requestContext.requestId, { images, claimTimeoutMs });
-    logger.info(outcome === "failed" ? "image given up after every retry" : "dead letter for a settled or running image", {
-      imageId,
+    imageLogger(logger, imageId).info(outcome === "failed" ? "image given up after every retry" : "dead letter for a settled or running image", {
       outcome,
       requestId: requestContext.requestId,
       condition: requestContext.condition,
@@ -82,6 +97,26 @@ async function settle(record: InvocationFailureRecord | undefined, messageId: st
     });
     if (outcome === "failed") metrics.addMetric("ImagesGivenUp", MetricUnit.Count, 1);
   }
+}
+
+/** The consumer's services from its SST link and environment (PRISM_CLAIM_TIMEOUT_MS, set by infra). */
+export function deadLetterDepsFromLinks(env: NodeJS.ProcessEnv = process.env): DeadLetterDeps {
+  return {
+    images: new ImageRepository(documentClient(), Resource.Images.name),
+    claimTimeoutMs: claimTimeoutMsFromEnv(env),
+    logger: createLogger("dead-letters"),
+    metrics: new Metrics({ namespace: "Prism", serviceName: "dead-letters" }),
+  };
+}
+
+let fromLinks: DeadLetterDeps | undefined;
+
+/** The Lambda handler: the factory over the real services, built once per execution environment. */
+export const handler: DeadLetterHandler = createDeadLetterHandler(() => (fromLinks ??= deadLetterDepsFromLinks()));
+
+/** The images a failed invocation was about (keys that are not originals name none). */
+function imageIdsOf(record: InvocationFailureRecord | undefined): string[] {
+  return (record?.requestPayload.Records ?? []).flatMap((s3Record) => imageIdFromOriginalKey(decodeS3EventKey(s3Record.s3.object.key)) ?? []);
 }
 
 function parseRecord(body: string): InvocationFailureRecord | undefined {

@@ -4,11 +4,13 @@ import { join } from "node:path";
 import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
-import { encodeS3EventKey, originalKey } from "@prism/core/keys";
+import { originalKey } from "@prism/core/keys";
 import { gaveUpMessage } from "@prism/core/processing";
 import { localResourceNames } from "../../local/src/names.ts";
+import { objectCreatedEvent } from "../../local/src/s3-events.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
+import { captureLogLines } from "./log-capture.ts";
 
 // The dead-letter queue's consumer, fed the message SQS delivers: its body is the record Lambda
 // sends to the processor's on-failure destination (requestContext, requestPayload = the S3 event,
@@ -57,28 +59,7 @@ async function recordIn(state: Partial<ImageRecord>): Promise<string> {
   return imageId;
 }
 
-function s3Event(imageId: string): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "us-east-1",
-        eventTime: "2026-11-24T10:00:00.000Z",
-        eventName: "ObjectCreated:Put",
-        userIdentity: { principalId: "AWS:AIDAEXAMPLE" },
-        requestParameters: { sourceIPAddress: "203.0.113.7" },
-        responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "ProcessOriginals",
-          bucket: { name: localResourceNames.Uploads, ownerIdentity: { principalId: "A3NL1KOZZKExample" }, arn: `arn:aws:s3:::${localResourceNames.Uploads}` },
-          object: { key: encodeS3EventKey(originalKey(imageId)), size: 1024, eTag: "d41d8cd98f00b204e9800998ecf8427e", sequencer: "0055AED6DCD90281E5" },
-        },
-      },
-    ],
-  };
-}
+const s3Event = (imageId: string): S3Event => objectCreatedEvent(localResourceNames.Uploads, [originalKey(imageId)], { size: 1024 });
 
 /** One SQS message carrying Lambda's invocation record for a failed asynchronous invocation. */
 function deadLetter(imageId: string, requestId: string, messageId = `m-${imageId}`): SQSEvent["Records"][number] {
@@ -158,5 +139,31 @@ describe("dead-letter consumer", () => {
       process.env.AWS_ENDPOINT_URL_DYNAMODB = saved;
     }
     expect((await images.get(imageId))?.status).toBe("pending");
+  });
+
+  it("names the image on every line about it, a dead letter it could not settle included", async () => {
+    const { createDeadLetterHandler, deadLetterDepsFromLinks } = await import("../src/dead-letters.ts");
+    const { Logger } = await import("@prism/core/logging");
+    const deps = { ...deadLetterDepsFromLinks(), logger: new Logger({ serviceName: "dead-letters", logLevel: "INFO" }) };
+    const givenUp = await recordIn({});
+    const unsettled = await recordIn({});
+    // The table refuses this one image's update, as a DynamoDB fault would; everything else is real.
+    const flaky = Object.assign(Object.create(deps.images) as ImageRepository, {
+      markGivenUp: (imageId: string, ...rest: unknown[]) =>
+        imageId === unsettled ? Promise.reject(new Error("DynamoDB is unreachable")) : (deps.images.markGivenUp as (...args: unknown[]) => Promise<unknown>).call(deps.images, imageId, ...rest),
+    });
+    const log = captureLogLines("dead-letters");
+    try {
+      const handler = createDeadLetterHandler({ ...deps, images: flaky });
+      expect(await handler({ Records: [deadLetter(givenUp, "req-9"), deadLetter(unsettled, "req-10", "message-10")] })).toEqual({
+        batchItemFailures: [{ itemIdentifier: "message-10" }],
+      });
+    } finally {
+      log.stop();
+    }
+    expect(log.lines().map((line) => [line.message, line.imageId])).toEqual([
+      ["image given up after every retry", givenUp],
+      ["could not settle a dead letter; it will be delivered again", unsettled],
+    ]);
   });
 });

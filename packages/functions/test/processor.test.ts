@@ -4,12 +4,15 @@ import { join } from "node:path";
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import type { Context, S3Event } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeS3EventKey, originalKey } from "@prism/core/keys";
+import { claimTimeoutSetting } from "@prism/core/config";
+import { originalKey } from "@prism/core/keys";
 import type { ImageRecord, ImageRepository } from "@prism/core/images";
 import { localResourceNames } from "../../local/src/names.ts";
 import { standInEnvironment } from "../../local/src/environment.ts";
+import { objectCreatedEvent } from "../../local/src/s3-events.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
-import { photoPng } from "../../../tests/support/fixtures.ts";
+import { photoPng } from "../../../testkit/fixtures.ts";
+import { captureLogLines } from "./log-capture.ts";
 
 // The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
 let standIns: StandIns;
@@ -61,26 +64,7 @@ async function uploaded(bytes: Buffer, imageId = nextImageId()): Promise<string>
   return imageId;
 }
 
-function event(...keys: string[]): S3Event {
-  return {
-    Records: keys.map((key) => ({
-      eventVersion: "2.1",
-      eventSource: "aws:s3",
-      awsRegion: "us-east-1",
-      eventTime: new Date().toISOString(),
-      eventName: "ObjectCreated:Put",
-      userIdentity: { principalId: "test" },
-      requestParameters: { sourceIPAddress: "127.0.0.1" },
-      responseElements: { "x-amz-request-id": "r", "x-amz-id-2": "i" },
-      s3: {
-        s3SchemaVersion: "1.0",
-        configurationId: "originals-created",
-        bucket: { name: localResourceNames.Uploads, ownerIdentity: { principalId: "test" }, arn: `arn:aws:s3:::${localResourceNames.Uploads}` },
-        object: { key: encodeS3EventKey(key), size: 0, eTag: "", sequencer: "1" },
-      },
-    })),
-  };
-}
+const event = (...keys: string[]): S3Event => objectCreatedEvent(localResourceNames.Uploads, keys);
 
 describe("processor handler", () => {
   it("processes every record of an event batch", async () => {
@@ -134,5 +118,41 @@ describe("processor handler", () => {
     expect((await images.get(imageId))?.status).toBe("pending");
     await handler(event(originalKey(imageId)));
     expect((await images.get(imageId))?.status).toBe("ready");
+  });
+});
+
+describe("processor handler factory", () => {
+  it("names the image on every line about it: ready, failed, and a fault", async () => {
+    const { createProcessorHandler, processorDepsFromLinks } = await import("../src/processor.ts");
+    const { Logger } = await import("@prism/core/logging");
+    const deps = { ...processorDepsFromLinks(), logger: new Logger({ serviceName: "processor", logLevel: "INFO" }) };
+    const ready = await uploaded(await photoPng(32, 24, 6));
+    const failed = await uploaded(Buffer.from("not a picture"));
+    const faulty = await uploaded(await photoPng(32, 24, 7));
+    const log = captureLogLines("processor");
+    try {
+      const handler = createProcessorHandler(deps);
+      await handler(event(originalKey(ready), originalKey(failed)));
+      // The table refuses the claim as an unreachable DynamoDB would; everything else is real.
+      const refusingClaims = Object.assign(Object.create(deps.processing.images) as ImageRepository, {
+        claim: () => Promise.reject(new Error("DynamoDB is unreachable")),
+      });
+      const unreachable = { ...deps.processing, images: refusingClaims };
+      await expect(createProcessorHandler({ ...deps, processing: unreachable })(event(originalKey(faulty)))).rejects.toThrow("unreachable");
+    } finally {
+      log.stop();
+    }
+    expect(log.lines().map((line) => [line.message, line.imageId])).toEqual([
+      ["image ready", ready],
+      ["image failed", failed],
+      ["processing fault; the event will be retried", faulty],
+    ]);
+  });
+
+  it("reads the claim timeout from core's one default, and refuses an empty PRISM_CLAIM_TIMEOUT_MS by name", async () => {
+    const { processorDepsFromLinks } = await import("../src/processor.ts");
+    expect(processorDepsFromLinks({}).processing.claimTimeoutMs).toBe(claimTimeoutSetting.defaultValue);
+    expect(processorDepsFromLinks({ PRISM_CLAIM_TIMEOUT_MS: "1500" }).processing.claimTimeoutMs).toBe(1500);
+    expect(() => processorDepsFromLinks({ PRISM_CLAIM_TIMEOUT_MS: "" })).toThrow('PRISM_CLAIM_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 900000, received ""');
   });
 });

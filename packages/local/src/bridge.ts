@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { appendFile, readFile } from "node:fs/promises";
-import type { Context, S3Event, S3EventRecord, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import type { Context, S3Event, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import pLimit, { type LimitFunction } from "p-limit";
-import { encodeS3EventKey } from "@prism/core/keys";
+import { decodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
+import type { Logger } from "@prism/core/logging";
 import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
+import { objectCreatedEvent, type ObjectCreatedDetails } from "./s3-events.ts";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 export type DeadLetterConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -22,7 +24,8 @@ export interface BridgeOptions {
    * destination. A message it reports as failed is delivered again after `retryDelaysMs`' last delay.
    */
   readonly deadLetterConsumer?: DeadLetterConsumer;
-  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Where retries and dead letters are reported (the stack's Powertools logger). */
+  readonly logger: Pick<Logger, "warn" | "error">;
 }
 
 /**
@@ -42,7 +45,7 @@ export class S3EventBridge {
 
   /** Queues one object-created notification for `key` in `bucket`. */
   deliverObjectCreated(bucket: string, key: string, details: ObjectCreatedDetails = {}, delayMs = 0): void {
-    this.deliver(s3Event(bucket, key, details), delayMs);
+    this.deliver(objectCreatedEvent(bucket, [key], details), delayMs);
   }
 
   deliver(event: S3Event, delayMs = 0): void {
@@ -89,7 +92,7 @@ export class S3EventBridge {
         lastError = error;
         const delay = this.options.retryDelaysMs[attempt - 1];
         if (delay === undefined) break;
-        this.options.log("processor failed; retrying", { requestId, attempt, delayMs: delay, error: String(error) });
+        this.options.logger.warn("processor failed; retrying", { ...imageOf(event), requestId, attempt, delayMs: delay, error: String(error) });
         await new Promise((resolve) => setTimeout(resolve, delay));
       }
     }
@@ -102,7 +105,7 @@ export class S3EventBridge {
       event,
     };
     await appendFile(this.options.deadLetterFile, `${JSON.stringify(entry)}\n`);
-    this.options.log("event dead-lettered", { requestId, file: this.options.deadLetterFile });
+    this.options.logger.error("event dead-lettered", { ...imageOf(event), requestId, file: this.options.deadLetterFile });
     if (this.options.deadLetterConsumer) await this.consumeDeadLetter(this.options.deadLetterConsumer, failureRecord(event, requestId, attempts, lastError));
   }
 
@@ -113,13 +116,20 @@ export class S3EventBridge {
     while (!this.stopped) {
       const event: SQSEvent = { Records: [sqsMessage(messageId, JSON.stringify(record))] };
       const response = await consumer(event, lambdaContext(randomUUID())).catch((error: unknown) => {
-        this.options.log("dead-letter consumer failed", { messageId, error: String(error) });
+        this.options.logger.error("dead-letter consumer failed", { ...imageOf(record.requestPayload), messageId, error: String(error) });
         return { batchItemFailures: [{ itemIdentifier: messageId }] };
       });
       if (response.batchItemFailures.length === 0) return;
       await new Promise((resolve) => setTimeout(resolve, retryDelay));
     }
   }
+}
+
+/** `{ imageId }` of the image an event is about, for its log lines (none for a foreign key). */
+function imageOf(event: S3Event): { imageId?: string } {
+  const key = event.Records[0]?.s3.object.key;
+  const imageId = key === undefined ? undefined : imageIdFromOriginalKey(decodeS3EventKey(key));
+  return imageId ? { imageId } : {};
 }
 
 export async function countDeadLetters(file: string): Promise<number> {
@@ -129,38 +139,6 @@ export async function countDeadLetters(file: string): Promise<number> {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return 0;
     throw error;
   }
-}
-
-/** The object's size and ETag, and how it was created (`ObjectCreated:Put` unless said otherwise). */
-export interface ObjectCreatedDetails {
-  readonly size?: number;
-  readonly eTag?: string;
-  readonly eventName?: "ObjectCreated:Put" | "ObjectCreated:CompleteMultipartUpload";
-}
-
-function s3Event(bucket: string, key: string, details: ObjectCreatedDetails): S3Event {
-  const record: S3EventRecord = {
-    eventVersion: "2.1",
-    eventSource: "aws:s3",
-    awsRegion: process.env.AWS_REGION ?? "us-east-1",
-    eventTime: new Date().toISOString(),
-    eventName: details.eventName ?? "ObjectCreated:Put",
-    userIdentity: { principalId: "prism-local" },
-    requestParameters: { sourceIPAddress: "127.0.0.1" },
-    responseElements: { "x-amz-request-id": randomUUID(), "x-amz-id-2": randomUUID() },
-    s3: {
-      s3SchemaVersion: "1.0",
-      configurationId: "originals-created",
-      bucket: { name: bucket, ownerIdentity: { principalId: "prism-local" }, arn: `arn:aws:s3:::${bucket}` },
-      object: {
-        key: encodeS3EventKey(key),
-        size: details.size ?? 0,
-        eTag: details.eTag ?? "",
-        sequencer: Date.now().toString(16).toUpperCase(),
-      },
-    },
-  };
-  return { Records: [record] };
 }
 
 /** What Lambda sends to an on-failure destination after the last retry. */

@@ -1,3 +1,4 @@
+import { outputFormats } from "@prism/core/outputs";
 import type { Limits } from "@prism/core/services";
 import { localResourceNames } from "./names.ts";
 import { localCredentials } from "./standins.ts";
@@ -30,9 +31,7 @@ export function standInEnvironment(input: {
     SST_RESOURCE_App: JSON.stringify({ name: "prism", stage: "local" }),
     // s3rver keeps no versions (and has no ListObjectVersions): a plain delete erases an original.
     SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads, versioned: false }),
-    SST_RESOURCE_WebP: JSON.stringify({ name: localResourceNames.WebP }),
-    SST_RESOURCE_JPEG: JSON.stringify({ name: localResourceNames.JPEG }),
-    SST_RESOURCE_PNG: JSON.stringify({ name: localResourceNames.PNG }),
+    ...Object.fromEntries(outputFormats.map((format) => [`SST_RESOURCE_${format.link}`, JSON.stringify({ name: localResourceNames[format.link] })])),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
     // No CDN caches the variants offline (the stack serves them itself): nothing to invalidate.

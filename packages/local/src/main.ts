@@ -1,11 +1,17 @@
 // The Lambda runtime is Node 22; offline on Node 20 the SDK would warn about that on every start.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+import { createLogger } from "@prism/core/logging";
 import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
 
-/** `npm start`: the whole of Prism offline, until Ctrl-C. */
-const options = localStackOptionsFromEnv();
+/**
+ * `npm start`: the whole of Prism offline, until Ctrl-C. The startup report below is written for the
+ * person at the terminal (and read by the tests that start a stack), so it stays plain text; every
+ * warning and error goes through the same Powertools logger as the functions' lines.
+ */
+const logger = createLogger("local");
 try {
+  const options = localStackOptionsFromEnv();
   const stack = await startLocalStack(options);
   const deadLetters = await stack.deadLetterCount();
   console.log(`Prism is running at ${stack.url}`);
@@ -26,7 +32,7 @@ try {
     stack.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error("Prism did not stop cleanly:", error);
+        logger.error("Prism did not stop cleanly", { error: error as Error });
         process.exit(1);
       },
     );
@@ -34,6 +40,6 @@ try {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
 } catch (error) {
-  console.error(`Prism could not start: ${error instanceof Error ? error.message : String(error)}`);
+  logger.error(`Prism could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

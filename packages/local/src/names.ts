@@ -1,13 +1,17 @@
+import { byOutputFormat, outputFormats, type OutputFormat } from "@prism/core/outputs";
+
+/** Each output format's bucket offline (`prism-webp`, …), keyed by format: what `/{format}/…` serves. */
+export const variantRoutes: Readonly<Record<OutputFormat, string>> = byOutputFormat((format) => `prism-${format.id}`);
+
+type OutputLink = (typeof outputFormats)[number]["link"];
+
 /**
  * The names the offline stack gives the resources SST links in AWS (infra/). Handlers and the site
- * read them through `Resource.<Link>.name`, exactly as when deployed.
+ * read them through `Resource.<Link>.name`, exactly as when deployed; the variant buckets' links
+ * (`WebP`, …) come from the output-format registry.
  */
-export const localResourceNames = {
+export const localResourceNames: Readonly<Record<"Uploads" | "Images" | OutputLink, string>> = {
   Uploads: "prism-uploads",
-  WebP: "prism-webp",
-  JPEG: "prism-jpeg",
-  PNG: "prism-png",
   Images: "prism-images",
-} as const;
-
-export const variantRoutes = { webp: localResourceNames.WebP, jpeg: localResourceNames.JPEG, png: localResourceNames.PNG } as const;
+  ...(Object.fromEntries(outputFormats.map((format) => [format.link, variantRoutes[format.id]])) as Record<OutputLink, string>),
+};

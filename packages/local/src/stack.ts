@@ -5,7 +5,9 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { createPrismServices, defaultLimits } from "@prism/core/services";
+import { claimTimeoutMsFromEnv, limitsFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { createLogger, type Logger } from "@prism/core/logging";
+import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
@@ -22,20 +24,15 @@ export interface LocalStackOptions {
   readonly siteDist: string;
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
+  /** Passed to the processor as in AWS (PRISM_CLAIM_TIMEOUT_MS); the re-drive on start waits it out. */
   readonly claimTimeoutMs: number;
-  readonly maxUploadBytes: number;
-  readonly maxInputPixels: number;
-  /** `POST /api/uploads` per visitor per minute. */
-  readonly uploadsPerMinute: number;
-  /** `POST /api/uploads` per client address per minute, across visitors. */
-  readonly uploadsPerMinutePerAddress: number;
-  /** Uploads waiting to be processed per visitor, and per client address. */
-  readonly uploadsInFlight: number;
-  readonly uploadsInFlightPerAddress: number;
+  /** What the `Limits` link carries in AWS. */
+  readonly limits: Limits;
   /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
   readonly ownerCookieSecret?: string;
   readonly ownerCookiePreviousSecret?: string;
-  readonly log: (message: string, fields?: Record<string, unknown>) => void;
+  /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
+  readonly logger: Logger;
 }
 
 export interface LocalStack {
@@ -52,31 +49,32 @@ export interface LocalStack {
 
 type NodeHandler = (request: IncomingMessage, response: ServerResponse) => void;
 
+/** Settings only the offline stack has; the shared ones (limits, claim timeout) are @prism/core/config's. */
+export const localSettings = {
+  port: { variable: "PORT", unit: "port", min: 0, max: 65_535, defaultValue: 4321 },
+  // Images processed at once, like the processor's reserved concurrency in AWS; 2 suits a laptop.
+  concurrency: { variable: "PRISM_CONCURRENCY", unit: "images", min: 1, max: 64, defaultValue: 2 },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+/** Lambda makes two retries of an asynchronous invocation, after about one and two minutes; offline, seconds. */
+const retryDelaySetting = { variable: "PRISM_RETRY_DELAYS_MS", unit: "milliseconds", min: 0, max: 600_000, defaultValue: 0 } as const;
+
 export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): LocalStackOptions {
-  const number = (name: string, fallback: number): number => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, received "${raw}"`);
-    return value;
-  };
   return {
-    port: number("PORT", 4321),
+    port: readWholeNumber(localSettings.port, env.PORT),
     host: env.HOST || "127.0.0.1",
     dataDir: resolve(env.PRISM_DATA_DIR || ".prism-data"),
     siteDist: resolve(env.PRISM_SITE_DIST || join(import.meta.dirname, "../../web/dist")),
-    concurrency: number("PRISM_CONCURRENCY", 2),
-    retryDelaysMs: (env.PRISM_RETRY_DELAYS_MS ?? "1000,2000").split(",").filter(Boolean).map(Number),
-    claimTimeoutMs: number("PRISM_CLAIM_TIMEOUT_MS", 30_000),
-    maxUploadBytes: number("PRISM_MAX_UPLOAD_BYTES", defaultLimits.maxUploadBytes),
-    maxInputPixels: number("PRISM_MAX_INPUT_PIXELS", defaultLimits.maxInputPixels),
-    uploadsPerMinute: number("PRISM_UPLOADS_PER_MINUTE", defaultLimits.uploadsPerMinute),
-    uploadsPerMinutePerAddress: number("PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", defaultLimits.uploadsPerMinutePerAddress),
-    uploadsInFlight: number("PRISM_UPLOADS_IN_FLIGHT", defaultLimits.uploadsInFlight),
-    uploadsInFlightPerAddress: number("PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", defaultLimits.uploadsInFlightPerAddress),
+    concurrency: readWholeNumber(localSettings.concurrency, env.PRISM_CONCURRENCY),
+    retryDelaysMs: (env.PRISM_RETRY_DELAYS_MS ?? "1000,2000")
+      .split(",")
+      .filter(Boolean)
+      .map((delay) => readWholeNumber(retryDelaySetting, delay, `each of ${retryDelaySetting.variable}`)),
+    claimTimeoutMs: claimTimeoutMsFromEnv(env),
+    limits: limitsFromEnv(env),
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
-    log: (message, fields) => console.log(JSON.stringify({ level: "INFO", service: "local", message, ...fields })),
+    logger: createLogger("local"),
   };
 }
 
@@ -116,7 +114,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     retryDelaysMs: options.retryDelaysMs,
     deadLetterFile,
     deadLetterConsumer,
-    log: options.log,
+    logger: options.logger,
   });
   standIns.onS3Event((event) => {
     for (const record of event.Records) {
@@ -139,7 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         if (!served) site.handler(request, response);
       })
       .catch((error: unknown) => {
-        options.log("variant route failed", { url: request.url, error: String(error) });
+        options.logger.error("variant route failed", { url: request.url, error: error as Error });
         if (!response.headersSent) response.writeHead(502).end("Bad gateway");
       });
   };
@@ -170,11 +168,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
-  const { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress, claimTimeoutMs } = input.options;
-  const limits = { maxUploadBytes, maxInputPixels, uploadsPerMinute, uploadsPerMinutePerAddress, uploadsInFlight, uploadsInFlightPerAddress };
   Object.assign(process.env, {
-    ...standInEnvironment({ ...input, limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
-    PRISM_CLAIM_TIMEOUT_MS: String(claimTimeoutMs),
+    ...standInEnvironment({ ...input, limits: input.options.limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
+    PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
   });
 }
 

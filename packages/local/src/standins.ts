@@ -7,7 +7,7 @@ import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ownerIndexName } from "@prism/core/images";
 import { loopback, startDynamoFront, startS3Front } from "./fronts.ts";
-import { localResourceNames } from "./names.ts";
+import { localResourceNames, variantRoutes } from "./names.ts";
 
 /** The part of an s3rver event notification the bridge reads (keys arrive not URL-encoded). */
 export interface S3rverNotification {
@@ -42,10 +42,7 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     directory: join(options.dataDir, "s3"),
     configureBuckets: [
       // CORS is the front's to answer, for the site's origins only.
-      { name: localResourceNames.Uploads, configs: [] },
-      { name: localResourceNames.WebP, configs: [] },
-      { name: localResourceNames.JPEG, configs: [] },
-      { name: localResourceNames.PNG, configs: [] },
+      ...[localResourceNames.Uploads, ...Object.values(variantRoutes)].map((name) => ({ name, configs: [] })),
     ],
   });
   serializeDeletes(s3);

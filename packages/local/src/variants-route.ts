@@ -3,10 +3,9 @@ import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
 import { variantSecurityHeaders } from "@prism/core/headers";
 import { isImageId } from "@prism/core/keys";
-import { extensionByFormat } from "@prism/core/plan";
+import { outputFormat, parseVariantRoute, type OutputFormat } from "@prism/core/outputs";
 import { variantRoutes } from "./names.ts";
 
-const routePattern = /^\/(webp|jpeg|png)\/(.+)$/;
 /** `{planVersion}/{width}.{ext}` after the image ID: the only keys the variant buckets hold. */
 const variantTailPattern = /^v\d{1,4}\/\d{1,5}\.([a-z]+)$/;
 
@@ -15,7 +14,7 @@ const variantTailPattern = /^v\d{1,4}\/\d{1,5}\.([a-z]+)$/;
  * decoded on its own, so an encoded `/` (`%2F`) or `..` cannot climb out of the bucket or into
  * another one, and only keys shaped like a variant of this route's format are admitted.
  */
-export function variantKeyFromPath(route: keyof typeof variantRoutes, encodedKey: string): string | undefined {
+export function variantKeyFromPath(route: OutputFormat, encodedKey: string): string | undefined {
   let segments: string[];
   try {
     segments = encodedKey.split("/").map((segment) => decodeURIComponent(segment));
@@ -25,19 +24,19 @@ export function variantKeyFromPath(route: keyof typeof variantRoutes, encodedKey
   if (segments.some((segment) => segment === "" || segment === "." || segment === ".." || /[/\\]/.test(segment))) return undefined;
   const [imageId, ...tail] = segments;
   const extension = variantTailPattern.exec(tail.join("/"))?.[1];
-  return imageId !== undefined && isImageId(imageId) && extension === extensionByFormat[route] ? segments.join("/") : undefined;
+  return imageId !== undefined && isImageId(imageId) && extension === outputFormat(route).extension ? segments.join("/") : undefined;
 }
 
 /**
- * What the CloudFront router does in AWS: `/webp/…`, `/jpeg/…`, `/png/…` are objects of the variant
+ * What the CloudFront router does in AWS: `/{format}/…` (`/webp/…`, …) are objects of the variant
  * buckets, served with the Content-Type and Cache-Control they were stored with. Originals have no
  * route. Returns false for paths that are not variant routes.
  */
 export async function serveVariant(s3: S3Client, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
   const path = (request.url ?? "/").split("?")[0] ?? "/";
-  const match = routePattern.exec(path);
+  const match = parseVariantRoute(path);
   if (!match) return false;
-  const [, route, encodedKey] = match as unknown as [string, keyof typeof variantRoutes, string];
+  const { format: route, encodedKey } = match;
   if (request.method !== "GET" && request.method !== "HEAD") {
     response.writeHead(405, { Allow: "GET, HEAD" }).end();
     return true;

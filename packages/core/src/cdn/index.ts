@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { VariantLocation } from "../images/model.ts";
-import { variantUrl } from "../images/view.ts";
-import { contentTypeByFormat, type OutputFormat } from "../plan/index.ts";
+import { outputFormats, variantUrl, type OutputRegistry } from "../outputs/index.ts";
 
 /**
  * Copies of an image's variants that a CDN keeps. Variants are served with a year-long immutable
@@ -17,8 +16,8 @@ export interface VariantCache {
  * One wildcard path per output format (`/webp/{imageId}/*`, …): every width and plan version of the
  * image, in as few paths as CloudFront allows (a `*` may only end a path).
  */
-export function variantCachePaths(imageId: string): string[] {
-  return (Object.keys(contentTypeByFormat) as OutputFormat[]).map((format) => variantUrl(format, `${imageId}/*`));
+export function variantCachePaths(imageId: string, registry: OutputRegistry = outputFormats): string[] {
+  return registry.map((format) => variantUrl(format.id, `${imageId}/*`));
 }
 
 /** The Router's CloudFront distribution. */

@@ -1,6 +1,6 @@
 import type { ImageRecord, ImageStatus } from "./model.ts";
 import { phaseLabels, abandonedUploadMessage } from "../messages/index.ts";
-import { standardPlan, type OutputFormat } from "../plan/index.ts";
+import { formatRank, variantUrl, type OutputFormat } from "../outputs/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
 import { uploadUrlTtlSeconds } from "../uploads/index.ts";
 
@@ -25,13 +25,7 @@ export interface ImageView
   readonly variants: readonly { format: OutputFormat; width: number; height: number; bytes: number; url: string }[];
 }
 
-/**
- * Variants are served from the same origin as the site: the CloudFront router (and the local stack)
- * maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
- */
-export function variantUrl(format: OutputFormat, key: string): string {
-  return `/${format}/${key}`;
-}
+export { variantUrl };
 
 export function imagePhase(record: Pick<ImageRecord, "status" | "uploadedAt">, now: number): ImagePhase {
   switch (record.status) {
@@ -93,11 +87,10 @@ export interface ImagePresentation {
   readonly problem?: string;
   /** Whether to offer Delete on the card (the image page always does). */
   readonly deletable: boolean;
-  /** Variants grouped by format in the plan's order, narrowest first: the order tables list them in. */
+  /** Variants grouped by format in the registry's order (@prism/core/outputs), narrowest first: the order tables list them in. */
   readonly variants: ImageView["variants"];
 }
 
-const formatRank = (format: OutputFormat) => standardPlan.encodings.findIndex((encoding) => encoding.format === format);
 
 export function presentImage(image: ImageView): ImagePresentation {
   const problem = image.error?.message ?? (image.phase === "abandoned" ? abandonedUploadMessage : undefined);

@@ -1,5 +1,8 @@
 import { Resource } from "sst";
-import { defaultLimits, type PrismConfig } from "../services/index.ts";
+import { limitsFromLink } from "../config/index.ts";
+import { outputFormats } from "../outputs/index.ts";
+import type { PrismConfig } from "../services/index.ts";
+import type { BucketNames } from "../storage/index.ts";
 
 /**
  * Prism's configuration as SST links provide it — in Lambda (`resource.enc`), under `sst dev`, and in
@@ -8,28 +11,21 @@ import { defaultLimits, type PrismConfig } from "../services/index.ts";
  */
 export function configFromLinks(): PrismConfig {
   return {
-    buckets: {
-      uploads: Resource.Uploads.name,
-      webp: Resource.WebP.name,
-      jpeg: Resource.JPEG.name,
-      png: Resource.PNG.name,
-    },
+    buckets: variantBucketsFromLinks(),
     tableName: Resource.Images.name,
     // Absent means versioned: erasing every version is right for any real S3 bucket.
     uploadsKeepVersions: Resource.Uploads.versioned !== false,
-    limits: {
-      maxUploadBytes: Number(Resource.Limits.maxUploadBytes),
-      maxInputPixels: Number(Resource.Limits.maxInputPixels),
-      uploadsPerMinute: Number(Resource.Limits.uploadsPerMinute),
-      // Read through `limit` so a stage deployed before these limits existed keeps working.
-      uploadsPerMinutePerAddress: limit("uploadsPerMinutePerAddress"),
-      uploadsInFlight: limit("uploadsInFlight"),
-      uploadsInFlightPerAddress: limit("uploadsInFlightPerAddress"),
-    },
+    // Parsed, not `Number(…)`: a limit the link lacks (a stage deployed before it existed) has its
+    // default, and a malformed one is refused by name instead of becoming NaN or 0.
+    limits: limitsFromLink(Resource.Limits as Record<string, unknown>),
   };
 }
 
-function limit(name: "uploadsPerMinutePerAddress" | "uploadsInFlight" | "uploadsInFlightPerAddress"): number {
-  const value = Number((Resource.Limits as Record<string, unknown>)[name]);
-  return Number.isFinite(value) && value > 0 ? value : defaultLimits[name];
+/** The Uploads bucket, and each output format's bucket through its link (`Resource.WebP.name`, …). */
+function variantBucketsFromLinks(): BucketNames {
+  const links = Resource as unknown as Record<string, { readonly name: string }>;
+  return {
+    uploads: Resource.Uploads.name,
+    ...Object.fromEntries(outputFormats.map((format) => [format.id, links[format.link]!.name])),
+  } as BucketNames;
 }

@@ -4,6 +4,7 @@ import { rgbaToThumbHash } from "thumbhash";
 import { PermanentImageError } from "../errors/index.ts";
 import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
 import { fileRefusals } from "../messages/index.ts";
+import { byOutputFormat } from "../outputs/index.ts";
 import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 
 export interface PipelineOptions {
@@ -66,7 +67,7 @@ interface RawImage {
 }
 
 /** Relative CPU cost of one encode per format (bench/README.md): schedules the slowest first. */
-const encoderCost: Record<OutputFormat, number> = { png: 3, webp: 2, jpeg: 1 };
+const encoderCost = byOutputFormat((format) => format.encoderCost);
 
 /** ThumbHash works on at most 100×100 pixels. */
 const placeholderMaxSide = 100;

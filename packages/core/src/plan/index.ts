@@ -3,7 +3,9 @@
  * one executor of a plan. `version` is part of every variant key, so a changed recipe writes new keys
  * and never overwrites variants that pages and caches already point at.
  */
-export type OutputFormat = "webp" | "jpeg" | "png";
+import { contentTypeByFormat, extensionByFormat, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
+
+export { contentTypeByFormat, extensionByFormat, type OutputFormat };
 
 export interface WebpEncoding {
   readonly format: "webp";
@@ -41,18 +43,6 @@ export interface VariantPlan {
   readonly encodings: readonly FormatEncoding[];
 }
 
-export const contentTypeByFormat: Record<OutputFormat, string> = {
-  webp: "image/webp",
-  jpeg: "image/jpeg",
-  png: "image/png",
-};
-
-export const extensionByFormat: Record<OutputFormat, string> = {
-  webp: "webp",
-  jpeg: "jpg",
-  png: "png",
-};
-
 export const standardPlan: VariantPlan = {
   version: "v1",
   widths: [320, 640, 1280, 1920],
@@ -77,12 +67,11 @@ export function widthsFor(plan: VariantPlan, sourceWidth: number): number[] {
 }
 
 /**
- * The longest side any variant may have: WebP's limit (16383 px a side, libwebp's
- * `WEBP_MAX_DIMENSION`), the smallest of the three encoders' — JPEG's is 65535 (a 16-bit field in
- * the frame header) and PNG's 1 000 000 (libpng's default user limit). A variant outside it cannot be
- * encoded, whatever the retry.
+ * The longest side any variant may have: the smallest of the encoders' limits (`maxSide` in
+ * `@prism/core/outputs`), today WebP's 16383 px. A variant outside it cannot be encoded, whatever
+ * the retry.
  */
-export const maxVariantSide = 16_383;
+export const maxVariantSide = maxSideOf(outputFormats);
 
 export interface VariantSize {
   readonly width: number;
@@ -113,6 +102,8 @@ export function sizesFor(plan: VariantPlan, sourceWidth: number, sourceHeight: n
 }
 
 /** Object key of one variant inside its format's bucket. */
-export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string {
-  return `${imageId}/${plan.version}/${width}.${extensionByFormat[format]}`;
+export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string;
+export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry): string;
+export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry = outputFormats): string {
+  return `${imageId}/${plan.version}/${width}.${outputFormat(format, registry).extension}`;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from "../errors/index.ts";
 import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, type VariantRecord } from "../images/index.ts";
 import { fileRefusals } from "../messages/index.ts";
+import { compareVariants } from "../outputs/index.ts";
 import { processImage } from "../pipeline/index.ts";
 import { variantKey, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
@@ -196,17 +197,15 @@ async function removeUnlistedVariants(
 
 /**
  * Bytes a page saves by serving the largest WebP instead of the original — the figure the
- * dashboard reports. Never negative.
+ * dashboard reports (named for WebP there, so it stays WebP when formats are added). Never negative.
  */
 function bytesSavedByServing(originalBytes: number, variants: readonly VariantRecord[]): number {
   const largestWebp = variants.filter((variant) => variant.format === "webp").at(-1);
   return largestWebp ? Math.max(0, originalBytes - largestWebp.bytes) : 0;
 }
 
-const formatOrder = { webp: 0, jpeg: 1, png: 2 } as const;
-
 function sortVariants(variants: readonly VariantRecord[]): VariantRecord[] {
-  return [...variants].sort((a, b) => a.width - b.width || formatOrder[a.format] - formatOrder[b.format]);
+  return [...variants].sort((a, b) => compareVariants(a, b));
 }
 
 /** What the owner of an image reads when every delivery of its event failed. */

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { maxInFlightLimit } from "../config/index.ts";
 import { ApiError } from "../errors/index.ts";
 import { apiMessages } from "../messages/index.ts";
 
@@ -27,8 +28,7 @@ export const inFlightWindowSeconds = 15 * 60;
 /** When a refused caller may try again: roughly the time one upload takes to be processed. */
 export const inFlightRetryAfterSeconds = 5;
 
-/** DynamoDB BatchGetItem reads at most 100 keys, and a set is checked in one batch. */
-export const maxInFlightLimit = 100;
+export { maxInFlightLimit };
 
 interface RecordState {
   imageId: string;

@@ -13,37 +13,18 @@ export interface RateRule {
   readonly subject?: string;
 }
 
-/**
- * Upload URLs one visitor may ask for per minute. A person dropping a folder of photos stays well
- * under it; a script flooding `POST /api/uploads` (each request writes a record) does not.
- */
-export const defaultUploadsPerMinute = 120;
-
-export function uploadRule(limit: number = defaultUploadsPerMinute): RateRule {
+/** Upload URLs one visitor may ask for per minute (`Limits.uploadsPerMinute`, @prism/core/config). */
+export function uploadRule(limit: number): RateRule {
   return { name: "uploads", limit, windowSeconds: 60 };
 }
 
 /**
  * Upload URLs one client address may ask for per minute, whatever cookies it sends (a script can
- * drop its cookie on every request). Higher than the per-visitor rate: several people can share
- * one address behind a NAT.
+ * drop its cookie on every request); `Limits.uploadsPerMinutePerAddress`, @prism/core/config.
  */
-export const defaultUploadsPerMinutePerAddress = 240;
-
-export function addressUploadRule(limit: number = defaultUploadsPerMinutePerAddress): RateRule {
+export function addressUploadRule(limit: number): RateRule {
   return { name: "uploads-by-address", limit, windowSeconds: 60, subject: "one network address" };
 }
-
-/**
- * Uploads one visitor may have waiting to be processed at once (see InFlightUploads): well ahead of
- * the page, which uploads three at a time and waits out a refusal by itself.
- */
-export const defaultUploadsInFlight = 8;
-/**
- * Uploads one client address may have waiting to be processed at once, across its visitors: below
- * the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
- */
-export const defaultUploadsInFlightPerAddress = 12;
 
 export { InFlightUploads, inFlightWindowSeconds, maxInFlightLimit, type InFlightRule } from "./in-flight.ts";
 

@@ -4,37 +4,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { CloudFrontVariantCache, NoVariantCache, type VariantCache } from "../cdn/index.ts";
 import { ImageRepository } from "../images/index.ts";
-import {
-  defaultUploadsInFlight,
-  defaultUploadsInFlightPerAddress,
-  defaultUploadsPerMinute,
-  defaultUploadsPerMinutePerAddress,
-} from "../ratelimit/index.ts";
+import type { Limits } from "../config/index.ts";
 import { ImageStorage, type BucketNames } from "../storage/index.ts";
 
-/** Limits shared by the API (what it accepts) and the processor (what it decodes). */
-export interface Limits {
-  readonly maxUploadBytes: number;
-  readonly maxInputPixels: number;
-  /** `POST /api/uploads` one visitor may make per minute. */
-  readonly uploadsPerMinute: number;
-  /** `POST /api/uploads` one client address may make per minute, across all its visitors. */
-  readonly uploadsPerMinutePerAddress: number;
-  /** Uploads one visitor may have waiting to be processed at once. */
-  readonly uploadsInFlight: number;
-  /** Uploads one client address may have waiting to be processed at once, across its visitors. */
-  readonly uploadsInFlightPerAddress: number;
-}
-
-export const defaultLimits: Limits = {
-  // Files above one part go up in parts; a 100 MiB original is processed well within the processor's memory (docs/multipart-uploads.md).
-  maxUploadBytes: 100 * 1024 * 1024,
-  maxInputPixels: 100_000_000,
-  uploadsPerMinute: defaultUploadsPerMinute,
-  uploadsPerMinutePerAddress: defaultUploadsPerMinutePerAddress,
-  uploadsInFlight: defaultUploadsInFlight,
-  uploadsInFlightPerAddress: defaultUploadsInFlightPerAddress,
-};
+export { defaultLimits, type Limits } from "../config/index.ts";
 
 /** Everything Prism needs to know about where it runs; built from SST links by each entry point. */
 export interface PrismConfig {

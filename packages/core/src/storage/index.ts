@@ -1,14 +1,10 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { originalKey } from "../keys/index.ts";
+import type { OutputFormat } from "../outputs/index.ts";
 import { abortQuietly } from "../uploads/multipart.ts";
-import type { OutputFormat } from "../plan/index.ts";
 
-export interface BucketNames {
-  readonly uploads: string;
-  readonly webp: string;
-  readonly jpeg: string;
-  readonly png: string;
-}
+/** The Uploads bucket, and one variant bucket per output format (`@prism/core/outputs`). */
+export type BucketNames = { readonly uploads: string } & { readonly [Format in OutputFormat]: string };
 
 /**
  * Whether an S3 error says the object does not exist. Only `NoSuchKey` (GET) or a bare 404

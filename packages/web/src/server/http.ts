@@ -1,5 +1,9 @@
 import { ApiError } from "@prism/core/errors";
+import { createLogger } from "@prism/core/logging";
 import { apiMessages } from "@prism/core/messages";
+
+/** The site server's log lines, in the functions' Powertools style. */
+const logger = createLogger("site");
 
 export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
@@ -16,18 +20,19 @@ export function errorResponse(error: ApiError): Response {
 
 /**
  * Runs an API handler and turns refusals into `{error: {code, message}}` with their status. Anything
- * else is a fault of ours: logged, and answered 500 without internals.
+ * else is a fault of ours: logged, and answered 500 without internals. `logKeys` go on the log line
+ * (the image's id, for a route about one image).
  */
-export async function apiRoute(run: () => Promise<Response>): Promise<Response> {
+export async function apiRoute(run: () => Promise<Response>, logKeys: Record<string, unknown> = {}): Promise<Response> {
   try {
     return await run();
   } catch (error) {
     if (error instanceof ApiError) {
       // A refusal of ours that still needs a look (the cause is for the logs, not the answer).
-      if (error.status >= 500) console.error(JSON.stringify({ level: "ERROR", message: error.message, cause: String(error.cause) }));
+      if (error.status >= 500) logger.error(error.message, { ...logKeys, cause: String(error.cause) });
       return errorResponse(error);
     }
-    console.error(JSON.stringify({ level: "ERROR", message: "API request failed", error: String(error), stack: (error as Error).stack }));
+    logger.error("API request failed", { ...logKeys, error: error as Error });
     return errorResponse(new ApiError("internal_error", apiMessages.internal));
   }
 }

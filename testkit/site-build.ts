@@ -5,9 +5,29 @@ import { join } from "node:path";
 /**
  * Every suite that starts the local stack serves the same site build: make it once per run, in a
  * directory of its own (PRISM_SITE_DIST, inherited by the test workers and the stacks they start).
+ * It is the global setup of each layer that serves the site (vitest.config.ts); when several of
+ * them run together, the first builds, the others reuse it, and the last teardown removes it.
  */
 export default function buildSiteOnce(): () => void {
-  const root = join(import.meta.dirname, "../..");
+  const shared = ((globalThis as { prismSiteBuild?: SharedBuild }).prismSiteBuild ??= { users: 0 });
+  shared.outDir ??= buildSite();
+  shared.users += 1;
+  process.env.PRISM_SITE_DIST = shared.outDir;
+  return () => {
+    shared.users -= 1;
+    if (shared.users > 0 || !shared.outDir) return;
+    rmSync(shared.outDir, { recursive: true, force: true });
+    shared.outDir = undefined;
+  };
+}
+
+interface SharedBuild {
+  outDir?: string | undefined;
+  users: number;
+}
+
+function buildSite(): string {
+  const root = join(import.meta.dirname, "..");
   // Inside the project, so the server build resolves its packages from node_modules.
   mkdirSync(join(root, ".cache"), { recursive: true });
   const outDir = mkdtempSync(join(root, ".cache", "site-"));
@@ -16,8 +36,7 @@ export default function buildSiteOnce(): () => void {
     env: { ...productionBuildEnvironment(), PRISM_SITE_DIST: outDir },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  process.env.PRISM_SITE_DIST = outDir;
-  return () => rmSync(outDir, { recursive: true, force: true });
+  return outDir;
 }
 
 /**

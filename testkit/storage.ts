@@ -1,5 +1,5 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { localCredentials } from "../../packages/local/src/standins.ts";
+import { localCredentials } from "../packages/local/src/standins.ts";
 
 /**
  * Writes an original the way no upload URL is checked: a request signed in its headers with the

@@ -1,0 +1,189 @@
+/**
+ * Prism's settings, parsed once. Every knob's variable, rule and ONE default live here; `sst deploy`
+ * (infra/config.ts), the offline stack (packages/local) and the functions (their SST links and
+ * environment) all read them through this module. A value that breaks its rule is refused with the
+ * setting's name, the rule and the value received, as sharp does — never turned into a silent 0
+ * (`Number("")`), which would, for the claim timeout, make every claim stale at once.
+ *
+ * Depends only on zod: infra/ imports it too.
+ */
+import { z } from "zod";
+
+/** A whole-number setting: its environment variable, its bounds, its unit in words and its default. */
+export interface WholeNumberSetting {
+  readonly variable: string;
+  readonly min: number;
+  readonly max: number;
+  /** Said in the refusal: "a whole number of {unit} from {min} to {max}". */
+  readonly unit: string;
+  readonly defaultValue: number;
+}
+
+/** The refusal every setting uses: names the setting, says the rule, quotes the value received. */
+export class SettingError extends RangeError {
+  override readonly name = "SettingError";
+}
+
+/** DynamoDB BatchGetItem reads at most 100 keys, and an in-flight set is checked in one batch. */
+export const maxInFlightLimit = 100;
+
+/** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
+export const processorTimeoutSeconds = 120;
+
+/** Limits shared by the API (what it accepts) and the processor (what it decodes). */
+export const limitSettings = {
+  // S3 takes at most 5 GiB in one PUT (files above 8 MiB go in parts). 100 MiB by default: a file
+  // that large is processed in ≤ 1.9 s at ≤ 335 MiB RSS (docs/multipart-uploads.md), well within
+  // the processor's memory; the pixel limit still decides what is decoded.
+  maxUploadBytes: { variable: "PRISM_MAX_UPLOAD_BYTES", unit: "bytes", min: 1, max: 5 * 1024 ** 3, defaultValue: 100 * 1024 * 1024 },
+  // 100 MP: a 24 MP photo with room to spare; the decode budget lowers it per kind (pipeline).
+  // sharp's `limitInputPixels` is capped at 2^53 - 1; a billion pixels is already far past any budget.
+  maxInputPixels: { variable: "PRISM_MAX_INPUT_PIXELS", unit: "pixels", min: 1, max: 1_000_000_000, defaultValue: 100_000_000 },
+  // A person dropping a folder of photos stays well under it; a script flooding
+  // `POST /api/uploads` (each request writes a record) does not.
+  uploadsPerMinute: { variable: "PRISM_UPLOADS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 120 },
+  // Higher than per visitor: several people can share one address behind a NAT.
+  uploadsPerMinutePerAddress: { variable: "PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS", unit: "requests", min: 1, max: 1_000_000, defaultValue: 240 },
+  // Well ahead of the page, which uploads three at a time and waits out a refusal by itself.
+  uploadsInFlight: { variable: "PRISM_UPLOADS_IN_FLIGHT", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 8 },
+  // Below the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
+  uploadsInFlightPerAddress: { variable: "PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 12 },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+export type Limits = { readonly [Name in keyof typeof limitSettings]: number };
+
+export const defaultLimits: Limits = mapSettings(limitSettings, (setting) => setting.defaultValue);
+
+/**
+ * A `processing` claim older than this is presumed dead and may be taken over by a fresh event. It
+ * must outlast the longest invocation, so its default is the processor's timeout plus a minute; at
+ * most Lambda's 15-minute ceiling. Lambda's own retries of a dead invocation take the claim back at
+ * once (same request ID), so this only matters for a fresh event.
+ */
+export const claimTimeoutSetting = {
+  variable: "PRISM_CLAIM_TIMEOUT_MS",
+  unit: "milliseconds",
+  min: 1000,
+  max: 900_000,
+  defaultValue: (processorTimeoutSeconds + 60) * 1000,
+} as const satisfies WholeNumberSetting;
+
+/** Deploy-time knobs that only infra reads (`sst deploy` / `sst dev`). */
+export const deploySettings = {
+  originalsExpireDays: { variable: "PRISM_ORIGINALS_EXPIRE_DAYS", unit: "days", min: 1, max: 3650, defaultValue: 7 },
+  // Below the account's default quota of 1000; `none` (see deploySettingsFromEnv) removes the cap.
+  processorReservedConcurrency: { variable: "PRISM_PROCESSOR_RESERVED_CONCURRENCY", unit: "functions", min: 1, max: 1000, defaultValue: 20 },
+  // Lambda's range; 1769 MB is one full vCPU (bench/README.md).
+  processorMemoryMb: { variable: "PRISM_PROCESSOR_MEMORY", unit: "MB", min: 128, max: 10_240, defaultValue: 1769 },
+} as const satisfies Record<string, WholeNumberSetting>;
+
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/**
+ * A whole-number setting's value. Unset (`undefined`) gives the default; anything else — an empty
+ * string included, which is a mistake and not "unset" — must be a whole number within bounds. A
+ * link may carry it as a JSON number, the environment as a string.
+ */
+export function readWholeNumber(setting: WholeNumberSetting, raw: unknown, name: string = setting.variable): number {
+  const parsed = wholeNumberSchema(setting).safeParse(raw);
+  if (parsed.success) return parsed.data;
+  throw refusal(setting, name, raw);
+}
+
+function refusal(setting: WholeNumberSetting, name: string, raw: unknown): SettingError {
+  return new SettingError(`${name} must be a whole number of ${setting.unit} from ${setting.min} to ${setting.max}, received ${describe(raw)}`);
+}
+
+function wholeNumberSchema(setting: WholeNumberSetting) {
+  const digits = z
+    .string()
+    .regex(/^\s*\d+\s*$/)
+    .transform(Number);
+  return z
+    .union([z.undefined().transform(() => setting.defaultValue), z.number(), digits])
+    .pipe(z.number().int().min(setting.min).max(setting.max));
+}
+
+/** A `true`/`false` setting; unset or empty is false (how an operator clears a flag in a shell). */
+export function readFlag(variable: string, raw: string | undefined): boolean {
+  const parsed = z.enum(["", "false", "0", "true", "1"]).optional().safeParse(raw);
+  if (!parsed.success) throw new SettingError(`${variable} must be "true" or "false", received ${describe(raw)}`);
+  return parsed.data === "true" || parsed.data === "1";
+}
+
+/** The limits from an environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
+export function limitsFromEnv(env: Environment): Limits {
+  return mapSettings(limitSettings, (setting) => readWholeNumber(setting, env[setting.variable]));
+}
+
+/**
+ * The limits as the `Limits` link carries them (`Resource.Limits`). A limit the link lacks — a stage
+ * deployed before that limit existed — has its default; one it carries must be valid.
+ */
+export function limitsFromLink(link: Readonly<Record<string, unknown>>): Limits {
+  return mapSettings(limitSettings, (setting, name) => readWholeNumber(setting, link[name], `Limits.${name}`));
+}
+
+/** The claim timeout from an environment: what infra sets on the functions, the default when unset. */
+export function claimTimeoutMsFromEnv(env: Environment): number {
+  return readWholeNumber(claimTimeoutSetting, env[claimTimeoutSetting.variable]);
+}
+
+export interface DeploySettings {
+  readonly limits: Limits;
+  readonly claimTimeoutMs: number;
+  readonly originalsExpireDays: number;
+  /** Undefined: no reservation (`none`, for new accounts whose whole quota is 10 and refuse any). */
+  readonly processorReservedConcurrency: number | undefined;
+  readonly processorMemoryMb: number;
+  readonly alarmEmail: string | undefined;
+  readonly useKms: boolean;
+  readonly useVpc: boolean;
+}
+
+/** Everything `sst deploy` reads from its environment, checked before any resource is declared. */
+export function deploySettingsFromEnv(env: Environment): DeploySettings {
+  const reserved = env[deploySettings.processorReservedConcurrency.variable];
+  const memory = env[deploySettings.processorMemoryMb.variable];
+  const claimTimeoutMs = claimTimeoutMsFromEnv(env);
+  // In AWS a claim must outlast the longest invocation, or a running image is taken over. (Offline,
+  // a test may shorten it: nothing ends a local invocation at a timeout.)
+  if (claimTimeoutMs <= processorTimeoutSeconds * 1000) {
+    throw new SettingError(
+      `${claimTimeoutSetting.variable} must be longer than the processor's timeout (${processorTimeoutSeconds * 1000} ms), received ${JSON.stringify(env[claimTimeoutSetting.variable])}`,
+    );
+  }
+  return {
+    limits: limitsFromEnv(env),
+    claimTimeoutMs,
+    originalsExpireDays: readWholeNumber(deploySettings.originalsExpireDays, env[deploySettings.originalsExpireDays.variable]),
+    processorReservedConcurrency: reserved === "none" ? undefined : readWholeNumber(deploySettings.processorReservedConcurrency, reserved),
+    processorMemoryMb: readMemoryMb(memory),
+    alarmEmail: env.PRISM_ALARM_EMAIL || undefined,
+    useKms: readFlag("PRISM_KMS", env.PRISM_KMS),
+    useVpc: readFlag("PRISM_VPC", env.PRISM_VPC),
+  };
+}
+
+/** Lambda's own notation ("1769 MB") as well as the bare number; refused as received. */
+function readMemoryMb(raw: string | undefined): number {
+  const setting = deploySettings.processorMemoryMb;
+  try {
+    return readWholeNumber(setting, raw?.replace(/\s*MB$/, ""));
+  } catch {
+    throw refusal(setting, setting.variable, raw);
+  }
+}
+
+function mapSettings<Settings extends Record<string, WholeNumberSetting>, T>(
+  settings: Settings,
+  read: (setting: Settings[keyof Settings], name: keyof Settings & string) => T,
+): { readonly [Name in keyof Settings]: T } {
+  return Object.fromEntries(
+    Object.entries(settings).map(([name, setting]) => [name, read(setting as Settings[keyof Settings], name)]),
+  ) as { [Name in keyof Settings]: T };
+}
+
+function describe(raw: unknown): string {
+  return raw === undefined ? "nothing" : typeof raw === "string" ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw);
+}

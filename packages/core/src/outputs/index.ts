@@ -1,0 +1,110 @@
+/**
+ * The output formats Prism writes: one record per format, and everything that names a format —
+ * the variant plan, variant keys and URLs, the S3 buckets and their SST links, the CloudFront
+ * routes and invalidation paths, the offline stack's stand-ins — is derived from this list. Adding a
+ * format is one record here (plus its encoder case in the pipeline and its tests).
+ *
+ * Kept free of runtime dependencies: infra/ imports it too. Input formats (what Prism accepts and
+ * sniffs) are a separate concern: see `@prism/core/formats`.
+ */
+export interface OutputFormatRecord<Id extends string = string> {
+  /** The format's name in records and keys, and its route prefix (`/webp/…`). */
+  readonly id: Id;
+  readonly contentType: string;
+  /** File extension of its variant keys (`{imageId}/v1/640.jpg`). */
+  readonly extension: string;
+  /**
+   * Name of its SST link (`Resource.WebP.name`) and bucket component (`WebPBucket`). Part of every
+   * deployed resource's name: never change it for an existing format.
+   */
+  readonly link: string;
+  /** Relative CPU cost of one encode (bench/README.md): the pipeline schedules the slowest first. */
+  readonly encoderCost: number;
+  /** The longest side its encoder takes, in pixels. */
+  readonly maxSide: number;
+}
+
+/** In display order: a page offers WebP first, with JPEG as the fallback. */
+export const outputFormats = [
+  // libwebp's WEBP_MAX_DIMENSION.
+  { id: "webp", contentType: "image/webp", extension: "webp", link: "WebP", encoderCost: 2, maxSide: 16_383 },
+  // A 16-bit field in the JPEG frame header.
+  { id: "jpeg", contentType: "image/jpeg", extension: "jpg", link: "JPEG", encoderCost: 1, maxSide: 65_535 },
+  // libpng's default user limit.
+  { id: "png", contentType: "image/png", extension: "png", link: "PNG", encoderCost: 3, maxSide: 1_000_000 },
+] as const satisfies readonly OutputFormatRecord[];
+
+export type OutputFormat = (typeof outputFormats)[number]["id"];
+
+/** A list of output formats: the real one by default; tests pass a list with a format added. */
+export type OutputRegistry = readonly OutputFormatRecord[];
+
+/** The registry record of one format. */
+export function outputFormat<Id extends string>(id: Id, registry: readonly OutputFormatRecord<Id>[]): OutputFormatRecord<Id>;
+export function outputFormat(id: OutputFormat): OutputFormatRecord<OutputFormat>;
+export function outputFormat(id: string, registry: OutputRegistry = outputFormats): OutputFormatRecord {
+  const record = registry.find((format) => format.id === id);
+  if (!record) throw new RangeError(`unknown output format ${JSON.stringify(id)}`);
+  return record;
+}
+
+/** `{ [format id]: f(record) }` over a registry (the real one by default). */
+export function byOutputFormat<T, Id extends string = OutputFormat>(
+  f: (format: OutputFormatRecord<Id>) => T,
+  registry: readonly OutputFormatRecord<Id>[] = outputFormats as unknown as readonly OutputFormatRecord<Id>[],
+): Record<Id, T> {
+  return Object.fromEntries(registry.map((format) => [format.id, f(format)])) as Record<Id, T>;
+}
+
+export const contentTypeByFormat = byOutputFormat((format) => format.contentType);
+export const extensionByFormat = byOutputFormat((format) => format.extension);
+
+/** A format's place in the registry's order (display order: first choice first). */
+export function formatRank(id: string, registry: OutputRegistry = outputFormats): number {
+  return registry.findIndex((format) => format.id === id);
+}
+
+/** Orders variants by width, then by the registry's format order (how records list them). */
+export function compareVariants(
+  a: { readonly width: number; readonly format: string },
+  b: { readonly width: number; readonly format: string },
+  registry: OutputRegistry = outputFormats,
+): number {
+  return a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
+}
+
+/** The longest side any variant may have: the smallest of the encoders' limits. */
+export function maxSideOf(registry: OutputRegistry = outputFormats): number {
+  return Math.min(...registry.map((format) => format.maxSide));
+}
+
+/**
+ * The path prefix under which a format's variants are served (`/webp`): a CloudFront Router route
+ * to its bucket in AWS, a route of the offline stack, a proxy of `astro dev` under `sst dev`.
+ */
+export function routePrefix(format: string): string {
+  return `/${format}`;
+}
+
+/**
+ * Variants are served from the same origin as the site: the CloudFront router (and the local
+ * stack) maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
+ */
+export function variantUrl(format: string, key: string): string {
+  return `${routePrefix(format)}/${key}`;
+}
+
+/**
+ * The format and the (still URL-encoded) key a variant URL path names, or undefined for any other
+ * path. The inverse of `variantUrl`, as the router matches it: by path prefix.
+ */
+export function parseVariantRoute<Id extends string = OutputFormat>(
+  path: string,
+  registry: readonly OutputFormatRecord<Id>[] = outputFormats as unknown as readonly OutputFormatRecord<Id>[],
+): { format: Id; encodedKey: string } | undefined {
+  for (const format of registry) {
+    const prefix = `${routePrefix(format.id)}/`;
+    if (path.startsWith(prefix) && path.length > prefix.length) return { format: format.id, encodedKey: path.slice(prefix.length) };
+  }
+  return undefined;
+}

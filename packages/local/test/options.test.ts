@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { claimTimeoutSetting, defaultLimits } from "@prism/core/config";
+import { localStackOptionsFromEnv } from "../src/stack.ts";
+
+describe("the offline stack's settings", () => {
+  it("are production's defaults unless a setting is passed: no second default for the claim timeout or the limits", () => {
+    const options = localStackOptionsFromEnv({});
+    expect(options.claimTimeoutMs).toBe(claimTimeoutSetting.defaultValue);
+    expect(options.limits).toEqual(defaultLimits);
+    expect(options).toMatchObject({ port: 4321, concurrency: 2, retryDelaysMs: [1000, 2000] });
+  });
+
+  it("take what is passed explicitly (a test shortening the claim timeout)", () => {
+    const options = localStackOptionsFromEnv({ PRISM_CLAIM_TIMEOUT_MS: "1500", PRISM_UPLOADS_IN_FLIGHT: "1", PORT: "0", PRISM_RETRY_DELAYS_MS: "200,400" });
+    expect(options).toMatchObject({ claimTimeoutMs: 1500, port: 0, retryDelaysMs: [200, 400] });
+    expect(options.limits.uploadsInFlight).toBe(1);
+  });
+
+  it("refuse an empty or malformed value by name instead of falling back or reading 0", () => {
+    expect(() => localStackOptionsFromEnv({ PRISM_CLAIM_TIMEOUT_MS: "" })).toThrow('PRISM_CLAIM_TIMEOUT_MS must be a whole number of milliseconds from 1000 to 900000, received ""');
+    expect(() => localStackOptionsFromEnv({ PRISM_MAX_UPLOAD_BYTES: "" })).toThrow(/^PRISM_MAX_UPLOAD_BYTES .* received ""$/);
+    expect(() => localStackOptionsFromEnv({ PRISM_CONCURRENCY: "0" })).toThrow(/^PRISM_CONCURRENCY must be a whole number of images from 1 to 64, received "0"$/);
+    expect(() => localStackOptionsFromEnv({ PRISM_RETRY_DELAYS_MS: "200,soon" })).toThrow(/PRISM_RETRY_DELAYS_MS .* received "soon"/);
+  });
+});
