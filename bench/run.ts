@@ -22,6 +22,7 @@ import { defaultLimits } from "@prism/core/services";
 import { measureProcessorBundle, type BundleFigures } from "./bundle.ts";
 import { chooseCorpus, largeJpeg, repoRoot, twelveMegapixelJpeg } from "./corpus.ts";
 import { measureUploadToReady, type LatencyFigures } from "./latency.ts";
+import { measureMultipartThroughput, type MultipartFigures } from "./multipart.ts";
 import { measureWorstCases, worstCaseTable, type WorstCaseFigure } from "./worst-case.ts";
 import { median } from "./measure.ts";
 import { ProgressBar } from "./progress.ts";
@@ -29,7 +30,7 @@ import type { ImageFigures, PipelineFigures, PipelineName, WorkerSpec } from "./
 import { measureQuality, type QualityFigures } from "./quality.ts";
 import { heading, kb, mib, ms, percent, ratio, table } from "./report.ts";
 
-const sections = ["pillow", "quality", "large", "worst", "latency", "bundle"] as const;
+const sections = ["pillow", "quality", "large", "worst", "latency", "multipart", "bundle"] as const;
 type Section = (typeof sections)[number];
 
 const { values: args } = parseArgs({
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   const python = runs("pillow") ? findPillow() : undefined;
   const pipelineNames: PipelineName[] = ["prism", "hand-tuned", "naive", ...(python ? (["pillow"] as const) : [])];
   const latencyUploads = 20;
+  const multipartRepeats = 3;
 
   console.log(heading("Prism bench"));
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${mib(totalmem())} MiB RAM, Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), ${python ? `Pillow ${python.version}` : "Pillow not available"}`);
@@ -85,7 +87,7 @@ async function main(): Promise<void> {
   if (!python && runs("pillow")) console.log("Pillow not available: install Debian's python3-pil to compare with it.");
 
   const bar = new ProgressBar(
-    pipelineNames.length * corpus.files.length * (1 + repeat) + (runs("large") ? 3 : 0) + (runs("latency") ? latencyUploads : 0),
+    pipelineNames.length * corpus.files.length * (1 + repeat) + (runs("large") ? 3 : 0) + (runs("latency") ? latencyUploads : 0) + (runs("multipart") ? multipartRepeats : 0),
   );
   const worker = await bundleWorker();
 
@@ -156,6 +158,12 @@ async function main(): Promise<void> {
     latency = await measureUploadToReady(await twelveMegapixelJpeg(corpus, join(cacheDir, "corpus")), latencyUploads, () => bar.tick());
   });
 
+  let multipart: MultipartFigures | undefined;
+  if (runs("multipart")) await orReport("multipart throughput", async () => {
+    bar.phase(`local stack: a 60 MB upload in parts vs one PUT, ${multipartRepeats} times each`);
+    multipart = await measureMultipartThroughput(multipartRepeats, () => bar.tick());
+  });
+
   let bundle: BundleFigures | undefined;
   if (runs("bundle")) await orReport("bundle size", async () => {
     bar.phase("processor bundle (esbuild, minified, sharp external)");
@@ -221,6 +229,18 @@ async function main(): Promise<void> {
     console.log(heading(`Upload→ready in the local stack (${latency.uploads} uploads of ${basename(latency.photo)})`));
     console.log(table(["p50 ms", "p95 ms", "max ms"], [[ms(latency.p50Ms), ms(latency.p95Ms), ms(latency.maxMs)]]));
   }
+  if (multipart) {
+    console.log(heading(`A ${(multipart.bytes / 1e6).toFixed(0)} MB upload on loopback (local stack, median of ${multipart.repeats})`));
+    console.log(
+      table(
+        ["how", "ms", "MB/s"],
+        [
+          [`multipart: ${multipart.parts} parts, 4 in flight, API plan + completion`, ms(multipart.multipartMs), multipart.multipartMBps.toFixed(0)],
+          ["one presigned PUT", ms(multipart.singlePutMs), multipart.singlePutMBps.toFixed(0)],
+        ],
+      ),
+    );
+  }
   if (bundle) {
     console.log(heading("Processor bundle (esbuild, minified, sharp external)"));
     console.log(`${kb(bundle.bytes)} KB minified, ${kb(bundle.gzipBytes)} KB gzipped; largest parts:`);
@@ -250,6 +270,7 @@ async function main(): Promise<void> {
       large,
       worst,
       latency,
+      multipart,
       bundle,
       targets,
     };

@@ -46,6 +46,13 @@ export const site = new sst.aws.Astro("Site", {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
     },
+    // A file larger than one part goes up in parts (docs/multipart-uploads.md): creating the upload,
+    // presigning its parts and completing it are all s3:PutObject; resuming lists the parts storage
+    // holds; cancelling aborts it. Nothing on the bucket: no listing of other uploads.
+    {
+      actions: ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+      resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
+    },
     // Erasing an original: the bucket is versioned, so a delete must remove every version of the
     // key (and any delete marker) by its VersionId, which it finds by listing versions under the key.
     { actions: ["s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },

@@ -3,7 +3,7 @@ import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
-import { createUpload } from "@prism/core/uploads";
+import { createUpload, singlePut } from "@prism/core/uploads";
 import { localCredentials } from "../../packages/local/src/standins.ts";
 import { PrismClient } from "../../testkit/api-client.ts";
 import { photoPng } from "../../testkit/fixtures.ts";
@@ -62,10 +62,10 @@ describe("the local S3 refuses what S3 refuses", () => {
   it("an expired upload URL is 403 AccessDenied 'Request has expired'", async () => {
     const s3 = new S3Client({ endpoint: s3Endpoint, forcePathStyle: true, region: "us-east-1", credentials: localCredentials, requestChecksumCalculation: "WHEN_REQUIRED" });
     const images = { createPending: async () => undefined } as unknown as ImageRepository;
-    const late = await createUpload(
+    const late = singlePut(await createUpload(
       { filename: "late.png", contentType: "image/png", size: 4, ownerId: "o" },
       { s3, images, uploadsBucket: "prism-uploads", maxUploadBytes: 1_000_000, now: () => Date.now() - 11 * 60_000 },
-    );
+    ));
     const answer = await s3Answer(await fetch(late.upload.url, { method: "PUT", headers: late.upload.headers, body: new Uint8Array([1, 2, 3, 4]) }));
     expect(answer).toEqual({ status: 403, code: "AccessDenied", message: "Request has expired" });
     s3.destroy();

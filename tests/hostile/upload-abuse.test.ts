@@ -4,7 +4,7 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { Checksum, SourceData } from "@smithy/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
-import { createUpload } from "@prism/core/uploads";
+import { createUpload, singlePut } from "@prism/core/uploads";
 import { localCredentials } from "../../packages/local/src/standins.ts";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoPng } from "../../testkit/fixtures.ts";
@@ -158,7 +158,7 @@ describe("upload abuse is refused with the right status and a clear message", ()
     const endpoint = new URL((await new PrismClient(stack.url).createUpload({ filename: "a.png", contentType: "image/png", size: 10 })).body.upload.url).origin;
     const s3 = new S3Client({ endpoint, forcePathStyle: true, region: "us-east-1", credentials: localCredentials });
     const images = { createPending: async () => undefined } as unknown as ImageRepository;
-    const sign = (now: number) => createUpload({ filename: "late.png", contentType: "image/png", size: 4, ownerId: "o" }, { s3, images, uploadsBucket: "prism-uploads", maxUploadBytes, now: () => now });
+    const sign = async (now: number) => singlePut(await createUpload({ filename: "late.png", contentType: "image/png", size: 4, ownerId: "o" }, { s3, images, uploadsBucket: "prism-uploads", maxUploadBytes, now: () => now }));
     const put = (ticket: { upload: { url: string; headers: Record<string, string> } }) =>
       fetch(ticket.upload.url, { method: "PUT", headers: ticket.upload.headers, body: new Uint8Array([1, 2, 3, 4]) });
 

@@ -326,7 +326,7 @@ describe.each([
       expect(processor.JPEG.name).toBe(bucketName(get(), "JPEGBucket"));
       expect(processor.PNG.name).toBe(bucketName(get(), "PNGBucket"));
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
-      expect(processor.Limits).toMatchObject({ maxUploadBytes: 26_214_400, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
+      expect(processor.Limits).toMatchObject({ maxUploadBytes: 104_857_600, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
       expect(Object.keys(site).sort()).toEqual(["Cdn", "Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
       expect(site.Router.url).toBe(get().outputs.url);
@@ -384,10 +384,13 @@ describe.each([
       });
     });
 
-    test("the site can exactly: presign PUT/delete originals (every version), delete variants, invalidate the Router, use the table and its byOwner index", () => {
+    test("the site can exactly: presign PUT/delete originals (every version), run multipart uploads of originals, delete variants, invalidate the Router, use the table and its byOwner index", () => {
       const table = tableArn(get());
       expect(grants(get(), "SiteServerUseast1Role")).toEqual({
         "s3:PutObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        // Multipart: resume (ListParts) and cancel (Abort), on originals only; create, parts and complete are s3:PutObject.
+        "s3:ListMultipartUploadParts": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
+        "s3:AbortMultipartUpload": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:DeleteObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, ...variantObjects(get())].sort(),
         "s3:DeleteObjectVersion": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:ListBucketVersions": [bucketArn(get(), "UploadsBucket")],

@@ -99,9 +99,9 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     const svg = await client.createUpload({ filename: "a.svg", contentType: "image/svg+xml", size: 100 });
     expect(svg.status).toBe(415);
     expect(svg.body.error?.code).toBe("unsupported_type");
-    const huge = await client.createUpload({ filename: "big.jpg", contentType: "image/jpeg", size: 25 * 1024 * 1024 + 1 });
+    const huge = await client.createUpload({ filename: "big.jpg", contentType: "image/jpeg", size: 100 * 1024 * 1024 + 1 });
     expect(huge.status).toBe(413);
-    expect(huge.body.error?.message).toMatch(/limit is 25 MB/);
+    expect(huge.body.error?.message).toMatch(/limit is 100 MB/);
   });
 
   it("ends a corrupt file as failed, with a reason a person understands", async () => {

@@ -38,7 +38,7 @@ describe("settings, parsed once", () => {
   describe("limits", () => {
     it("default once each, from the environment of the deploy or the offline stack", () => {
       expect(limitsFromEnv({})).toEqual({
-        maxUploadBytes: 25 * 1024 * 1024,
+        maxUploadBytes: 100 * 1024 * 1024,
         maxInputPixels: 100_000_000,
         uploadsPerMinute: 120,
         uploadsPerMinutePerAddress: 240,

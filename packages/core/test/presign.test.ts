@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import type { ImageRepository } from "../src/images/index.ts";
 import { createPrismServices, uploadsOrigin } from "../src/services/index.ts";
-import { createUpload } from "../src/uploads/index.ts";
+import { createUpload, singlePut } from "../src/uploads/index.ts";
 
 const saved = { ...process.env };
 beforeEach(() => {
@@ -24,10 +24,10 @@ it("a production presigned URL signs content-type, content-length and If-None-Ma
     {},
   );
   const images = { createPending: async () => undefined } as unknown as ImageRepository;
-  const ticket = await createUpload(
+  const ticket = singlePut(await createUpload(
     { filename: "cat.jpg", contentType: "image/jpeg", size: 123, ownerId: "owner" },
     { s3: services.s3, uploadsBucket: "prism-uploads", images, maxUploadBytes: 1000 },
-  );
+  ));
   const url = new URL(ticket.upload.url);
   expect(url.host).toBe("prism-uploads.s3.us-east-1.amazonaws.com");
   const params = [...url.searchParams.keys()].map((k) => k.toLowerCase());

@@ -5,7 +5,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { decodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
 import type { Logger } from "@prism/core/logging";
 import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
-import { objectCreatedEvent } from "./s3-events.ts";
+import { objectCreatedEvent, type ObjectCreatedDetails } from "./s3-events.ts";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
 export type DeadLetterConsumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -44,7 +44,7 @@ export class S3EventBridge {
   }
 
   /** Queues one object-created notification for `key` in `bucket`. */
-  deliverObjectCreated(bucket: string, key: string, details: { size?: number; eTag?: string } = {}, delayMs = 0): void {
+  deliverObjectCreated(bucket: string, key: string, details: ObjectCreatedDetails = {}, delayMs = 0): void {
     this.deliver(objectCreatedEvent(bucket, [key], details), delayMs);
   }
 

@@ -1,5 +1,6 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { checkMultipart, MultipartStore, type S3Refusal } from "./multipart-front.ts";
 import { checkSignature, type SignatureCheck, type SignatureProblem } from "./sigv4.ts";
 
 /**
@@ -29,6 +30,8 @@ export interface S3FrontOptions {
   readonly credentials: SignatureCheck["credentials"];
   /** Origins allowed to PUT from a browser (the site's). */
   readonly siteOrigins: readonly string[];
+  /** s3rver's data directory: multipart calls it lacks are answered over its upload store (./multipart-front.ts). */
+  readonly s3rverDirectory: string;
   readonly now?: () => number;
 }
 
@@ -40,6 +43,7 @@ export async function startS3Front(options: S3FrontOptions): Promise<Front> {
   const check: SignatureCheck = { credentials: options.credentials, service: "s3", ...(options.now ? { now: options.now } : {}) };
   /** Keys with a conditional PUT in flight: S3 answers a concurrent one 409 ConditionalRequestConflict. */
   const conditionalPuts = new Set<string>();
+  const multipart = new MultipartStore(options.s3rverDirectory);
 
   return listenFront(async (request, response) => {
     const origin = request.headers.origin;
@@ -55,6 +59,13 @@ export async function startS3Front(options: S3FrontOptions): Promise<Front> {
     }
     const problem = await checkSignature({ method: request.method ?? "GET", rawUrl: request.url ?? "/", headers: request.headers }, check);
     if (problem) return s3SignatureError(response, problem, cors);
+
+    const verdict = await checkMultipart(request, multipart, (path) => objectExists(options.target, path));
+    if (verdict.kind === "refuse") return refuse(response, verdict.refusal, cors);
+    if (verdict.kind === "answer") {
+      return void response.writeHead(verdict.status, { ...cors, ...(verdict.body ? { "Content-Type": "application/xml" } : {}) }).end(verdict.body);
+    }
+    if (verdict.kind === "forward") return forward(request, response, options.target, verdict.body, cors);
 
     const key = (request.url ?? "/").split("?")[0] ?? "/";
     if (request.method === "PUT" && request.headers["if-none-match"] === "*") {
@@ -120,6 +131,10 @@ function s3SignatureError(response: ServerResponse, problem: SignatureProblem, c
   }
 }
 
+function refuse(response: ServerResponse, refusal: S3Refusal, headers: Record<string, string>): void {
+  s3Error(response, refusal.status, refusal.code, refusal.message, headers);
+}
+
 function s3Error(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
   response.writeHead(status, { ...headers, "Content-Type": "application/xml"}).end(body);
@@ -164,7 +179,7 @@ function dynamoError(response: ServerResponse, status: number, type: string, mes
     .end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
 }
 
-async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {

@@ -7,7 +7,14 @@ import { encodeS3EventKey } from "@prism/core/keys";
  * way S3 encodes it (`+` for a space), one record per key. The local bridge delivers these, and the
  * handler tests build their events with it, so both match what AWS sends.
  */
-export function objectCreatedEvent(bucket: string, keys: readonly string[], details: { size?: number; eTag?: string } = {}): S3Event {
+/** The object's size and ETag, and how it was created (`ObjectCreated:Put` unless said otherwise). */
+export interface ObjectCreatedDetails {
+  readonly size?: number;
+  readonly eTag?: string;
+  readonly eventName?: "ObjectCreated:Put" | "ObjectCreated:CompleteMultipartUpload";
+}
+
+export function objectCreatedEvent(bucket: string, keys: readonly string[], details: ObjectCreatedDetails = {}): S3Event {
   return {
     Records: keys.map(
       (key): S3EventRecord => ({
@@ -15,7 +22,7 @@ export function objectCreatedEvent(bucket: string, keys: readonly string[], deta
         eventSource: "aws:s3",
         awsRegion: process.env.AWS_REGION ?? "us-east-1",
         eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Put",
+        eventName: details.eventName ?? "ObjectCreated:Put",
         userIdentity: { principalId: "prism-local" },
         requestParameters: { sourceIPAddress: "127.0.0.1" },
         responseElements: { "x-amz-request-id": randomUUID(), "x-amz-id-2": randomUUID() },

@@ -120,7 +120,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     for (const record of event.Records) {
       const { bucket, object } = record.s3;
       if (!record.eventName.startsWith("ObjectCreated:") || bucket.name !== localResourceNames.Uploads || !object.key.startsWith(originalsPrefix)) continue;
-      bridge.deliverObjectCreated(bucket.name, object.key, { size: object.size ?? 0, eTag: object.eTag ?? "" });
+      // s3rver calls a multipart completion `Post` (the front refuses form POSTs); S3 names it.
+      const eventName = record.eventName === "ObjectCreated:Post" ? "ObjectCreated:CompleteMultipartUpload" : "ObjectCreated:Put";
+      bridge.deliverObjectCreated(bucket.name, object.key, { size: object.size ?? 0, eTag: object.eTag ?? "", eventName });
     }
   });
 

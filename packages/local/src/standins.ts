@@ -53,7 +53,7 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     dynamo.once("error", reject);
     dynamo.listen(0, loopback, () => resolve());
   });
-  const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: localCredentials, siteOrigins: options.siteOrigins });
+  const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: localCredentials, siteOrigins: options.siteOrigins, s3rverDirectory: join(options.dataDir, "s3") });
   const dynamoFront = await startDynamoFront({ target: { port: (dynamo.address() as AddressInfo).port }, credentials: localCredentials });
   const standIns: StandIns = {
     s3Endpoint: s3Front.endpoint,

@@ -46,6 +46,12 @@ export const apiErrorStatus = {
   /** A state-changing request from another site (the middleware). */
   cross_site_request: 403,
   not_found: 404,
+  /** The upload id is not the image's open multipart upload (another one, or finished, cancelled, expired). */
+  upload_not_found: 404,
+  /** A multipart completion whose parts are not the plan's (count, order, size, ETag). */
+  invalid_parts: 400,
+  /** A multipart completion before every part reached storage. */
+  upload_incomplete: 409,
   file_too_large: 413,
   request_too_large: 413,
   unsupported_type: 415,

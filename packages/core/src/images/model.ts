@@ -63,6 +63,8 @@ export interface ImageRecord {
   readonly pendingVariants?: readonly VariantLocation[];
   /** Set (epoch milliseconds) when a delete has erased the original and every known variant. */
   readonly erasedAt?: number;
+  /** The S3 multipart upload of the original, for a file sent in parts (see uploads/multipart). */
+  readonly multipartUploadId?: string;
   /** DynamoDB TTL (epoch seconds): a `pending` record whose upload never arrives expires. */
   readonly expiresAt?: number;
 }

@@ -103,7 +103,12 @@ export async function deleteImage(imageId: string, ownerId: string, deps: Delete
   const record = await deps.images.beginDelete(imageId, ownerId);
   if (!record) throw notFound();
   const known = variantsKnownTo(record, []);
-  await Promise.all([deps.storage.eraseOriginal(imageId), deps.storage.deleteVariants(known)]);
+  await Promise.all([
+    deps.storage.eraseOriginal(imageId),
+    deps.storage.deleteVariants(known),
+    // A file sent in parts and deleted before it was completed: its parts go too.
+    ...(record.multipartUploadId ? [deps.storage.abortUpload(imageId, record.multipartUploadId)] : []),
+  ]);
   try {
     await deps.variantCache.forgetImage(imageId, known);
   } catch (cause) {

@@ -5,6 +5,7 @@
  */
 
 export * from "./transfer.ts";
+export * from "./multipart.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;

@@ -7,6 +7,7 @@ export const transferMessages = {
   interrupted: "The upload was interrupted. Check your connection and retry.",
   timedOut: "The upload took too long. Retry to try again.",
   unexpected: "The upload failed unexpectedly. Retry to try again.",
+  cancelled: "The upload was cancelled.",
   deleteFailed: (status: number) => `Delete failed (HTTP ${status}).`,
   lookupFailed: (status: number) => `Prism answered HTTP ${status} about this image.`,
 } as const;

@@ -1,6 +1,7 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../outputs/index.ts";
+import { abortQuietly } from "../uploads/multipart.ts";
 
 /** The Uploads bucket, and one variant bucket per output format (`@prism/core/outputs`). */
 export type BucketNames = { readonly uploads: string } & { readonly [Format in OutputFormat]: string };
@@ -101,6 +102,14 @@ export class ImageStorage {
     const key = originalKey(imageId);
     if (!this.options.uploadsKeepVersions) return this.deleteObjects(this.buckets.uploads, [{ Key: key }]);
     await this.deleteObjects(this.buckets.uploads, await this.versionsOf(key));
+  }
+
+  /**
+   * Aborts the image's multipart upload, if one is still open, so storage stops keeping (and
+   * charging for) its parts now rather than when the lifecycle rule aborts it after a day.
+   */
+  async abortUpload(imageId: string, uploadId: string): Promise<void> {
+    await abortQuietly({ s3: this.s3, uploadsBucket: this.buckets.uploads }, imageId, uploadId);
   }
 
   /** Every version and delete marker of exactly `key` (the listing is by prefix, and paginated). */

@@ -9,6 +9,9 @@ import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
 import { apiMessages, normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
+import { abortQuietly, multipartTicket, startMultipart, usesMultipart, type MultipartTicket } from "./multipart.ts";
+
+export * from "./multipart.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
 export const uploadUrlTtlSeconds = 600;
@@ -25,10 +28,19 @@ export interface UploadRequest {
   readonly clientAddress?: string;
 }
 
-export interface UploadTicket {
+export interface SingleUploadTicket {
   readonly imageId: string;
   readonly upload: { readonly method: "PUT"; readonly url: string; readonly headers: Record<string, string> };
   readonly expiresAt: string;
+}
+
+/** One presigned PUT, or (for a file larger than one part) the plan of a multipart upload. */
+export type UploadTicket = SingleUploadTicket | MultipartTicket;
+
+/** The ticket of a file sent in one PUT; anything else is a caller's mistake. */
+export function singlePut(ticket: UploadTicket): SingleUploadTicket {
+  if (ticket.upload.method !== "PUT") throw new Error(`expected a single PUT, got a ${ticket.upload.method} upload`);
+  return ticket as SingleUploadTicket;
 }
 
 export interface UploadServiceDeps {
@@ -90,6 +102,8 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
   if (request.clientAddress) await admission.ratePerAddress?.take(request.clientAddress);
   const now = (deps.now ?? Date.now)();
   const imageId = randomUUID();
+  // Before the record, which names it: an upload id nobody records is aborted by the lifecycle rule.
+  const multipartUploadId = usesMultipart(size) ? await startMultipart(deps, imageId, contentType) : undefined;
   const record: ImageRecord = {
     imageId,
     ownerId: request.ownerId,
@@ -99,6 +113,7 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
     size,
     uploadedAt: new Date(now).toISOString(),
     expiresAt: Math.floor(now / 1000) + pendingRecordTtlSeconds,
+    ...(multipartUploadId ? { multipartUploadId } : {}),
   };
   await deps.images.createPending(record);
   try {
@@ -107,8 +122,10 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
     if (request.clientAddress) await admission.inFlightPerAddress?.admit(request.clientAddress, imageId);
   } catch (error) {
     await deps.images.deleteOwned(imageId, request.ownerId);
+    if (multipartUploadId) await abortQuietly(deps, imageId, multipartUploadId);
     throw error;
   }
+  if (multipartUploadId) return multipartTicket(record, multipartUploadId, { ...deps, now: () => now, urlTtlSeconds: uploadUrlTtlSeconds });
   const url = await getSignedUrl(
     deps.s3,
     new PutObjectCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), ContentType: contentType, ContentLength: size, IfNoneMatch: "*" }),

@@ -3,10 +3,10 @@
 import { ApiError } from "@prism/core/errors";
 import type { ImageView } from "@prism/core/images";
 import { transferMessages } from "@prism/core/messages";
-import type { UploadTicket } from "@prism/core/uploads";
+import type { MultipartTicket, SingleUploadTicket, UploadTicket } from "@prism/core/uploads";
 
 export { ApiError };
-export type { ImageView, UploadTicket };
+export type { ImageView, MultipartTicket, SingleUploadTicket, UploadTicket };
 
 /**
  * A failure on the way — no network, storage refusing or dropping a PUT — with a sentence from
@@ -48,6 +48,16 @@ async function payloadHash(body: string): Promise<string> {
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
+/** A JSON request to the API, with the body's hash CloudFront needs; an unreachable API is a TransferError. */
+export async function jsonRequest(path: string, method: "POST", payload: unknown): Promise<Response> {
+  const body = JSON.stringify(payload);
+  try {
+    return await fetch(path, { method, headers: { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) }, body });
+  } catch {
+    throw new TransferError(transferMessages.unreachable);
+  }
+}
+
 /** How many times a refused-for-now (429) upload request waits its Retry-After and asks again by itself. */
 const automaticWaits = 12;
 const longestAutomaticWaitSeconds = 30;
@@ -72,9 +82,11 @@ export async function requestUpload(file: File): Promise<UploadTicket> {
 }
 
 /** PUTs the file straight to storage through its presigned URL; XHR because fetch has no upload progress. */
-export function putFile(ticket: UploadTicket, file: File, onProgress: (fraction: number) => void): Promise<void> {
+export function putFile(ticket: SingleUploadTicket, file: File, onProgress: (fraction: number) => void, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
+    signal?.addEventListener("abort", () => xhr.abort(), { once: true });
+    xhr.addEventListener("abort", () => reject(new TransferError(transferMessages.cancelled)));
     xhr.open(ticket.upload.method, ticket.upload.url);
     for (const [name, value] of Object.entries(ticket.upload.headers)) xhr.setRequestHeader(name, value);
     xhr.upload.addEventListener("progress", (event) => {

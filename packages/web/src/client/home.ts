@@ -76,6 +76,8 @@ export function startHomePage(): void {
       syncEmptyState();
     },
     onUploaded: (imageId) => follow(imageId),
+    // The upload's own card takes over from the gallery's "waiting for upload" one.
+    onResumed: (imageId) => cardOf(imageId)?.remove(),
     announce,
   });
 

@@ -1,5 +1,6 @@
-import { refuseBeforeUpload, uploadLabels } from "@prism/core/messages";
+import { multipartMessages, refuseBeforeUpload, uploadLabels } from "@prism/core/messages";
 import { describeFailure, putFile, requestUpload, deleteImage, type UploadTicket } from "./api.ts";
+import { cancelParts, forgetUpload, isMultipart, rememberUpload, resumePlan, resumeRemembered, sendInParts, type PartsProgress } from "./multipart.ts";
 import { formatBytes } from "../lib/format.ts";
 
 export interface UploaderOptions {
@@ -14,6 +15,8 @@ export interface UploaderOptions {
   showCard(card: HTMLElement): void;
   /** The file is in storage: from here the image's own status tells the story. */
   onUploaded(imageId: string, card: HTMLElement): void;
+  /** An upload from before a reload continues, in its new card. */
+  onResumed(imageId: string): void;
   announce(message: string): void;
 }
 
@@ -40,15 +43,19 @@ class Upload {
   private readonly error: HTMLElement;
   private readonly actions: HTMLElement;
   private readonly retryButton: HTMLButtonElement;
+  private readonly cancelButton: HTMLButtonElement;
   private readonly processing: HTMLTemplateElement;
   private readonly previewUrl: string;
   ticket: UploadTicket | undefined;
+  /** Stops this upload's transfers when its owner cancels it. */
+  transfer = new AbortController();
 
   constructor(
     readonly file: File,
     template: HTMLTemplateElement,
     retry: (upload: Upload) => void,
     dismiss: (upload: Upload) => void,
+    cancel: (upload: Upload) => void,
   ) {
     this.card = template.content.firstElementChild!.cloneNode(true) as HTMLElement;
     const part = <T extends HTMLElement>(name: string) => this.card.querySelector<T>(`[data-part="${name}"]`)!;
@@ -60,6 +67,7 @@ class Upload {
     this.error = part("error");
     this.actions = part("actions");
     this.retryButton = part<HTMLButtonElement>("retry");
+    this.cancelButton = part<HTMLButtonElement>("cancel");
     this.processing = part<HTMLTemplateElement>("processing");
     this.card.dataset.filename = file.name;
     // A local preview while the bytes travel: the person sees their picture at once.
@@ -74,6 +82,7 @@ class Upload {
     part("facts").textContent = formatBytes(file.size).replace(" ", "\u00a0");
     this.retryButton.addEventListener("click", () => retry(this));
     part("dismiss").addEventListener("click", () => dismiss(this));
+    this.cancelButton.addEventListener("click", () => cancel(this));
   }
 
   setProgress(fraction: number): void {
@@ -81,6 +90,12 @@ class Upload {
     this.progress.setAttribute("aria-valuenow", String(value));
     this.bar.style.width = `${value}%`;
     this.percent.textContent = `${value}%`;
+  }
+
+  /** A file sent in parts: the bar counts what storage acknowledged, and says when it picked up earlier parts. */
+  setPartsProgress(progress: PartsProgress): void {
+    this.setProgress(progress.acknowledged / progress.total);
+    if (progress.resumedFrom > 0) this.percent.textContent = multipartMessages.resumed(progress.acknowledged / progress.total, progress.resumedFrom / progress.total);
   }
 
   setBadge(text: string, kind: string): void {
@@ -98,10 +113,12 @@ class Upload {
     this.setBadge(uploadLabels.uploading, "uploading");
     this.error.hidden = true;
     this.actions.hidden = true;
+    this.cancelButton.hidden = false;
     this.setProgress(0);
   }
 
   showUploaded(imageId: string): void {
+    this.cancelButton.hidden = true;
     this.card.dataset.imageId = imageId;
     this.setProgress(1);
     this.setBadge(uploadLabels.processing, "processing");
@@ -109,6 +126,7 @@ class Upload {
   }
 
   showError(failure: { message: string; retryable: boolean }): void {
+    this.cancelButton.hidden = true;
     this.setBadge(uploadLabels.failed, "failed");
     this.error.textContent = failure.message;
     this.error.hidden = false;
@@ -145,15 +163,31 @@ export function startUploader(options: UploaderOptions): void {
   const send = async (upload: Upload) => {
     upload.showUploading();
     try {
-      if (!upload.ticket || Date.parse(upload.ticket.expiresAt) - Date.now() < ticketMarginMs) {
+      const previous = upload.ticket;
+      if (previous && isMultipart(previous)) {
+        // A retry picks up the parts storage already has.
+        upload.ticket = (await resumePlan(previous.imageId, previous.upload.uploadId)) ?? (await requestUpload(upload.file));
+      } else if (!previous) {
+        const resumed = await resumeRemembered(upload.file);
+        if (resumed) options.onResumed(resumed.imageId);
+        upload.ticket = resumed ?? (await requestUpload(upload.file));
+      } else if (Date.parse(previous.expiresAt) - Date.now() < ticketMarginMs) {
         upload.ticket = await requestUpload(upload.file);
       }
-      const ticket = upload.ticket;
-      await putFile(ticket, upload.file, (fraction) => upload.setProgress(fraction));
+      const ticket = upload.ticket!;
+      const { signal } = upload.transfer;
+      if (isMultipart(ticket)) {
+        rememberUpload(upload.file, ticket);
+        await sendInParts(ticket, upload.file, { signal, onProgress: (progress) => upload.setPartsProgress(progress) });
+        forgetUpload(upload.file);
+      } else {
+        await putFile(ticket, upload.file, (fraction) => upload.setProgress(fraction), signal);
+      }
       upload.showUploaded(ticket.imageId);
       upload.release();
       options.onUploaded(ticket.imageId, upload.card);
     } catch (error) {
+      if (upload.transfer.signal.aborted) return;
       const failure = describeFailure(error);
       upload.showError(failure);
       options.announce(`${upload.file.name}: ${failure.message}`);
@@ -166,11 +200,24 @@ export function startUploader(options: UploaderOptions): void {
     pump();
   };
 
+  /** Dismiss (a failed upload) and Cancel (one under way): nothing of it is left, here or in storage. */
   const dismiss = (upload: Upload) => {
+    upload.transfer.abort();
+    const ticket = upload.ticket;
+    forgetUpload(upload.file);
     upload.release();
     upload.card.remove();
-    // The record made for an upload that never arrived would linger until it expires.
-    if (upload.ticket) void deleteImage(upload.ticket.imageId).catch(() => undefined);
+    const queued = queue.indexOf(upload);
+    if (queued >= 0) queue.splice(queued, 1);
+    // Storage drops the parts it holds and the pending image goes with them; the record made for a
+    // single PUT that never arrived would otherwise linger until it expires.
+    if (ticket && isMultipart(ticket)) void cancelParts(ticket);
+    else if (ticket) void deleteImage(ticket.imageId).catch(() => undefined);
+  };
+
+  const cancel = (upload: Upload) => {
+    dismiss(upload);
+    options.announce(`${upload.file.name}: ${multipartMessages.cancelled}`);
   };
 
   const notice = (message: string) => {
@@ -189,7 +236,7 @@ export function startUploader(options: UploaderOptions): void {
       // The server's own sentence (core words both), so the page never says it differently.
       const refusal = refuseBeforeUpload(file, limits);
       if (refusal) notice(`“${file.name}” was not uploaded. ${refusal}`);
-      else accepted.push(new Upload(file, options.cardTemplate, retry, dismiss));
+      else accepted.push(new Upload(file, options.cardTemplate, retry, dismiss, cancel));
     }
     // Newest first, like the gallery: the last file picked ends up on top.
     for (const upload of accepted) options.showCard(upload.card);
