@@ -6,6 +6,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import sharp from "sharp";
+import { defaultLimits } from "@prism/core/config";
 import { outputFormats } from "@prism/core/outputs";
 import { extensionByFormat, standardPlan } from "@prism/core/plan";
 import { collectGarbage, cpuMs, median, peakRssBytes, resetPeakRss } from "./measure.ts";
@@ -110,7 +111,7 @@ async function loadProcessorModules(): Promise<void> {
     Uploads: { name: "bench-uploads" },
     ...Object.fromEntries(outputFormats.map((format) => [format.link, { name: `bench-${format.id}` }])),
     Images: { name: "bench-images" },
-    Limits: { maxUploadBytes: 25 * 1024 * 1024, maxInputPixels: 100_000_000 },
+    Limits: defaultLimits,
   };
   for (const [name, value] of Object.entries(links)) process.env[`SST_RESOURCE_${name}`] ??= JSON.stringify(value);
   process.env.AWS_REGION ??= "us-east-1";

@@ -27,12 +27,14 @@ async function main(argv: readonly string[]): Promise<void> {
     const { processImage } = await import("../packages/core/src/pipeline/index.ts");
     const { standardPlan } = await import("../packages/core/src/plan/index.ts");
     const { ApiError, PermanentImageError } = await import("../packages/core/src/errors/index.ts");
+    const { defaultLimits } = await import("../packages/core/src/config/index.ts");
+    const { fileRefusals } = await import("../packages/core/src/messages/index.ts");
     console.log("| Case | File | Outcome | Message the person sees | Why |\n|---|---|---|---|---|");
     for (const testCase of cases) {
       let seen: { outcome: string; message?: string };
       try {
-        parseUploadRequest({ filename: testCase.filename, contentType: testCase.contentType, size: testCase.declaredSize ?? testCase.bytes.byteLength }, 25 * 1024 * 1024);
-        if (testCase.declaredSize !== undefined && testCase.bytes.byteLength === 0) throw new PermanentImageError("empty_file", "The file is empty (0 bytes). Please choose the image again.");
+        parseUploadRequest({ filename: testCase.filename, contentType: testCase.contentType, size: testCase.declaredSize ?? testCase.bytes.byteLength }, defaultLimits.maxUploadBytes);
+        if (testCase.declaredSize !== undefined && testCase.bytes.byteLength === 0) throw new PermanentImageError("empty_file", fileRefusals.empty);
         const processed = await processImage(testCase.bytes, { plan: standardPlan, maxInputPixels: hostileLimits.maxInputPixels });
         seen = { outcome: `ready (${processed.variants.length} variants)` };
       } catch (error) {
