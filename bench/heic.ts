@@ -25,7 +25,8 @@ if (values.child) {
   const resting = process.memoryUsage().rss;
   const [started, cpu] = [performance.now(), process.cpuUsage()];
   if (values.child === "decode") await decodeHeic(input);
-  else await processImage(input, { plan: standardPlan, maxInputPixels: 100_000_000 });
+  // The cost, not the policy: the whole-decode budget is lifted so a 24 or 48 MP photo is measured.
+  else await processImage(input, { plan: standardPlan, maxInputPixels: 100_000_000, maxWholeDecodeBytes: 2 ** 40 });
   const used = process.cpuUsage(cpu);
   const peak = process.resourceUsage().maxRSS * 1024;
   console.log(JSON.stringify({ wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000, restingMb: resting / 2 ** 20, peakOverRestMb: (peak - resting) / 2 ** 20 }));

@@ -248,12 +248,14 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
 }
 
 /**
- * Peak bytes per pixel of a HEIC decode over the process's resting size: 235–237 MiB for 12 MP at
- * 8 and 10 bits (`node --import tsx bench/heic.ts`, bench/README.md "HEIC"). libheif's WebAssembly
- * heap holds the HEVC planes and an RGBA picture, and grows by whole steps; the RGBA copy handed
- * to JavaScript comes on top.
+ * Peak bytes per pixel of a HEIC decode over the process's resting size, measured with
+ * `node --import tsx bench/heic.ts` (bench/README.md, "HEIC"): 235–237 MiB at 12 MP (8 and 10
+ * bits), 635 MiB at 48 MP — about 100 MiB fixed (libheif's WebAssembly heap grows in steps and
+ * never shrinks) plus ~11.6 bytes a pixel (HEVC planes and RGBA in that heap, the RGBA copy handed
+ * to JavaScript). Priced at the 48 MP figure, 13.9 rounded up, where the limit bites: under the
+ * 256 MiB budget a HEIC may have 19 MP, which every 12 MP iPhone photo fits.
  */
-export const heicDecodeBytesPerPixel = 21;
+export const heicDecodeBytesPerPixel = 14;
 
 async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
   if (format === "heic") return decodeHeicOnce(input, size, oriented);
