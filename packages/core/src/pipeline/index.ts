@@ -248,12 +248,11 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
 }
 
 /**
- * Peak bytes per pixel of a HEIC decode over the process's resting size, measured with
- * `node --import tsx bench/heic.ts` (bench/README.md, "HEIC"): 235–237 MiB at 12 MP (8 and 10
- * bits), 635 MiB at 48 MP — about 100 MiB fixed (libheif's WebAssembly heap grows in steps and
- * never shrinks) plus ~11.6 bytes a pixel (HEVC planes and RGBA in that heap, the RGBA copy handed
- * to JavaScript). Priced at the 48 MP figure, 13.9 rounded up, where the limit bites: under the
- * 256 MiB budget a HEIC may have 19 MP, which every 12 MP iPhone photo fits.
+ * What a HEIC decode holds per pixel, measured with `node --import tsx bench/heic.ts` (bench/README.md,
+ * "HEIC"): libheif's WebAssembly heap (HEVC planes and RGBA; it grows in steps and never shrinks)
+ * plus the RGBA copy handed to JavaScript. The decode alone peaks at 13.9–22.9 bytes a pixel over the
+ * process's resting size (12, 24 and 48 MP; 10-bit the most); over the same JPEG through the same
+ * plan a HEIC adds 6.5–11.7 at 24 MP. 14 keeps every 12 MP iPhone photo under the budget (19 MP).
  */
 export const heicDecodeBytesPerPixel = 14;
 
