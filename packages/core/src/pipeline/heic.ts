@@ -5,7 +5,6 @@
  * must honour; the EXIF orientation an iPhone also writes describes the same turn, so the decoded
  * pixels are upright and EXIF is not applied again.
  */
-import decode from "heic-decode";
 import { heifPrimaryImage } from "../formats/heif.ts";
 
 /** The header facts the pipeline checks before decoding, read from the file's boxes. */
@@ -20,6 +19,9 @@ export function heicHeader(input: Buffer): { width: number; height: number; orie
 
 /** Upright 8-bit RGBA pixels (the decoder always answers RGBA), and whether every pixel is opaque. */
 export async function decodeHeic(input: Buffer): Promise<{ data: Buffer; width: number; height: number; opaque: boolean }> {
+  // Loaded on the first HEIC only: libheif compiles ~2 MB of WebAssembly when it loads, which a cold
+  // start that meets a JPEG should not pay.
+  const { default: decode } = await import("heic-decode");
   const decoded = await decode({ buffer: input });
   const data = Buffer.from(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
   return { data, width: decoded.width, height: decoded.height, opaque: isOpaque(data) };
