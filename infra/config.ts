@@ -56,8 +56,10 @@ export const LOG_RETENTION = isProduction ? ("1 month" as const) : ("1 week" as 
 /** Dead letters are kept as long as SQS allows, so a failed image can be replayed. */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
-/** Originals under originals/ expire after this many days (see infra/storage.ts). */
-export const ORIGINALS_EXPIRE_DAYS = settings.originalsExpireDays;
+/** Originals under originals/ move to Glacier Instant Retrieval after this many days (see infra/storage.ts). */
+export const ORIGINALS_COLD_AFTER_DAYS = settings.originalsColdAfterDays;
+/** Instant reads (a reprocess needs no restore), the cheapest class that has them. */
+export const ORIGINALS_COLD_STORAGE_CLASS = "GLACIER_IR";
 /** Old object versions in the Uploads bucket (overwrites, deletes) are kept this long. */
 export const NONCURRENT_VERSION_DAYS = 30;
 

@@ -2,7 +2,7 @@
 // reads (`Resource.Uploads.name`, …) are sst.Linkables carrying only the name, because linking a
 // Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
 import { outputFormats } from "../packages/core/src/outputs";
-import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_EXPIRE_DAYS, USE_KMS } from "./config";
+import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_COLD_AFTER_DAYS, ORIGINALS_COLD_STORAGE_CLASS, USE_KMS } from "./config";
 import { distributionArn, siteOrigin } from "./router";
 
 const accountId = aws.getCallerIdentityOutput().accountId;
@@ -82,10 +82,14 @@ export function encrypt(name: string, bucket: sst.aws.Bucket) {
  * or delete can be undone for 30 days. Browsers PUT here with presigned URLs, so CORS admits
  * exactly that: PUT from the site's origin, exposing ETag.
  *
- * Lifecycle: S3 cannot tell a processed original from one whose upload was abandoned (the
- * processor has no tagging permission), so every original expires after ORIGINALS_EXPIRE_DAYS;
- * the variants are what is served, and pending records expire in DynamoDB on their own TTL.
+ * Lifecycle: originals are kept, because a new recipe is re-applied from them (`npm run reprocess`),
+ * and move to Glacier Instant Retrieval after ORIGINALS_COLD_AFTER_DAYS: still read in milliseconds
+ * by a plain GET, at about a sixth of Standard's storage price (README, "Keeping originals"). An
+ * abandoned upload leaves no original (a PUT is whole or nothing; multipart leftovers are aborted),
+ * and deleting an image erases its original.
  */
+const ORIGINALS_COLD_RULE = "originals-to-glacier-instant-retrieval";
+
 /** Told to the app too (the `Uploads` link): deleting an image must then erase every version. */
 const UPLOADS_VERSIONED = true;
 
@@ -100,11 +104,14 @@ export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
     exposeHeaders: ["ETag"],
     maxAge: "1 hour",
   },
-  lifecycle: [{ id: "expire-originals", prefix: "originals/", expiresIn: `${ORIGINALS_EXPIRE_DAYS} days` }],
+  // SST's lifecycle rules only expire; the transition is added to this rule below.
+  lifecycle: [{ id: ORIGINALS_COLD_RULE, prefix: "originals/" }],
   transform: {
     lifecycle: (args) => {
       args.rules = $output(args.rules).apply((rules) => [
-        ...(rules ?? []),
+        ...(rules ?? []).map((rule) =>
+          rule.id === ORIGINALS_COLD_RULE ? { ...rule, transitions: [{ days: ORIGINALS_COLD_AFTER_DAYS, storageClass: ORIGINALS_COLD_STORAGE_CLASS }] } : rule,
+        ),
         {
           id: "abort-incomplete-multipart-uploads",
           status: "Enabled",

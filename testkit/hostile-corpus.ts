@@ -13,6 +13,7 @@ import sharp from "sharp";
 import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "./fixtures.ts";
 import { writeGif } from "./gif.ts";
 import { animatedAvif } from "./animated-avif.ts";
+import { makeHeic } from "./heic.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
 export const hostileLimits = { maxInputPixels: 1_000_000 } as const;
@@ -323,14 +324,24 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       { format: "jpeg", width: 400, height: 300, variants: 6 },
       "Converted to sRGB, the colour space every browser assumes for untagged images.",
     ),
+    ready(
+      "heic",
+      "HEIC photo (iPhone: 10-bit, stored sideways, irot + EXIF orientation 6)",
+      "IMG_0001.HEIC",
+      // Browsers on Windows, Linux and Android name no type; the page then declares it from the extension.
+      "image/heic",
+      await makeHeic({ seed: 13, width: 400, height: 300, bitDepth: 10, orientation: 6 }),
+      { format: "heic", width: 300, height: 400, variants: 3, hasAlpha: false },
+      "Decoded by libheif in WebAssembly (sharp's libvips has no HEVC decoder), upright, then the same pipeline as a JPEG.",
+    ),
     {
-      id: "heic",
-      title: "HEIC photo (iPhone)",
-      filename: "IMG_0001.HEIC",
+      id: "heic-av1",
+      title: "HEIF with an AV1 picture under the heic brand",
+      filename: "IMG_0002.HEIC",
       contentType: "image/jpeg",
       bytes: await heicContainer(),
-      expect: { outcome: "failed", code: "heic_not_supported", message: /^HEIC photos \(the iPhone default\) can't be processed yet\. Export it as JPEG/ },
-      why: "This sharp build has no HEVC decoder; the person is told what to do instead. (Declared as image/jpeg: browsers often do.)",
+      expect: { outcome: "failed", code: "corrupt_image", message: /^This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support\./ },
+      why: "The HEIC decoder holds HEVC only; the person is told what to do instead. (Declared as image/jpeg: browsers often do.)",
     },
     ready("tiff", "TIFF", "scan.tif", "image/tiff", await sharp(await photoJpegOf(400, 300, 11)).tiff().toBuffer(), { format: "tiff", width: 400, height: 300, variants: 6 }, "On the allow-list."),
     ready("avif", "AVIF", "photo.avif", "image/avif", await sharp(await photoJpegOf(400, 300, 12)).avif({ quality: 50, effort: 0 }).toBuffer(), { format: "avif", width: 400, height: 300, variants: 6 }, "On the allow-list."),
@@ -731,9 +742,8 @@ async function bmp(width: number, height: number): Promise<Buffer> {
 }
 
 /**
- * A HEIF container with the `heic` brand — what an iPhone writes. This sharp build can encode only
- * AV1 inside HEIF, so the payload is AV1 under a HEIC `ftyp`: the bytes that decide Prism's answer
- * (the brand) are exactly a phone's.
+ * A HEIF container with the `heic` brand but an AV1 picture inside (sharp's AVIF with its brand
+ * renamed): HEIC by its `ftyp`, undecodable by an HEVC decoder.
  */
 async function heicContainer(): Promise<Buffer> {
   const avif = Buffer.from(await sharp(await photoJpegOf(64, 48, 13)).avif({ effort: 0 }).toBuffer());

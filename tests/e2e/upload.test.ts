@@ -130,7 +130,7 @@ describe("the upload page in a real browser", () => {
     await notice.waitFor();
     // Word for word what POST /api/uploads answers for this file (core words both).
     expect(await notice.locator("p").textContent()).toBe(
-      "“notes.txt” was not uploaded. “text/plain” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.",
+      "“notes.txt” was not uploaded. “text/plain” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or HEIF.",
     );
     expect(await page.locator("#gallery .card").count()).toBe(2);
   });

@@ -103,10 +103,10 @@ describe("upload abuse is refused with the right status and a clear message", ()
 
   it("a wrong content type is refused (415), naming what was sent", async () => {
     const client = new PrismClient(stack.url);
-    for (const contentType of ["text/html", "image/svg+xml", "application/zip", "image/heic"]) {
+    for (const contentType of ["text/html", "image/svg+xml", "application/zip", "image/heic-sequence"]) {
       const { status, body } = await client.createUpload({ filename: "x.jpg", contentType, size: 100 });
       expect(status, contentType).toBe(415);
-      expect(body.error?.message).toBe(`“${contentType}” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF or TIFF.`);
+      expect(body.error?.message).toBe(`“${contentType}” is not an image type Prism accepts. Upload JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or HEIF.`);
     }
   });
 

@@ -23,7 +23,7 @@ beforeAll(async () => {
     synthesize({ stage: "production" }),
     synthesize({
       stage: "production",
-      env: { PRISM_KMS: "true", PRISM_VPC: "true", PRISM_ALARM_EMAIL: "ops@example.com", PRISM_REGION: "eu-west-1" },
+      env: { PRISM_KMS: "true", PRISM_VPC: "true", PRISM_ALARM_EMAIL: "ops@example.com", PRISM_REGION: "eu-west-1", PRISM_ORIGINALS_COLD_AFTER_DAYS: "0" },
     }),
     // `sst dev` with the VPC option on: the dev stub must still stay out of the VPC.
     synthesize({ stage: "dev", dev: true, env: { PRISM_VPC: "true" } }),
@@ -178,11 +178,14 @@ describe.each([
       });
     });
 
-    test("Uploads lifecycle: originals expire, incomplete multipart uploads abort, noncurrent versions expire after 30 days", () => {
+    test("Uploads lifecycle: originals are kept and move to Glacier Instant Retrieval after 30 days, incomplete multipart uploads abort, noncurrent versions expire after 30 days", () => {
       const rules = inputs(get(), "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "UploadsBucketLifecycle")
         .rules as any[];
-      const originals = rules.find((r) => r.filter?.prefix === "originals/");
-      expect(originals).toMatchObject({ status: "Enabled", expiration: { days: 7 } });
+      const originals = rules.filter((r) => r.filter?.prefix === "originals/");
+      expect(originals).toHaveLength(1);
+      expect(originals[0]).toMatchObject({ status: "Enabled", transitions: [{ days: 30, storageClass: "GLACIER_IR" }] });
+      // Kept: no rule expires a current original (a new recipe is re-applied from it).
+      expect(rules.filter((r) => r.expiration?.days !== undefined || r.expiration?.date !== undefined)).toEqual([]);
       expect(rules.find((r) => r.abortIncompleteMultipartUpload)).toMatchObject({
         status: "Enabled",
         abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
@@ -636,6 +639,11 @@ describe("stage policy", () => {
 });
 
 describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REGION)", () => {
+  test("PRISM_ORIGINALS_COLD_AFTER_DAYS sets when originals move to Glacier Instant Retrieval (0: at once)", () => {
+    const rules = inputs(hardened, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "UploadsBucketLifecycle").rules as any[];
+    expect(rules.find((r) => r.filter?.prefix === "originals/")).toMatchObject({ transitions: [{ days: 0, storageClass: "GLACIER_IR" }] });
+  });
+
   test("a customer-managed key with rotation encrypts every bucket and the table", () => {
     const key = one(hardened, "aws:kms/key:Key", "DataKey");
     expect(key.inputs?.enableKeyRotation).toBe(true);

@@ -83,7 +83,7 @@ const baseEnv: Record<string, string> = {
   PRISM_PROCESSOR_RESERVED_CONCURRENCY: "",
   PRISM_MAX_UPLOAD_BYTES: "",
   PRISM_MAX_INPUT_PIXELS: "",
-  PRISM_ORIGINALS_EXPIRE_DAYS: "",
+  PRISM_ORIGINALS_COLD_AFTER_DAYS: "",
 };
 
 export async function synthesize(options: SynthOptions): Promise<Synth> {

@@ -76,13 +76,21 @@ describe("settings, parsed once", () => {
       expect(deploySettingsFromEnv({})).toEqual({
         limits: defaultLimits,
         claimTimeoutMs: 180_000,
-        originalsExpireDays: 7,
+        originalsColdAfterDays: 30,
         processorReservedConcurrency: 20,
         processorMemoryMb: 1769,
         alarmEmail: undefined,
         useKms: false,
         useVpc: false,
       });
+    });
+
+    it("keep originals: they move to a cheaper class after the days chosen (0 allowed), and the retired expiry is refused by name", () => {
+      expect(deploySettingsFromEnv({ PRISM_ORIGINALS_COLD_AFTER_DAYS: "0" }).originalsColdAfterDays).toBe(0);
+      expect(deploySettingsFromEnv({ PRISM_ORIGINALS_COLD_AFTER_DAYS: "90" }).originalsColdAfterDays).toBe(90);
+      expect(() => deploySettingsFromEnv({ PRISM_ORIGINALS_EXPIRE_DAYS: "7" })).toThrow(
+        /^PRISM_ORIGINALS_EXPIRE_DAYS is no longer read: originals are kept .* after PRISM_ORIGINALS_COLD_AFTER_DAYS days\. Unset it\.$/,
+      );
     });
 
     it("take `none` for no reserved concurrency and Lambda's own memory notation", () => {
@@ -92,7 +100,9 @@ describe("settings, parsed once", () => {
     });
 
     it("refuse what they cannot read, by name", () => {
-      expect(() => deploySettingsFromEnv({ PRISM_ORIGINALS_EXPIRE_DAYS: "a week" })).toThrow(/PRISM_ORIGINALS_EXPIRE_DAYS .* received "a week"/);
+      expect(() => deploySettingsFromEnv({ PRISM_ORIGINALS_COLD_AFTER_DAYS: "a month" })).toThrow(
+        'PRISM_ORIGINALS_COLD_AFTER_DAYS must be a whole number of days from 0 to 3650, received "a month"',
+      );
       expect(() => deploySettingsFromEnv({ PRISM_PROCESSOR_RESERVED_CONCURRENCY: "" })).toThrow(/PRISM_PROCESSOR_RESERVED_CONCURRENCY .* received ""/);
       expect(() => deploySettingsFromEnv({ PRISM_PROCESSOR_MEMORY: "64 MB" })).toThrow(/PRISM_PROCESSOR_MEMORY must be a whole number of MB from 128 to 10240, received "64 MB"/);
       expect(() => deploySettingsFromEnv({ PRISM_CLAIM_TIMEOUT_MS: "60000" })).toThrow(

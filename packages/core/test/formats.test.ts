@@ -48,6 +48,6 @@ describe("format sniffing reads the bytes, not the name", () => {
     const random = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919 + 13) % 251));
     const error = await refusal(random);
     expect(error.code).toBe("unsupported_format");
-    expect(error.message).toMatch(/JPEG, PNG, WebP, GIF, AVIF or TIFF/);
+    expect(error.message).toMatch(/JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or HEIF/);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PermanentImageError } from "@prism/core/errors";
 import { acceptedContentTypes, sniffSourceFormat } from "@prism/core/formats";
-import { refuseBeforeUpload } from "@prism/core/messages";
+import { declaredContentType, refuseBeforeUpload } from "@prism/core/messages";
 import { parseUploadRequest } from "@prism/core/uploads";
 import { describeTypes, formatBytes } from "../src/lib/format.ts";
 
@@ -28,15 +28,6 @@ async function processorRefusal(bytes: Uint8Array): Promise<string> {
   return error.message;
 }
 
-/** The first box of a HEIC photo, as an iPhone writes it: `ftyp` with brand `heic`. */
-function heicHeader(): Uint8Array {
-  const box = Buffer.alloc(24);
-  box.writeUInt32BE(24, 0);
-  box.write("ftypheic", 4, "latin1");
-  box.write("mif1heic", 16, "latin1");
-  return box;
-}
-
 describe("the page's refusals before upload", () => {
   it("word a file one byte over the limit exactly as the server does, never as the limit itself", async () => {
     const file = { name: "big.jpg", type: "image/jpeg", size: maxUploadBytes + 1 };
@@ -52,10 +43,22 @@ describe("the page's refusals before upload", () => {
     }
   });
 
-  it("word HEIC and SVG exactly as the processor does when it meets one", async () => {
-    const heic = await processorRefusal(heicHeader());
-    expect(refuseBeforeUpload({ name: "IMG_0001.HEIC", type: "", size: 100 }, limits)).toBe(heic);
-    expect(refuseBeforeUpload({ name: "photo", type: "image/heic", size: 100 }, limits)).toBe(heic);
+  it("let HEIC through however the browser names it: image/heic, image/heif, or no type and a .heic/.heif name", () => {
+    for (const file of [
+      { name: "photo", type: "image/heic" },
+      { name: "photo", type: "image/heif" },
+      { name: "IMG_0001.HEIC", type: "" },
+      { name: "IMG_0001.heif", type: "" },
+    ]) {
+      expect(refuseBeforeUpload({ ...file, size: 100 }, limits), JSON.stringify(file)).toBeUndefined();
+    }
+    // The page declares what the server will accept: the type from the extension when the browser gave none.
+    expect(declaredContentType({ name: "IMG_0001.HEIC", type: "" })).toBe("image/heic");
+    expect(declaredContentType({ name: "notes.txt", type: "" })).toBe("");
+    expect(refuseBeforeUpload({ name: "notes.txt", type: "", size: 100 }, limits)).toMatch(/no type Prism recognises/);
+  });
+
+  it("word SVG exactly as the processor does when it meets one", async () => {
     const svg = await processorRefusal(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"></svg>'));
     expect(refuseBeforeUpload({ name: "logo.svg", type: "image/svg+xml", size: 100 }, limits)).toBe(svg);
   });
@@ -69,6 +72,6 @@ describe("the page's figures", () => {
   it("name sizes and types as the server does", () => {
     expect(formatBytes(1536)).toBe("1.5 KB");
     expect(formatBytes(maxUploadBytes)).toBe("1 MB");
-    expect(describeTypes(limits.acceptedContentTypes)).toBe("JPEG, PNG, WebP, GIF, AVIF or TIFF");
+    expect(describeTypes(limits.acceptedContentTypes)).toBe("JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or HEIF");
   });
 });

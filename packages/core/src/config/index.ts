@@ -70,12 +70,19 @@ export const claimTimeoutSetting = {
 
 /** Deploy-time knobs that only infra reads (`sst deploy` / `sst dev`). */
 export const deploySettings = {
-  originalsExpireDays: { variable: "PRISM_ORIGINALS_EXPIRE_DAYS", unit: "days", min: 1, max: 3650, defaultValue: 7 },
+  // Originals are kept (a new recipe is re-applied from them: `npm run reprocess`) and move to S3
+  // Glacier Instant Retrieval after this many days: reads stay instant, storage costs ~1/6 (README,
+  // "Keeping originals"). 30 days: a fresh image's retries and a recipe change soon after upload
+  // read it at Standard's price; 0 is allowed by S3 for this class.
+  originalsColdAfterDays: { variable: "PRISM_ORIGINALS_COLD_AFTER_DAYS", unit: "days", min: 0, max: 3650, defaultValue: 30 },
   // Below the account's default quota of 1000; `none` (see deploySettingsFromEnv) removes the cap.
   processorReservedConcurrency: { variable: "PRISM_PROCESSOR_RESERVED_CONCURRENCY", unit: "functions", min: 1, max: 1000, defaultValue: 20 },
   // Lambda's range; 1769 MB is one full vCPU (bench/README.md).
   processorMemoryMb: { variable: "PRISM_PROCESSOR_MEMORY", unit: "MB", min: 128, max: 10_240, defaultValue: 1769 },
 } as const satisfies Record<string, WholeNumberSetting>;
+
+/** The setting `originalsColdAfterDays` replaced (originals expired after it). */
+const retiredOriginalsExpireDays = "PRISM_ORIGINALS_EXPIRE_DAYS";
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -132,7 +139,8 @@ export function claimTimeoutMsFromEnv(env: Environment): number {
 export interface DeploySettings {
   readonly limits: Limits;
   readonly claimTimeoutMs: number;
-  readonly originalsExpireDays: number;
+  /** Days before originals move to Glacier Instant Retrieval (they never expire). */
+  readonly originalsColdAfterDays: number;
   /** Undefined: no reservation (`none`, for new accounts whose whole quota is 10 and refuse any). */
   readonly processorReservedConcurrency: number | undefined;
   readonly processorMemoryMb: number;
@@ -143,6 +151,12 @@ export interface DeploySettings {
 
 /** Everything `sst deploy` reads from its environment, checked before any resource is declared. */
 export function deploySettingsFromEnv(env: Environment): DeploySettings {
+  // Originals used to expire: a stage still setting it would silently keep them now, so say so.
+  if (env[retiredOriginalsExpireDays]) {
+    throw new SettingError(
+      `${retiredOriginalsExpireDays} is no longer read: originals are kept (a new recipe is re-applied from them) and move to a cheaper storage class after ${deploySettings.originalsColdAfterDays.variable} days. Unset it.`,
+    );
+  }
   const reserved = env[deploySettings.processorReservedConcurrency.variable];
   const memory = env[deploySettings.processorMemoryMb.variable];
   const claimTimeoutMs = claimTimeoutMsFromEnv(env);
@@ -156,7 +170,7 @@ export function deploySettingsFromEnv(env: Environment): DeploySettings {
   return {
     limits: limitsFromEnv(env),
     claimTimeoutMs,
-    originalsExpireDays: readWholeNumber(deploySettings.originalsExpireDays, env[deploySettings.originalsExpireDays.variable]),
+    originalsColdAfterDays: readWholeNumber(deploySettings.originalsColdAfterDays, env[deploySettings.originalsColdAfterDays.variable]),
     processorReservedConcurrency: reserved === "none" ? undefined : readWholeNumber(deploySettings.processorReservedConcurrency, reserved),
     processorMemoryMb: readMemoryMb(memory),
     alarmEmail: env.PRISM_ALARM_EMAIL || undefined,

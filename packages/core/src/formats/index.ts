@@ -4,9 +4,10 @@ import { describeTypes, fileRefusals } from "../messages/index.ts";
 
 export * from "./bytes.ts";
 export * from "./diagnosis.ts";
+export * from "./heif.ts";
 
 /** Formats Prism decodes, named by what the bytes are, never by filename or declared type. */
-export type SourceFormat = "jpeg" | "png" | "webp" | "gif" | "avif" | "tiff";
+export type SourceFormat = "jpeg" | "png" | "webp" | "gif" | "avif" | "tiff" | "heic";
 
 export const acceptedContentTypes: Record<string, SourceFormat> = {
   "image/jpeg": "jpeg",
@@ -15,6 +16,10 @@ export const acceptedContentTypes: Record<string, SourceFormat> = {
   "image/gif": "gif",
   "image/avif": "avif",
   "image/tiff": "tiff",
+  // iPhone photos: HEVC in a HEIF container, decoded by libheif in WebAssembly (pipeline/heic.ts).
+  // Browsers name them either way, or not at all (the page then goes by the extension).
+  "image/heic": "heic",
+  "image/heif": "heic",
 };
 
 const sourceFormatByMime: Record<string, SourceFormat> = {
@@ -32,6 +37,8 @@ const namesForRefusedMime: Record<string, string> = {
   "application/x-7z-compressed": "a 7-Zip archive",
   "video/mp4": "an MP4 video",
   "video/quicktime": "a QuickTime video",
+  "image/heic-sequence": "a HEIC image sequence (Live Photo or burst)",
+  "image/heif-sequence": "a HEIF image sequence",
   "image/bmp": "a BMP image",
   "image/x-icon": "an icon file",
   "image/vnd.adobe.photoshop": "a Photoshop document",
@@ -42,7 +49,7 @@ const namesForRefusedMime: Record<string, string> = {
   "image/x-adobe-dng": "a camera RAW file",
 };
 
-/** "JPEG, PNG, WebP, GIF, AVIF or TIFF", as every refusal names them. */
+/** "JPEG, PNG, WebP, GIF, AVIF, TIFF, HEIC or HEIF", as every refusal names them. */
 export const supportedList = describeTypes(Object.keys(acceptedContentTypes));
 
 /** How many leading bytes to inspect for text formats (SVG, HTML): enough for any prologue. */
@@ -50,8 +57,7 @@ const textSniffBytes = 4096;
 
 /**
  * Identifies an upload's real format from its bytes. Refuses, with a message for the owner, files
- * that are empty, not images, SVG (scripts and external references make it unsafe to process) or
- * HEIC (this sharp build has no HEVC decoder).
+ * that are empty, not images, or SVG (scripts and external references make it unsafe to process).
  */
 export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat> {
   if (bytes.byteLength === 0) {
@@ -61,9 +67,6 @@ export async function sniffSourceFormat(bytes: Uint8Array): Promise<SourceFormat
   if (detected && detected.mime !== "application/xml") {
     const format = sourceFormatByMime[detected.mime];
     if (format) return format;
-    if (detected.mime === "image/heic" || detected.mime === "image/heif" || detected.ext === "heic") {
-      throw new PermanentImageError("heic_not_supported", fileRefusals.heic(supportedList));
-    }
     const name = namesForRefusedMime[detected.mime] ?? `a ${detected.ext.toUpperCase()} file`;
     // "a BMP image, not an image" would contradict itself: images in other formats are named as such.
     const verdict = detected.mime.startsWith("image/") ? "a format Prism can't process" : "not an image Prism can read";

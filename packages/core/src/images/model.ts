@@ -61,6 +61,13 @@ export interface ImageRecord {
    * image is deleted meanwhile, whoever finishes the deletion knows every key it may have stored.
    */
   readonly pendingVariants?: readonly VariantLocation[];
+  /**
+   * Variants a reprocess moved the record away from (`npm run reprocess`), until they are deleted:
+   * a run that dies between the switch and the deletion leaves them named here for the next run.
+   */
+  readonly retiredVariants?: readonly VariantLocation[];
+  /** Epoch milliseconds of that switch: the retired variants are deleted a grace period after it. */
+  readonly retiredAt?: number;
   /** Set (epoch milliseconds) when a delete has erased the original and every known variant. */
   readonly erasedAt?: number;
   /** The S3 multipart upload of the original, for a file sent in parts (see uploads/multipart). */

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors/index.ts";
 import { apiMessages } from "../messages/index.ts";
 import type { ImageError, ImageRecord, StoredFacts, VariantLocation, VariantRecord } from "./model.ts";
@@ -279,6 +279,64 @@ export class ImageRepository {
       return Attributes as ImageRecord | undefined;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** One page of every record (a table scan): what `npm run reprocess` walks. */
+  async scanAll(cursor?: Record<string, unknown>): Promise<{ items: ImageRecord[]; next?: Record<string, unknown> | undefined }> {
+    const { Items, LastEvaluatedKey } = await this.db.send(new ScanCommand({ TableName: this.tableName, ExclusiveStartKey: cursor }));
+    return { items: (Items ?? []) as ImageRecord[], next: LastEvaluatedKey };
+  }
+
+  /**
+   * Before a reprocess writes new variants: names them on the record (as a processor's claim does),
+   * so a delete meanwhile removes them too. Only while the image is `ready` at `fromVersion`.
+   */
+  async recordReprocessing(imageId: string, fromVersion: string, locations: readonly VariantLocation[]): Promise<boolean> {
+    return this.updateReadyAt(imageId, fromVersion, "SET pendingVariants = :locations", { ":locations": locations });
+  }
+
+  /**
+   * The switch of a reprocess, in one conditional write: the record lists the new variants and
+   * version, and names the old ones as retired (deleted next). Only while still `ready` at
+   * `fromVersion`: a delete or another reprocess in between wins.
+   */
+  async switchVariants(
+    imageId: string,
+    fromVersion: string,
+    result: { variants: readonly VariantRecord[]; facts: StoredFacts; planVersion: string; processedAt: string },
+    retired: readonly VariantLocation[],
+    retiredAt: number,
+  ): Promise<boolean> {
+    return this.updateReadyAt(
+      imageId,
+      fromVersion,
+      "SET variants = :variants, facts = :facts, planVersion = :planVersion, processedAt = :processedAt, retiredVariants = :retired, retiredAt = :retiredAt REMOVE pendingVariants",
+      { ":variants": result.variants, ":facts": result.facts, ":planVersion": result.planVersion, ":processedAt": result.processedAt, ":retired": retired, ":retiredAt": retiredAt },
+    );
+  }
+
+  /** Once the retired variants are deleted. */
+  async clearRetiredVariants(imageId: string, version: string): Promise<boolean> {
+    return this.updateReadyAt(imageId, version, "REMOVE retiredVariants, retiredAt", {});
+  }
+
+  private async updateReadyAt(imageId: string, version: string, update: string, values: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { imageId },
+          UpdateExpression: update,
+          ConditionExpression: "#status = :ready AND planVersion = :version",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ...values, ":ready": "ready", ":version": version },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }

@@ -138,6 +138,6 @@ export async function finishDeletionAfterClaim(
 
 /** Every variant the record lists or a processor announced, plus `written`, each once. */
 function variantsKnownTo(record: ImageRecord, written: readonly VariantLocation[]): VariantLocation[] {
-  const all = [...(record.variants ?? []), ...(record.pendingVariants ?? []), ...written];
+  const all = [...(record.variants ?? []), ...(record.pendingVariants ?? []), ...(record.retiredVariants ?? []), ...written];
   return [...new Map(all.map(({ format, key }) => [`${format}/${key}`, { format, key }])).values()];
 }

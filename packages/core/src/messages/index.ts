@@ -56,10 +56,8 @@ export const uploadRefusals = {
       : `This file has no type Prism recognises, so it is not an image type Prism accepts. Upload ${supported}.`,
 } as const;
 
-// HEIC and SVG are refused by the processor and, before uploading, by the page: standalone, so the
-// page's bundle takes these two sentences without the processor's whole table.
-export const heicRefusal = (supported: string) =>
-  `HEIC photos (the iPhone default) can't be processed yet. Export it as JPEG and upload it again, or use ${supported}.`;
+// SVG is refused by the processor and, before uploading, by the page: standalone, so the page's
+// bundle takes this sentence without the processor's whole table.
 export const svgRefusal = (supported: string) =>
   `SVG files are not accepted: they can carry scripts and links to other files. Upload ${supported}.`;
 
@@ -67,7 +65,6 @@ export const svgRefusal = (supported: string) =>
 export const fileRefusals = {
   empty: "The file is empty (0 bytes). Please choose the image again.",
   tooLarge: (size: number, limit: number) => `${describeTooLarge(size, limit)} Upload a smaller file.`,
-  heic: heicRefusal,
   svg: svgRefusal,
   sizeMismatch: (received: number, announced: number) =>
     `The upload arrived with ${received} bytes but ${announced} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
@@ -173,13 +170,29 @@ export function refuseDeclaredUpload(file: DeclaredFile, limits: UploadLimits): 
 
 /**
  * The page's check before uploading: what the API would refuse, and also the kinds the processor
- * refuses whatever their declared type (HEIC by type or name, SVG), worded as the processor words
- * them — uploading them would only end in that same sentence.
+ * refuses whatever their declared type (SVG), worded as the processor words it — uploading it would
+ * only end in that same sentence.
  */
 export function refuseBeforeUpload(file: DeclaredFile, limits: UploadLimits): string | undefined {
-  const type = normalizeContentType(file.type);
+  const type = declaredContentType(file);
   const supported = describeTypes(limits.acceptedContentTypes);
-  if (type === "image/heic" || type === "image/heif" || /\.hei[cf]$/i.test(file.name ?? "")) return heicRefusal(supported);
   if (type === "image/svg+xml") return svgRefusal(supported);
-  return refuseDeclaredUpload(file, limits)?.message;
+  return refuseDeclaredUpload({ ...file, type }, limits)?.message;
+}
+
+/** Types browsers leave empty for some files they cannot name (HEIC on Windows, Linux and Android). */
+const contentTypeByExtension: Readonly<Record<string, string>> = { heic: "image/heic", heif: "image/heif" };
+
+/** For the file picker's `accept`: systems that cannot name these types still offer the files. */
+export const extensionsWithoutType = Object.keys(contentTypeByExtension).map((extension) => `.${extension}`);
+
+/**
+ * The content type the page declares for a file: the browser's, or, when the browser reports none,
+ * the one its extension names. The processor decides from the bytes all the same.
+ */
+export function declaredContentType(file: Pick<DeclaredFile, "name" | "type">): string {
+  const type = normalizeContentType(file.type);
+  if (type) return type;
+  const extension = /\.([a-z0-9]+)$/i.exec(file.name ?? "")?.[1]?.toLowerCase() ?? "";
+  return contentTypeByExtension[extension] ?? "";
 }

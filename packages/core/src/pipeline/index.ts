@@ -6,6 +6,7 @@ import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type S
 import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
 import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
+import { decodeHeic, heicHeader } from "./heic.ts";
 
 export interface PipelineOptions {
   readonly plan: VariantPlan;
@@ -148,6 +149,13 @@ export interface SourceHeader {
 /** Sniffs the real format and reads the header; refuses with a person's message what cannot be read. */
 export async function inspectSource(input: Buffer): Promise<SourceHeader> {
   const format = await sniffSourceFormat(input);
+  if (format === "heic") {
+    // libvips here cannot open HEVC at all: the boxes give the size, so the limits hold before decoding.
+    const header = heicHeader(input);
+    if (!header) throw diagnoseUnreadable(input, format, new Error("no ispe for the primary item"));
+    const { width, height, orientation, bitDepth } = header;
+    return { format, width, height, orientation, channels: 3, bytesPerSample: bitDepth > 8 ? 2 : 1, progressive: false };
+  }
   try {
     const metadata = await sharp(decodable(input, format), { limitInputPixels: false }).metadata();
     if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
@@ -176,6 +184,8 @@ export async function inspectSource(input: Buffer): Promise<SourceHeader> {
  * - GIF: the frame is composed on a full RGBA canvas;
  * - AVIF: libheif and the AV1 decoder hold the whole picture several times over (reference
  *   frames, YUV planes, the RGB copy): about 16 bytes a pixel at 8 bits, measured.
+ * - HEIC: libheif in WebAssembly holds the HEVC planes and an RGBA copy in its heap, which the
+ *   JavaScript side copies again before sharp resizes it; see `heicDecodeBytesPerPixel`.
  * Measured against these models: bench/README.md, "Worst case per input kind".
  */
 export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
@@ -191,6 +201,8 @@ export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
       return 4;
     case "avif":
       return 16 * header.bytesPerSample;
+    case "heic":
+      return heicDecodeBytesPerPixel;
     default:
       return 0;
   }
@@ -235,7 +247,17 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
   return swapped ? { width: header.height, height: header.width } : { width: header.width, height: header.height };
 }
 
+/**
+ * What a HEIC decode holds per pixel, measured with `node --import tsx bench/heic.ts` (bench/README.md,
+ * "HEIC"): libheif's WebAssembly heap (HEVC planes and RGBA; it grows in steps and never shrinks)
+ * plus the RGBA copy handed to JavaScript. The decode alone peaks at 13.9–22.9 bytes a pixel over the
+ * process's resting size (12, 24 and 48 MP; 10-bit the most); over the same JPEG through the same
+ * plan a HEIC adds 6.5–11.7 at 24 MP. 14 keeps every 12 MP iPhone photo under the budget (19 MP).
+ */
+export const heicDecodeBytesPerPixel = 14;
+
 async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+  if (format === "heic") return decodeHeicOnce(input, size, oriented);
   const drawn = format === "gif" ? gifFirstFrameArea(input) : undefined;
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
   if (drawn) pipeline = pipeline.ensureAlpha();
@@ -247,6 +269,25 @@ async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: n
   } catch (error) {
     throw diagnoseUnreadable(input, format, error);
   }
+}
+
+/** One decode to upright RGBA in WebAssembly, then sharp as for any format: resize, sRGB, 8-bit raw. */
+async function decodeHeicOnce(input: Buffer, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+  let decoded: Awaited<ReturnType<typeof decodeHeic>>;
+  try {
+    decoded = await decodeHeic(input);
+  } catch (error) {
+    throw diagnoseUnreadable(input, "heic", error);
+  }
+  // The size was checked from `ispe` before decoding; a picture that decodes to another size lied there.
+  if (decoded.width !== oriented.width || decoded.height !== oriented.height) {
+    throw diagnoseUnreadable(input, "heic", new Error(`decoded ${decoded.width}x${decoded.height}, header said ${oriented.width}x${oriented.height}`));
+  }
+  let pipeline = sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 4 } });
+  if (decoded.opaque) pipeline = pipeline.removeAlpha();
+  if (size.width !== oriented.width || size.height !== oriented.height) pipeline = pipeline.resize({ ...size, fit: "fill" });
+  const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
 }
 
 interface CanvasArea {
@@ -418,6 +459,8 @@ function kindName(header: SourceHeader): { kind: string; remedy: string } {
       return { kind: `an interlaced${header.bytesPerSample > 1 ? " 16-bit" : ""} PNG`, remedy: "Save it without interlacing" };
     case "gif":
       return { kind: "a GIF", remedy: "Save it as PNG or JPEG" };
+    case "heic":
+      return { kind: "a HEIC photo", remedy: "Export it as JPEG" };
     default:
       return { kind: `an ${header.format.toUpperCase()} image`, remedy: "Save it as JPEG or PNG" };
   }

@@ -101,9 +101,17 @@ export function sizesFor(plan: VariantPlan, sourceWidth: number, sourceHeight: n
   return [...sizes.values()].sort((a, b) => a.width - b.width);
 }
 
+/**
+ * The recipe version a plan writes under and records: the one place it is read, so deriving it from
+ * the recipe's content changes nothing else (variant keys, `planVersion`, `npm run reprocess`).
+ */
+export function recipeVersion(plan: Pick<VariantPlan, "version">): string {
+  return plan.version;
+}
+
 /** Object key of one variant inside its format's bucket. */
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string;
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry): string;
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry = outputFormats): string {
-  return `${imageId}/${plan.version}/${width}.${outputFormat(format, registry).extension}`;
+  return `${imageId}/${recipeVersion(plan)}/${width}.${outputFormat(format, registry).extension}`;
 }

@@ -4,7 +4,7 @@ import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, t
 import { fileRefusals } from "../messages/index.ts";
 import { compareVariants } from "../outputs/index.ts";
 import { processImage } from "../pipeline/index.ts";
-import { variantKey, type VariantPlan } from "../plan/index.ts";
+import { recipeVersion, variantKey, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 
 export interface ProcessingDeps {
@@ -119,7 +119,7 @@ export async function processOriginal(
     const stillOurs = await deps.images.markReady(imageId, token, {
       variants,
       facts: { ...processed.facts, processingMs: Math.round(processed.timings.totalMs) },
-      planVersion: deps.plan.version,
+      planVersion: recipeVersion(deps.plan),
       processedAt: new Date(finished).toISOString(),
     });
     if (!stillOurs) return await settleLostClaim(imageId, token, attempted, deps);

@@ -2,7 +2,7 @@
 
 import { ApiError } from "@prism/core/errors";
 import type { ImageView } from "@prism/core/images";
-import { transferMessages } from "@prism/core/messages";
+import { declaredContentType, transferMessages } from "@prism/core/messages";
 import type { MultipartTicket, SingleUploadTicket, UploadTicket } from "@prism/core/uploads";
 
 export { ApiError };
@@ -63,7 +63,7 @@ const automaticWaits = 12;
 const longestAutomaticWaitSeconds = 30;
 
 export async function requestUpload(file: File): Promise<UploadTicket> {
-  const body = JSON.stringify({ filename: file.name, contentType: file.type, size: file.size });
+  const body = JSON.stringify({ filename: file.name, contentType: declaredContentType(file), size: file.size });
   const headers = { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) };
   let response: Response;
   for (let attempt = 0; ; attempt += 1) {

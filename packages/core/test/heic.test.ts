@@ -1,0 +1,91 @@
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { makeHeic } from "../../../testkit/heic.ts";
+import { PermanentImageError } from "../src/errors/index.ts";
+import { heifPrimaryImage, sniffSourceFormat } from "../src/formats/index.ts";
+import { defaultMaxWholeDecodeBytes, heicDecodeBytesPerPixel, inspectSource, processImage } from "../src/pipeline/index.ts";
+import { standardPlan } from "../src/plan/index.ts";
+
+// HEIC photos made by testkit/heic.ts (heif-enc from Debian's libheif-examples): 400 × 300 as
+// stored, with a red block in the stored top-left corner and the rotation an iPhone writes.
+const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
+
+async function redCorner(data: Buffer): Promise<string> {
+  const { data: pixels, info } = await sharp(data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const isRed = (x: number, y: number) => {
+    const at = (y * info.width + x) * 3;
+    return pixels[at]! > 200 && pixels[at + 1]! < 60 && pixels[at + 2]! < 60;
+  };
+  const corners = { "top-left": [2, 2], "top-right": [info.width - 3, 2], "bottom-left": [2, info.height - 3], "bottom-right": [info.width - 3, info.height - 3] } as const;
+  return Object.entries(corners).filter(([, [x, y]]) => isRed(x, y)).map(([name]) => name).join(",");
+}
+
+describe("HEIC in", () => {
+  it.each([8, 10] as const)("a %i-bit iPhone-style HEIC (irot + EXIF orientation 6) becomes upright sRGB variants without metadata", async (bitDepth) => {
+    const input = await makeHeic({ seed: 5, width: 400, height: 300, bitDepth, orientation: 6, marker: true });
+    expect(await sniffSourceFormat(input)).toBe("heic");
+    const { facts, variants } = await processImage(input, options);
+    expect(facts).toMatchObject({ format: "heic", width: 300, height: 400, hasAlpha: false, frames: 1 });
+    // Every width the plan allows (the original's own 300), in every format.
+    expect(variants.map((variant) => `${variant.format} ${variant.width}×${variant.height}`)).toEqual(["webp 300×400", "jpeg 300×400", "png 300×400"]);
+    for (const variant of variants) {
+      const metadata = await sharp(variant.data).metadata();
+      expect(metadata.orientation ?? 1).toBe(1);
+      expect(metadata.exif).toBeUndefined();
+      expect(metadata.icc).toBeUndefined();
+      expect(metadata.space).toBe("srgb");
+      // Turned 90° clockwise, as the phone showed it: the stored top-left is now top-right.
+      expect(await redCorner(variant.data), variant.format).toBe("top-right");
+    }
+  });
+
+  it.each([
+    [3, "bottom-right"],
+    [8, "bottom-left"],
+    [1, "top-left"],
+  ] as const)("orientation %i puts the stored top-left corner at the %s", async (orientation, corner) => {
+    const input = await makeHeic({ seed: 6, width: 160, height: 120, bitDepth: 8, orientation, marker: true });
+    const { variants } = await processImage(input, options);
+    expect(await redCorner(variants.find((variant) => variant.format === "png")!.data)).toBe(corner);
+  });
+
+  it("reads the size and rotation from the boxes, before decoding", async () => {
+    const input = await makeHeic({ seed: 7, width: 160, height: 120, bitDepth: 10, orientation: 6 });
+    expect(heifPrimaryImage(input)).toEqual({ width: 160, height: 120, quarterTurns: 3, bitDepth: 10 });
+    expect(await inspectSource(input)).toMatchObject({ format: "heic", width: 160, height: 120, orientation: 6, bytesPerSample: 2 });
+  });
+
+  it("refuses a HEIC over the pixel limit from its header: the decoder never runs", async () => {
+    const input = await makeHeic({ seed: 8, width: 160, height: 120, bitDepth: 8, orientation: 1 });
+    const ispe = input.indexOf("ispe", 0, "latin1");
+    // Claims 20000 × 15000: were it decoded, the picture (160 × 120) would contradict the header instead.
+    input.writeUInt32BE(20_000, ispe + 8);
+    input.writeUInt32BE(15_000, ispe + 12);
+    const started = performance.now();
+    const error = await processImage(input, options).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PermanentImageError);
+    expect((error as PermanentImageError).code).toBe("too_many_pixels");
+    expect((error as PermanentImageError).message).toMatch(/^The image is 20000 × 15000 pixels \(300 megapixels\); the limit is 100 megapixels\./);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it("prices a HEIC decode by its pixels: over the decode budget is refused by name, before decoding", async () => {
+    const limit = Math.floor(defaultMaxWholeDecodeBytes / heicDecodeBytesPerPixel);
+    const input = await makeHeic({ seed: 9, width: 160, height: 120, bitDepth: 8, orientation: 1 });
+    const ispe = input.indexOf("ispe", 0, "latin1");
+    const side = Math.ceil(Math.sqrt(limit)) + 1;
+    input.writeUInt32BE(side, ispe + 8);
+    input.writeUInt32BE(side, ispe + 12);
+    const error = await processImage(input, options).then(() => undefined, (caught: unknown) => caught);
+    expect((error as PermanentImageError).code).toBe("too_many_pixels");
+    expect((error as PermanentImageError).message).toMatch(/It is a HEIC photo, which has to be decoded whole/);
+  });
+
+  it("a header that lies about the size (smaller than the picture) fails as damaged, never as a different picture", async () => {
+    const input = await makeHeic({ seed: 10, width: 160, height: 120, bitDepth: 8, orientation: 1 });
+    const ispe = input.indexOf("ispe", 0, "latin1");
+    input.writeUInt32BE(80, ispe + 8);
+    const error = await processImage(input, options).then(() => undefined, (caught: unknown) => caught);
+    expect((error as PermanentImageError).code).toBe("corrupt_image");
+  });
+});
