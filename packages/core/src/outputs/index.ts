@@ -22,10 +22,21 @@ export interface OutputFormatRecord<Id extends string = string> {
   readonly encoderCost: number;
   /** The longest side its encoder takes, in pixels. */
   readonly maxSide: number;
+  /**
+   * Encoded after every other format's variants of an image, so a slow encoder never competes with
+   * them for the cores (bench/README.md, "AVIF").
+   */
+  readonly encodedLast?: boolean;
 }
 
-/** In display order: a page offers WebP first, with JPEG as the fallback. */
+/**
+ * In display order: a page offers AVIF first (when the recipe makes it), then WebP, with JPEG as the
+ * fallback.
+ */
 export const outputFormats = [
+  // AV1 allows 65,536 a side; libheif's default security limit is 32,768. WebP's limit is lower and
+  // applies to every variant anyway (`maxSideOf`).
+  { id: "avif", contentType: "image/avif", extension: "avif", link: "AVIF", encoderCost: 4, maxSide: 32_768, encodedLast: true },
   // libwebp's WEBP_MAX_DIMENSION.
   { id: "webp", contentType: "image/webp", extension: "webp", link: "WebP", encoderCost: 2, maxSide: 16_383 },
   // A 16-bit field in the JPEG frame header.

@@ -68,6 +68,7 @@ interface RawImage {
 
 /** Relative CPU cost of one encode per format (bench/README.md): schedules the slowest first. */
 const encoderCost = byOutputFormat((format) => format.encoderCost);
+const encodedLast = byOutputFormat((format) => format.encodedLast === true);
 
 /** ThumbHash works on at most 100×100 pixels. */
 const placeholderMaxSide = 100;
@@ -96,14 +97,17 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
   // while the narrower widths are resized, so the slowest encode never starts last and leaves a core
-  // idle at the end. Variants are returned in plan order all the same.
-  const encodings = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
+  // idle at the end. Formats encoded last (AVIF) wait until every other variant is done, so they
+  // never slow those down; variants are returned in plan order all the same.
+  const byCost = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
+  const [first, last] = [byCost.filter((encoding) => !encodedLast[encoding.format]), byCost.filter((encoding) => encodedLast[encoding.format])];
   const perWidth = await Promise.all(
     [...sizes].reverse().map(async (size) => {
       const raw = size.width === base.width && size.height === base.height ? base : await resizeRaw(base, size);
-      return { raw, encoded: await Promise.all(encodings.map((encoding) => encode(raw, encoding))) };
+      return { raw, encoded: await Promise.all(first.map((encoding) => encode(raw, encoding))) };
     }),
   );
+  for (const { raw, encoded } of perWidth) encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))));
   perWidth.reverse();
   const variants = perWidth.flatMap(({ encoded }) =>
     options.plan.encodings.map((encoding) => encoded.find((variant) => variant.format === encoding.format)!),
@@ -320,6 +324,9 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
 async function encodeWith(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
   let pipeline = fromRaw(raw);
   switch (encoding.format) {
+    case "avif":
+      pipeline = pipeline.avif({ quality: encoding.quality, effort: encoding.effort, chromaSubsampling: encoding.chromaSubsampling });
+      break;
     case "webp":
       pipeline = pipeline.webp({ quality: encoding.quality, effort: encoding.effort });
       break;

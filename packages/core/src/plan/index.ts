@@ -1,9 +1,12 @@
 /**
  * The variant plan: data describing every output Prism makes from one original. The pipeline is the
- * one executor of a plan. `version` is part of every variant key, so a changed recipe writes new keys
- * and never overwrites variants that pages and caches already point at.
+ * one executor of a plan. `version` is part of every variant key and is derived from the plan's
+ * content (`planVersion`), so a changed recipe writes new keys and never overwrites variants that
+ * pages and caches already point at. Records store their keys, so images made by an older plan
+ * (`v1`) stay readable.
  */
-import { contentTypeByFormat, extensionByFormat, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
+import { createHash } from "node:crypto";
+import { contentTypeByFormat, extensionByFormat, formatRank, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
 
 export { contentTypeByFormat, extensionByFormat, type OutputFormat };
 
@@ -34,24 +37,63 @@ export interface PngEncoding {
   readonly paletteWhenLossless: boolean;
 }
 
-export type FormatEncoding = WebpEncoding | JpegEncoding | PngEncoding;
+export interface AvifEncoding {
+  readonly format: "avif";
+  readonly quality: number;
+  /** libaom's speed, 0 (slowest) to 9 (sharp's scale); see bench/README.md, "AVIF". */
+  readonly effort: number;
+  readonly chromaSubsampling: "4:2:0" | "4:4:4";
+}
 
-export interface VariantPlan {
-  readonly version: string;
+export type FormatEncoding = AvifEncoding | WebpEncoding | JpegEncoding | PngEncoding;
+
+/** What a plan is made of: everything but the version, which is derived from it. */
+export interface PlanContent {
   /** Target widths in pixels, ascending. */
   readonly widths: readonly number[];
+  /** One per format made, in the registry's order. */
   readonly encodings: readonly FormatEncoding[];
 }
 
-export const standardPlan: VariantPlan = {
-  version: "v1",
+export interface VariantPlan extends PlanContent {
+  readonly version: string;
+}
+
+/** The encoding of each format when a recipe names it without settings (bench/README.md). */
+export const defaultEncodings = {
+  // effort 2: within 1% of effort 4's bytes and SSIM for a fifth of its CPU (bench/README.md, "AVIF").
+  avif: { format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:2:0" },
+  webp: { format: "webp", quality: 80, effort: 4 },
+  jpeg: { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
+  png: { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
+} as const satisfies { readonly [Format in OutputFormat]: Extract<FormatEncoding, { format: Format }> };
+
+/**
+ * The version of a plan's content: `r` and 12 hex digits of the SHA-256 of its canonical JSON (keys
+ * sorted), so the same recipe always gets the same version, and any change in widths, formats or
+ * settings gets another one.
+ */
+export function planVersion(content: PlanContent): string {
+  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings }, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
+  return `r${createHash("sha256").update(canonical).digest("hex").slice(0, 12)}`;
+}
+
+/** A plan from its content: widths sorted and deduplicated, encodings in registry order, versioned. */
+export function makePlan(content: PlanContent): VariantPlan {
+  const widths = [...new Set(content.widths)].sort((a, b) => a - b);
+  const encodings = [...content.encodings].sort((a, b) => formatRank(a.format) - formatRank(b.format));
+  return { version: planVersion({ widths, encodings }), widths, encodings };
+}
+
+/** The default recipe: four widths of WebP, JPEG and PNG (AVIF is added by the deploy setting). */
+export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
-  encodings: [
-    { format: "webp", quality: 80, effort: 4 },
-    { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
-    { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
-  ],
-};
+  encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
+});
 
 /**
  * The widths an image of `sourceWidth` pixels gets: every planned width it can fill, plus its own
