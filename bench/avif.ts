@@ -28,7 +28,7 @@ interface Setting {
 }
 
 const avif = (options: AvifOptions): Setting => ({
-  name: `avif q${options.quality} e${options.effort}${options.tune ? ` ${options.tune}` : ""}`,
+  name: `avif q${options.quality} e${options.effort}${options.tune ? ` ${options.tune}` : ""}${options.chromaSubsampling ? ` ${options.chromaSubsampling}` : ""}`,
   encode: (image) => image.avif(options),
 });
 
@@ -41,6 +41,7 @@ const settings: Setting[] = [
   avif({ quality: 65, effort: 2 }),
   avif({ quality: 60, effort: 2, tune: "ssim" }),
   avif({ quality: 60, effort: 2, tune: "iq" }),
+  avif({ quality: 60, effort: 2, tune: "ssim", chromaSubsampling: "4:2:0" }),
 ];
 
 interface Raw {

@@ -12,9 +12,10 @@ export const recipeVariable = "PRISM_RECIPE";
 export const avifVariable = "PRISM_AVIF";
 
 /**
- * AVIF is off unless a deploy turns it on: at the chosen settings it costs about as much CPU as
- * every other format together (bench/README.md, "AVIF"), i.e. Lambda time per image, and delays
- * `ready` by that much, for 30–45% fewer bytes than WebP at about its SSIM.
+ * AVIF is off unless a deploy turns it on (bench/README.md, "AVIF"): at the chosen settings it saves
+ * 21% of WebP's bytes at WebP's SSIM, but costs 2.6× WebP's CPU — about +60% of the processor's CPU
+ * per image (Lambda time) — and delays `ready` by its encode, since it runs after the other formats.
+ * Worth it where bandwidth costs more than compute; not a default for every stage.
  */
 export const avifByDefault = false;
 

@@ -325,7 +325,7 @@ async function encodeWith(raw: RawImage, encoding: FormatEncoding): Promise<Enco
   let pipeline = fromRaw(raw);
   switch (encoding.format) {
     case "avif":
-      pipeline = pipeline.avif({ quality: encoding.quality, effort: encoding.effort, chromaSubsampling: encoding.chromaSubsampling });
+      pipeline = pipeline.avif({ quality: encoding.quality, effort: encoding.effort, chromaSubsampling: encoding.chromaSubsampling, tune: encoding.tune });
       break;
     case "webp":
       pipeline = pipeline.webp({ quality: encoding.quality, effort: encoding.effort });
