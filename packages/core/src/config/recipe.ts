@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { outputFormats, type OutputFormat } from "../outputs/index.ts";
-import { defaultEncodings, makePlan, maxVariantSide, standardPlan, type FormatEncoding, type VariantPlan } from "../plan/index.ts";
+import { defaultEncodings, makePlan, maxVariantSide, standardCrops, standardPlan, type FormatEncoding, type VariantPlan } from "../plan/index.ts";
 import { readFlag, SettingError } from "./index.ts";
 
 export const recipeVariable = "PRISM_RECIPE";
@@ -31,6 +31,13 @@ const recipeSchema = z
       .refine((formats) => formats.includes("jpeg"), { message: "must include \"jpeg\": it is the fallback every browser shows" })
       .refine((formats) => new Set(formats).size === formats.length, { message: "must not repeat a format" }),
     quality: z.object({ avif: quality, webp: quality, jpeg: quality }).partial().strict(),
+    /** Named crops: `{"square":{"width":400,"height":400}}`; `{}` makes none. */
+    crops: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "crop names must be lower-case letters, digits and dashes" }),
+        z.object({ width: z.number().int().min(1).max(maxVariantSide), height: z.number().int().min(1).max(maxVariantSide) }).strict(),
+      )
+      .refine((crops) => Object.keys(crops).length <= 8, { message: "must name at most 8 crops" }),
     /** sharp's AVIF `effort`, 0–9 (libaom speed); more than 4 costs minutes per photo on 2 cores. */
     avifEffort: z.number().int().min(0).max(9),
   })
@@ -58,7 +65,8 @@ export function planFromRecipe(recipe: Recipe, avif: boolean = avifByDefault): V
         return base;
     }
   });
-  return makePlan({ widths: recipe.widths ?? standardPlan.widths, encodings });
+  const crops = recipe.crops ? Object.entries(recipe.crops).map(([name, size]) => ({ name, ...size })) : standardCrops;
+  return makePlan({ widths: recipe.widths ?? standardPlan.widths, encodings, crops });
 }
 
 /**

@@ -75,13 +75,17 @@ export function formatRank(id: string, registry: OutputRegistry = outputFormats)
   return registry.findIndex((format) => format.id === id);
 }
 
-/** Orders variants by width, then by the registry's format order (how records list them). */
+/**
+ * Orders variants by width, then by the registry's format order (how records list them); named
+ * crops come after every width, by name.
+ */
 export function compareVariants(
-  a: { readonly width: number; readonly format: string },
-  b: { readonly width: number; readonly format: string },
+  a: { readonly width: number; readonly format: string; readonly crop?: string },
+  b: { readonly width: number; readonly format: string; readonly crop?: string },
   registry: OutputRegistry = outputFormats,
 ): number {
-  return a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
+  const byCrop = a.crop === b.crop ? 0 : a.crop === undefined ? -1 : b.crop === undefined ? 1 : a.crop.localeCompare(b.crop);
+  return byCrop || a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
 }
 
 /** The longest side any variant may have: the smallest of the encoders' limits. */

@@ -5,7 +5,7 @@ import { PermanentImageError } from "../errors/index.ts";
 import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
 import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
-import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
+import { contentTypeByFormat, cropSize, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 
 export interface PipelineOptions {
   readonly plan: VariantPlan;
@@ -29,6 +29,8 @@ export const defaultMaxWholeDecodeBytes = 256 * 2 ** 20;
 
 export interface EncodedVariant {
   readonly format: OutputFormat;
+  /** The named crop (plan `crops`) this variant is; absent for the widths. */
+  readonly crop?: string;
   readonly width: number;
   readonly height: number;
   readonly bytes: number;
@@ -91,8 +93,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
 
   const sizes = sizesFor(options.plan, oriented.width, oriented.height);
-  const largest = sizes[sizes.length - 1] ?? oriented;
-  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, largest, oriented);
+  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, decodeSize(options.plan, sizes, oriented), oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
@@ -107,9 +108,19 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
       return { raw, encoded: await Promise.all(first.map((encoding) => encode(raw, encoding))) };
     }),
   );
+  const crops = await Promise.all(
+    options.plan.crops.map(async (crop) => {
+      const raw = await cropRaw(base, cropSize(crop, oriented.width, oriented.height));
+      return { raw, encoded: (await Promise.all(first.map((encoding) => encode(raw, encoding)))).map((variant) => ({ ...variant, crop: crop.name })) };
+    }),
+  );
   for (const { raw, encoded } of perWidth) encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))));
+  for (const [index, { raw, encoded }] of crops.entries()) {
+    const name = options.plan.crops[index]!.name;
+    encoded.push(...(await Promise.all(last.map(async (encoding) => ({ ...(await encode(raw, encoding)), crop: name })))));
+  }
   perWidth.reverse();
-  const variants = perWidth.flatMap(({ encoded }) =>
+  const variants = [...perWidth, ...crops].flatMap(({ encoded }) =>
     options.plan.encodings.map((encoding) => encoded.find((variant) => variant.format === encoding.format)!),
   );
   const smallest = perWidth[0]?.raw ?? base;
@@ -303,6 +314,26 @@ function clearOutside(raw: RawImage, area: CanvasArea, canvas: VariantSize): Raw
 
 function fromRaw(raw: RawImage): Sharp {
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
+}
+
+/**
+ * The size to decode at: the widest width's, or more when a crop needs more of the picture's pixels
+ * (a 1200 × 630 card from a tall photo whose widest width is 1280 × 1920 needs no more; from a
+ * recipe whose widest width is 800 it does). Never more than the original.
+ */
+function decodeSize(plan: VariantPlan, sizes: readonly VariantSize[], oriented: VariantSize): VariantSize {
+  const largest = sizes[sizes.length - 1] ?? oriented;
+  let scale = largest.width / oriented.width;
+  for (const crop of plan.crops) scale = Math.max(scale, Math.min(1, Math.max(crop.width / oriented.width, crop.height / oriented.height)));
+  if (scale >= 1) return oriented;
+  if (scale === largest.width / oriented.width) return largest;
+  return { width: Math.max(1, Math.round(oriented.width * scale)), height: Math.max(1, Math.round(oriented.height * scale)) };
+}
+
+/** A named crop: the picture scaled to cover `size`, cut where sharp's entropy strategy finds detail. */
+async function cropRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
+  const { data, info } = await fromRaw(raw).resize({ ...size, fit: "cover", position: "entropy" }).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: raw.channels };
 }
 
 async function resizeRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {

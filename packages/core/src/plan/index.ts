@@ -49,12 +49,25 @@ export interface AvifEncoding {
 
 export type FormatEncoding = AvifEncoding | WebpEncoding | JpegEncoding | PngEncoding;
 
+/**
+ * A named crop made besides the widths, in every format of the plan: `width` × `height` cut from the
+ * picture by sharp's `entropy` strategy (bench/README.md, "Crops"), never enlarged.
+ */
+export interface CropSpec {
+  /** Its name in records, the API and its key (`{imageId}/{version}/{name}.webp`). */
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
 /** What a plan is made of: everything but the version, which is derived from it. */
 export interface PlanContent {
   /** Target widths in pixels, ascending. */
   readonly widths: readonly number[];
   /** One per format made, in the registry's order. */
   readonly encodings: readonly FormatEncoding[];
+  /** By name. */
+  readonly crops: readonly CropSpec[];
 }
 
 export interface VariantPlan extends PlanContent {
@@ -77,7 +90,7 @@ export const defaultEncodings = {
  * settings gets another one.
  */
 export function planVersion(content: PlanContent): string {
-  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings }, (_key, value: unknown) =>
+  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings, crops: content.crops }, (_key, value: unknown) =>
     value && typeof value === "object" && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
       : value,
@@ -89,13 +102,35 @@ export function planVersion(content: PlanContent): string {
 export function makePlan(content: PlanContent): VariantPlan {
   const widths = [...new Set(content.widths)].sort((a, b) => a - b);
   const encodings = [...content.encodings].sort((a, b) => formatRank(a.format) - formatRank(b.format));
-  return { version: planVersion({ widths, encodings }), widths, encodings };
+  const crops = [...content.crops].sort((a, b) => a.name.localeCompare(b.name));
+  return { version: planVersion({ widths, encodings, crops }), widths, encodings, crops };
+}
+
+/** The seed's square thumbnail and the 1200 × 630 card Open Graph and X show. */
+export const standardCrops: readonly CropSpec[] = [
+  { name: "square", width: 400, height: 400 },
+  { name: "social", width: 1200, height: 630 },
+];
+
+/**
+ * The size of a crop cut from a picture of `sourceWidth` × `sourceHeight`: the crop's own size when
+ * the picture covers it, else the largest box of the crop's shape inside the picture (never enlarged).
+ */
+export function cropSize(crop: Pick<CropSpec, "width" | "height">, sourceWidth: number, sourceHeight: number): VariantSize {
+  const scale = Math.min(1, sourceWidth / crop.width, sourceHeight / crop.height);
+  return { width: Math.max(1, Math.floor(crop.width * scale)), height: Math.max(1, Math.floor(crop.height * scale)) };
+}
+
+/** Object key of one crop inside its format's bucket. */
+export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, crop: string, format: OutputFormat): string {
+  return `${imageId}/${plan.version}/${crop}.${outputFormat(format).extension}`;
 }
 
 /** The default recipe: four widths of WebP, JPEG and PNG (AVIF is added by the deploy setting). */
 export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
   encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
+  crops: standardCrops,
 });
 
 /**

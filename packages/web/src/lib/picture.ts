@@ -15,7 +15,8 @@ export interface PictureSources {
 }
 
 function byWidth(variants: readonly Variant[], format: Variant["format"]): Variant[] {
-  return variants.filter((variant) => variant.format === format).sort((a, b) => a.width - b.width);
+  // Named crops are other pictures (a square, a card), never candidates of the responsive srcset.
+  return variants.filter((variant) => variant.format === format && !variant.crop).sort((a, b) => a.width - b.width);
 }
 
 function srcset(variants: readonly Variant[], origin: string, separator = ", "): string {
