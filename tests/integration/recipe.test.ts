@@ -49,6 +49,10 @@ describe("the recipe set for npm start (PRISM_RECIPE, PRISM_AVIF)", () => {
     expect(before.variants.map((v) => `${v.format} ${v.width}×${v.height}`)).toEqual([
       "avif 320×240", "webp 320×240", "jpeg 320×240", "png 320×240",
       "avif 800×600", "webp 800×600", "jpeg 800×600", "png 800×600",
+      // The standard crops; AVIF's too. The card needs more pixels than the widest width (800):
+      // the decode makes room for it.
+      "avif 1200×630", "webp 1200×630", "jpeg 1200×630", "png 1200×630",
+      "avif 400×400", "webp 400×400", "jpeg 400×400", "png 400×400",
     ]);
     const firstVersion = planFromEnv(first).version;
     for (const variant of before.variants) expect(variant.url).toContain(`/${firstVersion}/`);
