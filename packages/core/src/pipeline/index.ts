@@ -102,23 +102,28 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   // never slow those down; variants are returned in plan order all the same.
   const byCost = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
   const [first, last] = [byCost.filter((encoding) => !encodedLast[encoding.format]), byCost.filter((encoding) => encodedLast[encoding.format])];
-  const perWidth = await Promise.all(
+  // The crops are cut and encoded alongside the widths (not after them), so no core waits.
+  const widthsWork = Promise.all(
     [...sizes].reverse().map(async (size) => {
       const raw = size.width === base.width && size.height === base.height ? base : await resizeRaw(base, size);
       return { raw, encoded: await Promise.all(first.map((encoding) => encode(raw, encoding))) };
     }),
   );
-  const crops = await Promise.all(
+  const cropsWork = Promise.all(
     options.plan.crops.map(async (crop) => {
       const raw = await cropRaw(base, cropSize(crop, oriented.width, oriented.height));
       return { raw, encoded: (await Promise.all(first.map((encoding) => encode(raw, encoding)))).map((variant) => ({ ...variant, crop: crop.name })) };
     }),
   );
-  for (const { raw, encoded } of perWidth) encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))));
-  for (const [index, { raw, encoded }] of crops.entries()) {
-    const name = options.plan.crops[index]!.name;
-    encoded.push(...(await Promise.all(last.map(async (encoding) => ({ ...(await encode(raw, encoding)), crop: name })))));
-  }
+  const [perWidth, crops] = await Promise.all([widthsWork, cropsWork]);
+  // Then the formats encoded last, every width (widest first) and crop at once.
+  await Promise.all([
+    ...perWidth.map(async ({ raw, encoded }) => encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))))),
+    ...crops.map(async ({ raw, encoded }, index) => {
+      const name = options.plan.crops[index]!.name;
+      encoded.push(...(await Promise.all(last.map(async (encoding) => ({ ...(await encode(raw, encoding)), crop: name })))));
+    }),
+  ]);
   perWidth.reverse();
   const variants = [...perWidth, ...crops].flatMap(({ encoded }) =>
     options.plan.encodings.map((encoding) => encoded.find((variant) => variant.format === encoding.format)!),
