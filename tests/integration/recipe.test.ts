@@ -6,8 +6,8 @@ import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
-const first = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800]}' };
-const second = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"quality":{"avif":50}}' };
+const first = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"crops":"standard"}' };
+const second = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"crops":"standard","quality":{"avif":50}}' };
 
 let stack: RunningStack | undefined;
 let dataDir: string | undefined;
@@ -40,7 +40,7 @@ async function served(url: string, path: string): Promise<string> {
 }
 
 describe("the recipe set for npm start (PRISM_RECIPE, PRISM_AVIF)", () => {
-  it("makes AVIF first and the recipe's widths, under the recipe's version; a changed recipe writes new keys beside the old", async () => {
+  it("makes AVIF first, the recipe's widths and crops (listed on the image page), under the recipe's version; a changed recipe writes new keys beside the old", async () => {
     stack = await startStack({ env: first });
     dataDir = stack.dataDir;
     const client = new PrismClient(stack.url);
@@ -57,6 +57,12 @@ describe("the recipe set for npm start (PRISM_RECIPE, PRISM_AVIF)", () => {
     const firstVersion = planFromEnv(first).version;
     for (const variant of before.variants) expect(variant.url).toContain(`/${firstVersion}/`);
     await expectEveryVariantDecodes(stack.url, before);
+    // The image page lists the crops, each with its URL to copy.
+    const page = await (await client.request(`/images/${before.imageId}`)).text();
+    expect(page).toContain('id="crops-title"');
+    for (const crop of before.variants.filter((variant) => variant.crop)) {
+      expect(page).toContain(`data-copy="${stack.url.replace(/\/$/, "")}${crop.url}"`);
+    }
     const firstBytes = await Promise.all(before.variants.map((variant) => served(stack!.url, variant.url)));
 
     // The same data, a changed recipe: new uploads get new keys; the first image's links still work.

@@ -36,11 +36,10 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     expect(image.status, JSON.stringify(image.error)).toBe("ready");
     expect(image).toMatchObject({ filename: "holiday photo.jpg", size: original.byteLength, original: { width: 2400, height: 1800, format: "jpeg" } });
     expect(image.placeholder).toBeTruthy();
-    // Four widths and two named crops, in three formats each.
-    expect(image.variants).toHaveLength(18);
+    expect(image.variants).toHaveLength(12);
     for (const width of [320, 640, 1280, 1920]) {
       for (const format of ["webp", "jpeg", "png"] as const) {
-        const variant = image.variants.find((v) => v.width === width && v.format === format && !v.crop);
+        const variant = image.variants.find((v) => v.width === width && v.format === format);
         expect(variant, `${format} ${width}`).toBeDefined();
         const response = await fetch(new URL(variant!.url, stack.url));
         expect(response.status).toBe(200);
@@ -55,38 +54,15 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     }
   });
 
-  it("makes the named crops, each of which decodes at its size, and lists them on the image page with copyable URLs", async () => {
-    const client = new PrismClient(stack.url);
-    const image = await client.waitForFinished(await client.upload(await photoJpeg(2400, 1800, 12), "crops.jpg", "image/jpeg"));
-    expect(image.status).toBe("ready");
-    const crops = image.variants.filter((v) => v.crop);
-    expect(crops.map((v) => `${v.crop} ${v.format} ${v.width}×${v.height}`)).toEqual([
-      "social webp 1200×630", "social jpeg 1200×630", "social png 1200×630",
-      "square webp 400×400", "square jpeg 400×400", "square png 400×400",
-    ]);
-    const page = await (await client.request(`/images/${image.imageId}`)).text();
-    for (const crop of crops) {
-      const response = await fetch(new URL(crop.url, stack.url));
-      expect(response.headers.get("content-type")).toBe(`image/${crop.format}`);
-      const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
-      expect([metadata.format, metadata.width, metadata.height]).toEqual([crop.format, crop.width, crop.height]);
-      expect(page).toContain(`data-copy="${stack.url.replace(/\/$/, "")}${crop.url}"`);
-    }
-    expect(page).toContain('id="crops-title"');
-  });
-
   it("gives a real photo narrower than 640 px its own width once, never an enlargement", async () => {
     const client = new PrismClient(stack.url);
     const photo = await readFile(join(import.meta.dirname, "../fixtures/photos/chelsea.png"));
     const image = await client.waitForFinished(await client.upload(photo, "chelsea.png", "image/png"));
     expect(image.status).toBe("ready");
     expect(image.original).toMatchObject({ width: 451, height: 300, format: "png" });
-    expect(image.variants.map((v) => `${v.crop ?? ""}${v.format} ${v.width}×${v.height}`)).toEqual([
+    expect(image.variants.map((v) => `${v.format} ${v.width}×${v.height}`)).toEqual([
       "webp 320×213", "jpeg 320×213", "png 320×213",
       "webp 451×300", "jpeg 451×300", "png 451×300",
-      // The card is the widest 1200:630 box inside 451 × 300, not an enlargement.
-      "socialwebp 451×236", "socialjpeg 451×236", "socialpng 451×236",
-      "squarewebp 300×300", "squarejpeg 300×300", "squarepng 300×300",
     ]);
   });
 

@@ -6,7 +6,7 @@ import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../
 import { animatedAvif } from "../../../testkit/animated-avif.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { defaultMaxWholeDecodeBytes, inspectSource, pixelLimitFor, processImage, type EncodedVariant } from "../src/pipeline/index.ts";
-import { maxVariantSide, standardPlan, type VariantPlan } from "../src/plan/index.ts";
+import { makePlan, maxVariantSide, standardCrops, standardPlan, type VariantPlan } from "../src/plan/index.ts";
 
 const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
 
@@ -33,15 +33,10 @@ describe("image pipeline", () => {
   it("makes every width × format from one decode, with the right sizes and content types", async () => {
     const input = await photoJpeg(2400, 1600, 7);
     const result = await processImage(input, options);
-    // Four widths and the standard plan's two named crops, in three formats each.
-    expect(result.variants).toHaveLength(18);
-    expect(result.variants.filter((v) => v.crop).map((v) => `${v.crop} ${v.format} ${v.width}×${v.height}`)).toEqual([
-      "social webp 1200×630", "social jpeg 1200×630", "social png 1200×630",
-      "square webp 400×400", "square jpeg 400×400", "square png 400×400",
-    ]);
+    expect(result.variants).toHaveLength(12);
     for (const width of [320, 640, 1280, 1920]) {
       for (const format of ["webp", "jpeg", "png"] as const) {
-        const variant = result.variants.find((v) => v.width === width && v.format === format && !v.crop);
+        const variant = result.variants.find((v) => v.width === width && v.format === format);
         expect(variant, `${format} ${width}`).toBeDefined();
         const metadata = await sharp(variant!.data).metadata();
         expect(metadata.format).toBe(format);
@@ -98,12 +93,26 @@ describe("image pipeline", () => {
     const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
     const { variants, facts } = await processImage(screenshot, options);
     expect([facts.width, facts.height]).toEqual([1080, 20_000]);
-    const sizes = [...new Set(variants.filter((variant) => !variant.crop).map((variant) => `${variant.width}×${variant.height}`))];
+    const sizes = [...new Set(variants.map((variant) => `${variant.width}×${variant.height}`))];
     expect(sizes).toEqual(["320×5926", "640×11852", "885×16383"]);
-    // The card is as wide as the screenshot, never enlarged to 1200; the square fits as it is.
+    for (const variant of variants) expect(Math.max(variant.width, variant.height)).toBeLessThanOrEqual(maxVariantSide);
+  });
+
+  it("cuts the standard crops at their sizes, never enlarged: a card from a narrow screenshot is as wide as it", async () => {
+    const plan = makePlan({ ...standardPlan, crops: standardCrops });
+    const photo = await processImage(await photoJpeg(2400, 1600, 7), { ...options, plan });
+    expect(photo.variants.filter((v) => v.crop).map((v) => `${v.crop} ${v.format} ${v.width}×${v.height}`)).toEqual([
+      "social webp 1200×630", "social jpeg 1200×630", "social png 1200×630",
+      "square webp 400×400", "square jpeg 400×400", "square png 400×400",
+    ]);
+    for (const variant of photo.variants) {
+      const metadata = await sharp(variant.data).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([variant.format, variant.width, variant.height]);
+    }
+    const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
+    const { variants } = await processImage(screenshot, { ...options, plan });
     const crops = [...new Set(variants.filter((variant) => variant.crop).map((variant) => `${variant.crop} ${variant.width}×${variant.height}`))];
     expect(crops).toEqual(["social 1080×567", "square 400×400"]);
-    for (const variant of variants) expect(Math.max(variant.width, variant.height)).toBeLessThanOrEqual(maxVariantSide);
   });
 
   it("treats an encoder's refusal as the file's outcome, not a fault to retry", async () => {

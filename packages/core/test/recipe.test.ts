@@ -121,7 +121,11 @@ describe("named crops", () => {
   it("are part of the recipe: named and sized in PRISM_RECIPE, refused by name when malformed", () => {
     expect(planFromEnv({ PRISM_RECIPE: '{"crops":{"banner":{"width":1500,"height":500}}}' }).crops).toEqual([{ name: "banner", width: 1500, height: 500 }]);
     expect(planFromEnv({ PRISM_RECIPE: '{"crops":{}}' }).crops).toEqual([]);
-    expect(standardPlan.crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`)).toEqual(["social 1200×630", "square 400×400"]);
+    expect(standardPlan.crops).toEqual([]);
+    expect(planFromEnv({ PRISM_RECIPE: '{"crops":"standard"}' }).crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`)).toEqual([
+      "social 1200×630",
+      "square 400×400",
+    ]);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":{"Big Card":{"width":1,"height":1}}}' })).toThrow(/^PRISM_RECIPE\.crops\.Big Card crop names must be lower-case/);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":{"card":{"width":0,"height":1}}}' })).toThrow(/^PRISM_RECIPE\.crops\.card\.width /);
   });

@@ -31,13 +31,15 @@ const recipeSchema = z
       .refine((formats) => formats.includes("jpeg"), { message: "must include \"jpeg\": it is the fallback every browser shows" })
       .refine((formats) => new Set(formats).size === formats.length, { message: "must not repeat a format" }),
     quality: z.object({ avif: quality, webp: quality, jpeg: quality }).partial().strict(),
-    /** Named crops: `{"square":{"width":400,"height":400}}`; `{}` makes none. */
-    crops: z
+    /** Named crops: `"standard"` (square and social), or `{"square":{"width":400,"height":400}}`. */
+    crops: z.literal("standard").or(
+      z
       .record(
         z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "crop names must be lower-case letters, digits and dashes" }),
         z.object({ width: z.number().int().min(1).max(maxVariantSide), height: z.number().int().min(1).max(maxVariantSide) }).strict(),
       )
       .refine((crops) => Object.keys(crops).length <= 8, { message: "must name at most 8 crops" }),
+    ),
     /** sharp's AVIF `effort`, 0–9 (libaom speed); more than 4 costs minutes per photo on 2 cores. */
     avifEffort: z.number().int().min(0).max(9),
   })
@@ -65,7 +67,8 @@ export function planFromRecipe(recipe: Recipe, avif: boolean = avifByDefault): V
         return base;
     }
   });
-  const crops = recipe.crops ? Object.entries(recipe.crops).map(([name, size]) => ({ name, ...size })) : standardCrops;
+  const crops =
+    recipe.crops === "standard" ? standardCrops : recipe.crops ? Object.entries(recipe.crops).map(([name, size]) => ({ name, ...size })) : standardPlan.crops;
   return makePlan({ widths: recipe.widths ?? standardPlan.widths, encodings, crops });
 }
 

@@ -106,7 +106,10 @@ export function makePlan(content: PlanContent): VariantPlan {
   return { version: planVersion({ widths, encodings, crops }), widths, encodings, crops };
 }
 
-/** The seed's square thumbnail and the 1200 × 630 card Open Graph and X show. */
+/**
+ * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: what
+ * `PRISM_RECIPE={"crops":"standard"}` makes. Not in the standard plan yet (see README, "The recipe").
+ */
 export const standardCrops: readonly CropSpec[] = [
   { name: "square", width: 400, height: 400 },
   { name: "social", width: 1200, height: 630 },
@@ -130,7 +133,7 @@ export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, cro
 export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
   encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
-  crops: standardCrops,
+  crops: [],
 });
 
 /**
