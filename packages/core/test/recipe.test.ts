@@ -44,14 +44,14 @@ describe("PRISM_RECIPE and PRISM_AVIF", () => {
   it("PRISM_AVIF=true adds AVIF, first, at the bench's settings", () => {
     const plan = planFromEnv({ PRISM_AVIF: "true" });
     expect(plan.encodings.map((encoding) => encoding.format)).toEqual(["avif", "webp", "jpeg", "png"]);
-    expect(plan.encodings[0]).toEqual({ format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:4:4", tune: "ssim" });
+    expect(plan.encodings[0]).toEqual({ format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:2:0", tune: "ssim" });
   });
 
   it("reads widths, formats and qualities from PRISM_RECIPE, defaults for the rest", () => {
     const plan = planFromEnv({ PRISM_RECIPE: '{"widths":[1200,400],"formats":["avif","jpeg"],"quality":{"avif":50,"jpeg":75},"avifEffort":3}' });
     expect(plan.widths).toEqual([400, 1200]);
     expect(plan.encodings).toEqual([
-      { format: "avif", quality: 50, effort: 3, chromaSubsampling: "4:4:4", tune: "ssim" },
+      { format: "avif", quality: 50, effort: 3, chromaSubsampling: "4:2:0", tune: "ssim" },
       { format: "jpeg", quality: 75, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
     ]);
   });

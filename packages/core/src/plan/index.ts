@@ -76,9 +76,9 @@ export interface VariantPlan extends PlanContent {
 
 /** The encoding of each format when a recipe names it without settings (bench/README.md). */
 export const defaultEncodings = {
-  // bench/README.md, "AVIF": 21% fewer bytes than WebP q80 at its SSIM (−0.0008) for 2.6× its CPU;
-  // effort 4 costs 26× WebP's CPU, effort 0 saves only 6% of the bytes.
-  avif: { format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:4:4", tune: "ssim" },
+  // bench/README.md, "AVIF": at WebP q80's SSIM, 0.67× its bytes for 2.1× its CPU (4:2:0, as lossy
+  // WebP always is); effort 4 costs 26× WebP's CPU, effort 0 saves only 6% of the bytes.
+  avif: { format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:2:0", tune: "ssim" },
   webp: { format: "webp", quality: 80, effort: 4 },
   jpeg: { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
   png: { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
