@@ -13,8 +13,8 @@ export const avifVariable = "PRISM_AVIF";
 
 /**
  * AVIF is off unless a deploy turns it on (bench/README.md, "AVIF"): at the chosen settings it saves
- * 21% of WebP's bytes at WebP's SSIM, but costs 2.6× WebP's CPU — about +60% of the processor's CPU
- * per image (Lambda time) — and delays `ready` by its encode (~1 s for a photo), since it runs after the other formats.
+ * about a third of WebP's bytes at WebP's SSIM, but costs ~2.1× WebP's CPU — about +50% of the
+ * processor's CPU per image (Lambda time) — and delays `ready` by its encode (~1 s for a photo), since it runs after the other formats.
  * Worth it where bandwidth costs more than compute; not a default for every stage.
  */
 export const avifByDefault = false;
