@@ -9,7 +9,7 @@
  */
 import sharp, { type Sharp } from "sharp";
 import { processImage } from "@prism/core/pipeline";
-import { widthsFor, type FormatEncoding, type VariantPlan } from "@prism/core/plan";
+import { cropSize, widthsFor, type FormatEncoding, type VariantPlan } from "@prism/core/plan";
 import type { OutputFigures, SharpPipelineName } from "./protocol.ts";
 
 export interface BenchOutput extends OutputFigures {
@@ -31,7 +31,7 @@ interface Raw {
 export const pipelines: Record<SharpPipelineName, Pipeline> = {
   prism: async (input, plan) => {
     const { variants } = await processImage(input, { plan, maxInputPixels });
-    return variants.map(({ format, width, height, bytes, data }) => ({ format, width, height, bytes, data }));
+    return variants.map(({ format, crop, width, height, bytes, data }) => ({ format, ...(crop ? { crop } : {}), width, height, bytes, data }));
   },
 
   "hand-tuned": async (input, plan) => {
@@ -51,13 +51,29 @@ export const pipelines: Record<SharpPipelineName, Pipeline> = {
         return Promise.all(plan.encodings.map((encoding) => encodeOutput(fromRaw(raw), encoding, raw)));
       }),
     );
-    return perWidth.flat();
+    // The named crops from the same decode (the widest width covers the standard plan's crops).
+    const crops = await Promise.all(
+      plan.crops.map(async (crop) => {
+        const raw = await toRaw(fromRaw(base).resize({ ...cropSize(crop, base.width, base.height), fit: "cover", position: "entropy" }));
+        return (await Promise.all(plan.encodings.map((encoding) => encodeOutput(fromRaw(raw), encoding, raw)))).map((output) => ({ ...output, crop: crop.name }));
+      }),
+    );
+    return [...perWidth.flat(), ...crops.flat()];
   },
 
   naive: async (input, plan) => {
     const { width = 0, height = 0, orientation = 1 } = await sharp(input, { limitInputPixels: maxInputPixels }).metadata();
     const orientedWidth = orientation >= 5 ? height : width;
-    return Promise.all(
+    const orientedHeight = orientation >= 5 ? width : height;
+    const crops = plan.crops.flatMap((crop) =>
+      plan.encodings.map(async (encoding) => {
+        const size = cropSize(crop, orientedWidth, orientedHeight);
+        const decoded = sharp(input, { limitInputPixels: maxInputPixels }).autoOrient().resize({ ...size, fit: "cover", position: "entropy" }).toColourspace("srgb");
+        const raw = encoding.format === "png" && encoding.paletteWhenLossless ? await toRaw(decoded.clone()) : undefined;
+        return { ...(await encodeOutput(decoded, encoding, raw)), crop: crop.name };
+      }),
+    );
+    const widths = Promise.all(
       widthsFor(plan, orientedWidth).flatMap((width) =>
         plan.encodings.map(async (encoding) => {
           const decoded = sharp(input, { limitInputPixels: maxInputPixels }).autoOrient().resize({ width }).toColourspace("srgb");
@@ -67,6 +83,7 @@ export const pipelines: Record<SharpPipelineName, Pipeline> = {
         }),
       ),
     );
+    return [...(await widths), ...(await Promise.all(crops))];
   },
 };
 
@@ -86,6 +103,9 @@ async function resizeRaw(raw: Raw, width: number): Promise<Raw> {
 /** The plan's encoder settings, as Prism's pipeline applies them. */
 async function encodeOutput(pipeline: Sharp, encoding: FormatEncoding, raw: Raw | undefined): Promise<BenchOutput> {
   switch (encoding.format) {
+    case "avif":
+      pipeline = pipeline.avif({ quality: encoding.quality, effort: encoding.effort, chromaSubsampling: encoding.chromaSubsampling, tune: encoding.tune });
+      break;
     case "webp":
       pipeline = pipeline.webp({ quality: encoding.quality, effort: encoding.effort });
       break;

@@ -31,6 +31,8 @@ export interface WorkerSpec {
 
 export interface OutputFigures {
   readonly format: OutputFormat;
+  /** A named crop of the plan; absent for the widths. */
+  readonly crop?: string;
   readonly width: number;
   readonly height: number;
   readonly bytes: number;

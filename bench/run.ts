@@ -389,6 +389,8 @@ function target(what: string, goal: string, value: number, met: ((value: number)
 
 function describeEncoding(encoding: (typeof standardPlan.encodings)[number]): string {
   switch (encoding.format) {
+    case "avif":
+      return `AVIF q${encoding.quality} effort ${encoding.effort} ${encoding.chromaSubsampling}`;
     case "webp":
       return `WebP q${encoding.quality} effort ${encoding.effort}`;
     case "jpeg":

@@ -48,7 +48,7 @@ for (const [index, file] of spec.perImageRepeat > 0 ? spec.files.entries() : [])
       if (spec.outDir) {
         const dir = join(spec.outDir, String(index));
         await mkdir(dir, { recursive: true });
-        await Promise.all(result.map((output) => writeFile(join(dir, `${output.width}.${extensionByFormat[output.format]}`), output.data)));
+        await Promise.all(result.map((output) => writeFile(join(dir, `${output.crop ?? output.width}.${extensionByFormat[output.format]}`), output.data)));
       }
     }
     progress();

@@ -78,6 +78,9 @@ export const USE_KMS = settings.useKms;
 /** Optional: run the processor in a VPC with S3/DynamoDB gateway endpoints and no NAT. */
 export const USE_VPC = settings.useVpc;
 
+/** PRISM_RECIPE / PRISM_AVIF as set for this deploy (checked above), passed on to the processor. */
+export const RECIPE_ENVIRONMENT = settings.recipe;
+
 /**
  * SST (3.18.10 to 3.19.3) gives every function role a trust policy that also admits the account root
  * (its `!dev` test is on an Output, so always false); outside `sst dev`, which needs that to

@@ -9,6 +9,7 @@ import {
   PROCESSOR_RESERVED_CONCURRENCY,
   PROCESSOR_RETRIES,
   PROCESSOR_TIMEOUT_SECONDS,
+  RECIPE_ENVIRONMENT,
   RUNTIME,
 } from "./config";
 import { network } from "./network";
@@ -43,6 +44,7 @@ export const processor = new sst.aws.Function("Processor", {
   logging: { format: "json", retention: LOG_RETENTION },
   environment: {
     PRISM_CLAIM_TIMEOUT_MS: claimTimeoutMs,
+    ...RECIPE_ENVIRONMENT,
     // glibc gives each thread its own malloc arena; libvips' worker threads then hold on to
     // memory they no longer use. Two arenas cut the 24 MP peak from 226 to 170 MiB (bench).
     MALLOC_ARENA_MAX: "2",

@@ -7,6 +7,8 @@
  *   npx sst shell --stage STAGE -- npm run reprocess   against a deployed stage: `sst shell` hands
  *                                                  the script the stage's links (bucket and table
  *                                                  names) and your AWS credentials
+ *   The recipe is the one PRISM_RECIPE and PRISM_AVIF describe in this environment: run it with the
+ *   values the stack or the stage was started or deployed with.
  *   --retire-after-seconds N   how long old variants outlive the switch (default 600): pages
  *                              rendered before it still load them; the run waits, then deletes
  */
@@ -22,7 +24,7 @@ if (values.s3 && values.dynamodb) Object.assign(process.env, standInEnvironment(
 // After the environment is set: SST's `Resource` reads the links when it is loaded.
 const { configFromLinks } = await import("../packages/core/src/links/index.ts");
 const { createPrismServices } = await import("../packages/core/src/services/index.ts");
-const { standardPlan } = await import("../packages/core/src/plan/index.ts");
+const { planFromEnv } = await import("../packages/core/src/config/index.ts");
 const { defaultRetireAfterMs, reprocessAll } = await import("../packages/core/src/reprocess/index.ts");
 
 const services = createPrismServices(configFromLinks());
@@ -30,7 +32,8 @@ const report = await reprocessAll(
   {
     images: services.images,
     storage: services.storage,
-    plan: standardPlan,
+    // The recipe the processor applies: PRISM_RECIPE and PRISM_AVIF, as set for `npm start` or the deploy.
+    plan: planFromEnv(process.env),
     maxInputPixels: services.config.limits.maxInputPixels,
     maxUploadBytes: services.config.limits.maxUploadBytes,
     retireAfterMs: values["retire-after-seconds"] === undefined ? defaultRetireAfterMs : Number(values["retire-after-seconds"]) * 1000,

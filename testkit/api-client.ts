@@ -68,5 +68,5 @@ export interface ImageBody {
   error?: { code: string; message: string };
   original?: { width: number; height: number; format: string };
   placeholder?: string;
-  variants: { format: string; width: number; height: number; bytes: number; url: string }[];
+  variants: { format: string; width: number; height: number; bytes: number; url: string; crop?: string }[];
 }

@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { standardPlan } from "@prism/core/plan";
 import { ownerCookieName } from "@prism/core/owners";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { launchBrowser, type Browser } from "../../testkit/browser.ts";
@@ -175,11 +176,11 @@ describe("the upload page in a real browser", () => {
     expect(copied).toBe(await page.locator("#snippet").textContent());
     expect(copied).toContain("<picture>");
     expect(copied).toMatch(/<source type="image\/webp"[^>]*srcset="/);
-    expect(copied).toContain(`srcset="${stack.url}/webp/${harbourId}/v1/320.webp 320w,`);
+    expect(copied).toContain(`srcset="${stack.url}/webp/${harbourId}/${standardPlan.version}/320.webp 320w,`);
     expect(copied).toContain(`width="1600" height="900"`);
     expect(copied).toContain(`alt="${basename(files.harbour)}"`);
     const variantUrl = await page.locator("button.copy-url").first().getAttribute("data-copy");
-    expect(variantUrl).toBe(`${stack.url}/webp/${harbourId}/v1/320.webp`);
+    expect(variantUrl).toBe(`${stack.url}/webp/${harbourId}/${standardPlan.version}/320.webp`);
 
     await page.getByRole("button", { name: "Delete image" }).click();
     const dialog = page.getByRole("dialog", { name: "Delete this image?" });

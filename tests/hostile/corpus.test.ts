@@ -125,7 +125,7 @@ describe("the hostile corpus, through presign → PUT → processor → record",
     expect(image.filename).not.toMatch(/[\\/]/);
     expect([...image.filename].length).toBeLessThanOrEqual(200);
     expect(image.filename).toMatch(/🦄a+\.png$/);
-    for (const variant of image.variants) expect(variant.url).toMatch(new RegExp(`^/(webp|jpeg|png)/${image.imageId}/v1/\\d+\\.(webp|jpg|png)$`));
+    for (const variant of image.variants) expect(variant.url).toMatch(new RegExp(`^/(webp|jpeg|png)/${image.imageId}/${standardPlan.version}/\\d+\\.(webp|jpg|png)$`));
   });
 
   it("serves nothing of a polyglot but the re-encoded pixels", async () => {

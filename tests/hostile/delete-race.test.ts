@@ -106,7 +106,7 @@ describe("a delete racing the processor", () => {
     expect(await prism.variantKeys(imageId)).toHaveLength(9);
     const cache = new NoVariantCache();
     await deleteImage(imageId, owner, deleteDeps(cache));
-    expect(cache.forgotten).toEqual([[`/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]]);
+    expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]]);
     await expectGone(imageId);
   });
 

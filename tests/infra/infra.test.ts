@@ -23,7 +23,15 @@ beforeAll(async () => {
     synthesize({ stage: "production" }),
     synthesize({
       stage: "production",
-      env: { PRISM_KMS: "true", PRISM_VPC: "true", PRISM_ALARM_EMAIL: "ops@example.com", PRISM_REGION: "eu-west-1", PRISM_ORIGINALS_COLD_AFTER_DAYS: "0" },
+      env: {
+        PRISM_KMS: "true",
+        PRISM_VPC: "true",
+        PRISM_ALARM_EMAIL: "ops@example.com",
+        PRISM_REGION: "eu-west-1",
+        PRISM_ORIGINALS_COLD_AFTER_DAYS: "0",
+        PRISM_AVIF: "true",
+        PRISM_RECIPE: '{"widths":[400,800],"quality":{"avif":55}}',
+      },
     }),
     // `sst dev` with the VPC option on: the dev stub must still stay out of the VPC.
     synthesize({ stage: "dev", dev: true, env: { PRISM_VPC: "true" } }),
@@ -40,7 +48,7 @@ const inputs = (s: Synth, type: string, name: string) => one(s, type, name).inpu
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 const BUCKET = "aws:s3/bucketV2:BucketV2";
-const OUR_BUCKETS = ["UploadsBucket", "WebPBucket", "JPEGBucket", "PNGBucket"];
+const OUR_BUCKETS = ["UploadsBucket", "AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"];
 const ALL_BUCKETS = [...OUR_BUCKETS, "SiteAssets"];
 const bucketName = (s: Synth, component: string) => inputs(s, BUCKET, `${component}Bucket`).bucket as string;
 const bucketArn = (s: Synth, component: string) => `arn:aws:s3:::${bucketName(s, component)}`;
@@ -88,7 +96,7 @@ const deadLetterConsumer = (s: Synth) => {
   expect(found).toHaveLength(1);
   return found[0]!;
 };
-const variantObjects = (s: Synth) => ["WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
+const variantObjects = (s: Synth) => ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
 
 describe.each([
   ["dev", () => dev],
@@ -142,7 +150,7 @@ describe.each([
     });
 
     test("variant buckets and the site's assets are readable only by our distribution (AWS:SourceArn)", () => {
-      for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
+      for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
         const allows = bucketPolicy(get(), b).filter((st) => st.Effect === "Allow");
         expect(allows, b).toEqual([cloudfrontRead(get(), b)]);
       }
@@ -319,19 +327,20 @@ describe.each([
       expect(all(get(), "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")).toEqual([]);
     });
 
-    test("the app reads Uploads, WebP, JPEG, PNG, Images, Limits (and the site OwnerCookieSecret) through links", () => {
+    test("the app reads Uploads, AVIF, WebP, JPEG, PNG, Images, Limits (and the site OwnerCookieSecret) through links", () => {
       const links = (id: string) => get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === id)?.input.links;
       const processor = links("Processor");
-      expect(Object.keys(processor).sort()).toEqual(["Images", "JPEG", "Limits", "PNG", "Uploads", "WebP"]);
+      expect(Object.keys(processor).sort()).toEqual(["AVIF", "Images", "JPEG", "Limits", "PNG", "Uploads", "WebP"]);
       // A Linkable, not the Bucket itself (whose link would grant s3:*).
       expect(processor.Uploads).toEqual({ name: bucketName(get(), "UploadsBucket"), versioned: true, type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
+      expect(processor.AVIF.name).toBe(bucketName(get(), "AVIFBucket"));
       expect(processor.WebP.name).toBe(bucketName(get(), "WebPBucket"));
       expect(processor.JPEG.name).toBe(bucketName(get(), "JPEGBucket"));
       expect(processor.PNG.name).toBe(bucketName(get(), "PNGBucket"));
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 104_857_600, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["Cdn", "Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual(["AVIF", "Cdn", "Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
       expect(site.Router.url).toBe(get().outputs.url);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
       // Optional: empty unless a rotation is under way.
@@ -427,16 +436,16 @@ describe.each([
   });
 
   describe("delivery", () => {
-    test("one Router: the site at /, variants at /webp, /jpeg, /png with the prefix rewritten away", () => {
+    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png with the prefix rewritten away", () => {
       expect(all(get(), "aws:cloudfront/distribution:Distribution").map((d) => d.name)).toEqual(["RouterCdnDistribution"]);
       const routes = all(get(), "pulumi-nodejs:dynamic:Resource")
         .filter((r) => r.name.endsWith("RoutesUpdate.sst.aws.KvRoutesUpdate"))
         .map((r) => r.inputs!.entry.split(","));
       // A site routed at the root is stored with an empty path.
       expect(routes.map(([type, , , path]: string[]) => `${type} ${path || "/"}`).sort()).toEqual(
-        ["bucket /jpeg", "bucket /png", "bucket /webp", "site /"].sort(),
+        ["bucket /avif", "bucket /jpeg", "bucket /png", "bucket /webp", "site /"].sort(),
       );
-      for (const [prefix, bucket] of [["webp", "WebPBucket"], ["jpeg", "JPEGBucket"], ["png", "PNGBucket"]] as const) {
+      for (const [prefix, bucket] of [["avif", "AVIFBucket"], ["webp", "WebPBucket"], ["jpeg", "JPEGBucket"], ["png", "PNGBucket"]] as const) {
         const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${prefix}RouteKey.sst.aws.KvKeys`);
         const metadata = JSON.parse(key.inputs!.entries.metadata);
         expect(metadata.domain).toBe(`${bucketName(get(), bucket)}.s3.us-east-1.amazonaws.com`);
@@ -679,7 +688,7 @@ describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REG
 
   test("with the VPC, bucket policies still name no VPC endpoint, and CloudFront still reads only for our distribution", () => {
     for (const b of ALL_BUCKETS) expect(JSON.stringify(bucketPolicy(hardened, b)), b).not.toContain("aws:SourceVpce");
-    for (const b of ["WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
+    for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
       expect(bucketPolicy(hardened, b).filter((st) => st.Effect === "Allow"), b).toEqual([cloudfrontRead(hardened, b)]);
     }
   });
@@ -745,5 +754,19 @@ describe("sst dev", () => {
     for (const f of all(live, "aws:lambda/function:Function")) expect(f.inputs?.vpcConfig, f.name).toBeUndefined();
     expect(all(live, "aws:ec2/vpc:Vpc")).toEqual([]);
     expect(all(live, "aws:ec2/vpcEndpoint:VpcEndpoint")).toEqual([]);
+  });
+});
+
+describe("the recipe is a deploy setting", () => {
+  const processorEnvironment = (s: Synth) => inputs(s, "aws:lambda/function:Function", "ProcessorFunction").environment?.variables ?? {};
+
+  test("PRISM_RECIPE and PRISM_AVIF reach the processor as set; unset, the processor has neither (its defaults apply)", () => {
+    expect(processorEnvironment(hardened)).toMatchObject({ PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[400,800],"quality":{"avif":55}}' });
+    expect(processorEnvironment(dev)).not.toHaveProperty("PRISM_AVIF");
+    expect(processorEnvironment(dev)).not.toHaveProperty("PRISM_RECIPE");
+  });
+
+  test("the AVIF bucket exists whether AVIF is on or off, so turning it on or off creates and deletes nothing", () => {
+    for (const s of [dev, prod, hardened]) expect(all(s, BUCKET).map((b) => b.name)).toContain("AVIFBucketBucket");
   });
 });

@@ -82,6 +82,7 @@ describe("settings, parsed once", () => {
         alarmEmail: undefined,
         useKms: false,
         useVpc: false,
+        recipe: {},
       });
     });
 

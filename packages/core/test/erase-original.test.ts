@@ -62,7 +62,7 @@ class VersionedBucket {
   }
 }
 
-const buckets = { uploads: "uploads", webp: "webp", jpeg: "jpeg", png: "png" };
+const buckets = { uploads: "uploads", avif: "avif", webp: "webp", jpeg: "jpeg", png: "png" };
 const imageId = "11111111-1111-4111-8111-111111111111";
 const otherId = "22222222-2222-4222-8222-222222222222";
 

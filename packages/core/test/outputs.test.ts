@@ -11,7 +11,7 @@ import {
   variantUrl,
   type OutputFormatRecord,
 } from "../src/outputs/index.ts";
-import { standardPlan, variantKey } from "../src/plan/index.ts";
+import { defaultEncodings, standardPlan, variantKey } from "../src/plan/index.ts";
 
 const imageId = "11111111-1111-4111-8111-111111111111";
 
@@ -20,16 +20,22 @@ const fifth: OutputFormatRecord = { id: "jxl", contentType: "image/jxl", extensi
 const withFifth = [...outputFormats, fifth];
 
 describe("output-format registry", () => {
-  it("lists WebP, JPEG and PNG, in the order a page offers them, with their types and extensions", () => {
+  it("lists AVIF, WebP, JPEG and PNG, in the order a page offers them, with their types and extensions", () => {
     expect(outputFormats.map(({ id, contentType, extension, link }) => [id, contentType, extension, link])).toEqual([
+      ["avif", "image/avif", "avif", "AVIF"],
       ["webp", "image/webp", "webp", "WebP"],
       ["jpeg", "image/jpeg", "jpg", "JPEG"],
       ["png", "image/png", "png", "PNG"],
     ]);
   });
 
-  it("has one encoding per format in the standard plan: a record without one fails here", () => {
-    expect(standardPlan.encodings.map((encoding) => encoding.format)).toEqual(outputFormats.map((format) => format.id));
+  it("has one default encoding per format: a record without one fails here", () => {
+    expect(Object.keys(defaultEncodings)).toEqual(outputFormats.map((format) => format.id));
+    for (const [id, encoding] of Object.entries(defaultEncodings)) expect(encoding.format).toBe(id);
+  });
+
+  it("encodes AVIF after every other format, so the slow encoder never competes with them", () => {
+    expect(outputFormats.filter((format) => "encodedLast" in format && format.encodedLast).map((format) => format.id)).toEqual(["avif"]);
   });
 
   it("names each format once, by id, by link and by extension (they key buckets, links and files)", () => {
@@ -46,12 +52,12 @@ describe("output-format registry", () => {
   describe("a fifth format added as one record reaches every list derived from the registry", () => {
     it("content types and extensions by format", () => {
       expect(byOutputFormat((format) => format.contentType, withFifth)).toMatchObject({ webp: "image/webp", jxl: "image/jxl" });
-      expect(Object.keys(byOutputFormat((format) => format.extension, withFifth))).toEqual(["webp", "jpeg", "png", "jxl"]);
+      expect(Object.keys(byOutputFormat((format) => format.extension, withFifth))).toEqual(["avif", "webp", "jpeg", "png", "jxl"]);
     });
 
     it("variant keys, URLs and the route that serves them", () => {
       const key = variantKey(imageId, standardPlan, 640, "jxl", withFifth);
-      expect(key).toBe(`${imageId}/v1/640.jxl`);
+      expect(key).toBe(`${imageId}/${standardPlan.version}/640.jxl`);
       const url = variantUrl("jxl", key);
       expect(url.startsWith(`${routePrefix("jxl")}/`)).toBe(true);
       expect(parseVariantRoute(url, withFifth)).toEqual({ format: "jxl", encodedKey: key });

@@ -6,7 +6,7 @@ import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../
 import { animatedAvif } from "../../../testkit/animated-avif.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { defaultMaxWholeDecodeBytes, inspectSource, pixelLimitFor, processImage, type EncodedVariant } from "../src/pipeline/index.ts";
-import { maxVariantSide, standardPlan, type VariantPlan } from "../src/plan/index.ts";
+import { makePlan, maxVariantSide, standardCrops, standardPlan, type VariantPlan } from "../src/plan/index.ts";
 
 const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
 
@@ -96,6 +96,23 @@ describe("image pipeline", () => {
     const sizes = [...new Set(variants.map((variant) => `${variant.width}×${variant.height}`))];
     expect(sizes).toEqual(["320×5926", "640×11852", "885×16383"]);
     for (const variant of variants) expect(Math.max(variant.width, variant.height)).toBeLessThanOrEqual(maxVariantSide);
+  });
+
+  it("cuts the standard crops at their sizes, never enlarged: a card from a narrow screenshot is as wide as it", async () => {
+    const plan = makePlan({ ...standardPlan, crops: standardCrops });
+    const photo = await processImage(await photoJpeg(2400, 1600, 7), { ...options, plan });
+    expect(photo.variants.filter((v) => v.crop).map((v) => `${v.crop} ${v.format} ${v.width}×${v.height}`)).toEqual([
+      "social webp 1200×630", "social jpeg 1200×630", "social png 1200×630",
+      "square webp 400×400", "square jpeg 400×400", "square png 400×400",
+    ]);
+    for (const variant of photo.variants) {
+      const metadata = await sharp(variant.data).metadata();
+      expect([metadata.format, metadata.width, metadata.height]).toEqual([variant.format, variant.width, variant.height]);
+    }
+    const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
+    const { variants } = await processImage(screenshot, { ...options, plan });
+    const crops = [...new Set(variants.filter((variant) => variant.crop).map((variant) => `${variant.crop} ${variant.width}×${variant.height}`))];
+    expect(crops).toEqual(["social 1080×567", "square 400×400"]);
   });
 
   it("treats an encoder's refusal as the file's outcome, not a fault to retry", async () => {

@@ -2,7 +2,7 @@ import { NoSuchKey, S3ServiceException, type S3Client } from "@aws-sdk/client-s3
 import { describe, expect, it } from "vitest";
 import { ImageStorage, isMissingObject } from "../src/storage/index.ts";
 
-const buckets = { uploads: "uploads", webp: "webp", jpeg: "jpeg", png: "png" };
+const buckets = { uploads: "uploads", avif: "avif", webp: "webp", jpeg: "jpeg", png: "png" };
 
 function s3Error(name: string, status: number): S3ServiceException {
   return new S3ServiceException({ name, $fault: "client", $metadata: { httpStatusCode: status }, message: name });

@@ -9,7 +9,7 @@ const imageId = "11111111-1111-4111-8111-111111111111";
 describe("forgetting a deleted image at the CDN", () => {
   it("one wildcard path per output format covers every variant URL the image ever had", () => {
     const paths = variantCachePaths(imageId);
-    expect(paths).toEqual([`/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]);
+    expect(paths).toEqual([`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]);
     for (const format of Object.keys(contentTypeByFormat) as OutputFormat[]) {
       for (const width of [...standardPlan.widths, 77]) {
         const url = variantUrl(format, variantKey(imageId, standardPlan, width, format));
@@ -28,7 +28,7 @@ describe("forgetting a deleted image at the CDN", () => {
     const [first, second] = sent.map((command) => command.input);
     expect(first).toMatchObject({
       DistributionId: "E2EXAMPLE",
-      InvalidationBatch: { Paths: { Quantity: 3, Items: variantCachePaths(imageId) } },
+      InvalidationBatch: { Paths: { Quantity: 4, Items: variantCachePaths(imageId) } },
     });
     expect(first?.InvalidationBatch?.CallerReference).not.toBe(second?.InvalidationBatch?.CallerReference);
   });
@@ -49,8 +49,8 @@ describe("forgetting a deleted image at the CDN", () => {
     ];
     await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, known);
     expect(sent.map((command) => command.input.InvalidationBatch?.Paths)).toEqual([
-      { Quantity: 3, Items: variantCachePaths(imageId) },
-      { Quantity: 2, Items: [`/webp/${imageId}/v1/320.webp`, `/jpeg/${imageId}/v1/320.jpg`] },
+      { Quantity: 4, Items: variantCachePaths(imageId) },
+      { Quantity: 2, Items: [`/webp/${imageId}/${standardPlan.version}/320.webp`, `/jpeg/${imageId}/${standardPlan.version}/320.jpg`] },
     ]);
     // Nothing known to fall back to, or any other refusal: the delete must hear about it.
     await expect(new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, [])).rejects.toBe(busy);

@@ -1,10 +1,9 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Context, S3Event } from "aws-lambda";
-import { claimTimeoutMsFromEnv } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, planFromEnv } from "@prism/core/config";
 import { imageIdFromOriginalKey, decodeS3EventKey } from "@prism/core/keys";
 import { configFromLinks } from "@prism/core/links";
 import { createLogger, imageLogger, type Logger } from "@prism/core/logging";
-import { standardPlan } from "@prism/core/plan";
 import { processOriginal, type ProcessingDeps } from "@prism/core/processing";
 import { createPrismServices } from "@prism/core/services";
 
@@ -76,7 +75,7 @@ export function createProcessorHandler(deps: ProcessorDeps | (() => ProcessorDep
   };
 }
 
-/** The processor's services from its SST links and environment (PRISM_CLAIM_TIMEOUT_MS, set by infra). */
+/** The processor's services from its SST links and environment (PRISM_CLAIM_TIMEOUT_MS, PRISM_RECIPE, PRISM_AVIF, set by infra). */
 export function processorDepsFromLinks(env: NodeJS.ProcessEnv = process.env): ProcessorDeps {
   const services = createPrismServices(configFromLinks());
   return {
@@ -84,7 +83,7 @@ export function processorDepsFromLinks(env: NodeJS.ProcessEnv = process.env): Pr
     processing: {
       images: services.images,
       storage: services.storage,
-      plan: standardPlan,
+      plan: planFromEnv(env),
       maxInputPixels: services.config.limits.maxInputPixels,
       maxUploadBytes: services.config.limits.maxUploadBytes,
       claimTimeoutMs: claimTimeoutMsFromEnv(env),

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { claimTimeoutMsFromEnv, limitsFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
 import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   readonly claimTimeoutMs: number;
   /** What the `Limits` link carries in AWS. */
   readonly limits: Limits;
+  /** The version of the recipe PRISM_RECIPE / PRISM_AVIF make (printed at start). */
+  readonly recipeVersion?: string;
   /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
   readonly ownerCookieSecret?: string;
   readonly ownerCookiePreviousSecret?: string;
@@ -72,6 +74,8 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
       .map((delay) => readWholeNumber(retryDelaySetting, delay, `each of ${retryDelaySetting.variable}`)),
     claimTimeoutMs: claimTimeoutMsFromEnv(env),
     limits: limitsFromEnv(env),
+    // The processor reads PRISM_RECIPE / PRISM_AVIF itself, as in AWS; a bad recipe stops the start.
+    recipeVersion: planFromEnv(env).version,
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),

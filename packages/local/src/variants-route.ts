@@ -6,8 +6,8 @@ import { isImageId } from "@prism/core/keys";
 import { outputFormat, parseVariantRoute, type OutputFormat } from "@prism/core/outputs";
 import { variantRoutes } from "./names.ts";
 
-/** `{planVersion}/{width}.{ext}` after the image ID: the only keys the variant buckets hold. */
-const variantTailPattern = /^v\d{1,4}\/\d{1,5}\.([a-z]+)$/;
+/** `{planVersion}/{width or crop name}.{ext}` after the image ID (`v1` before recipes were hashed, `r` + 12 hex since): the only keys the variant buckets hold. */
+const variantTailPattern = /^(?:v\d{1,4}|r[0-9a-f]{12})\/(?:\d{1,5}|[a-z][a-z0-9-]{0,31})\.([a-z]+)$/;
 
 /**
  * The variant key a route path names, or undefined when it names anything else. Each segment is

@@ -8,6 +8,7 @@
  * Depends only on zod: infra/ imports it too.
  */
 import { z } from "zod";
+import { avifVariable, planFromEnv, recipeVariable } from "./recipe.ts";
 
 /** A whole-number setting: its environment variable, its bounds, its unit in words and its default. */
 export interface WholeNumberSetting {
@@ -147,6 +148,8 @@ export interface DeploySettings {
   readonly alarmEmail: string | undefined;
   readonly useKms: boolean;
   readonly useVpc: boolean;
+  /** What the processor is given as PRISM_RECIPE / PRISM_AVIF: checked here, at deploy time. */
+  readonly recipe: { readonly PRISM_RECIPE?: string; readonly PRISM_AVIF?: string };
 }
 
 /** Everything `sst deploy` reads from its environment, checked before any resource is declared. */
@@ -176,6 +179,7 @@ export function deploySettingsFromEnv(env: Environment): DeploySettings {
     alarmEmail: env.PRISM_ALARM_EMAIL || undefined,
     useKms: readFlag("PRISM_KMS", env.PRISM_KMS),
     useVpc: readFlag("PRISM_VPC", env.PRISM_VPC),
+    recipe: recipeEnvironment(env),
   };
 }
 
@@ -200,4 +204,11 @@ function mapSettings<Settings extends Record<string, WholeNumberSetting>, T>(
 
 function describe(raw: unknown): string {
   return raw === undefined ? "nothing" : typeof raw === "string" ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw);
+}
+export * from "./recipe.ts";
+
+/** The recipe's variables as set (validated: a bad recipe stops the deploy, not the first upload). */
+function recipeEnvironment(env: Environment): DeploySettings["recipe"] {
+  planFromEnv(env);
+  return Object.fromEntries([recipeVariable, avifVariable].filter((name) => env[name]).map((name) => [name, env[name]!]));
 }

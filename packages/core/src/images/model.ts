@@ -23,6 +23,8 @@ export interface VariantRecord extends VariantLocation {
   readonly width: number;
   readonly height: number;
   readonly bytes: number;
+  /** The named crop this variant is (`square`, `social`, …); absent for the widths. */
+  readonly crop?: string;
 }
 
 /** The pipeline's facts about the original, and how long processing took. */

@@ -22,7 +22,8 @@ export interface ImageView
   readonly original?: { readonly width: number; readonly height: number; readonly format: SourceFormat; readonly bytes: number };
   readonly placeholder?: string;
   readonly dominantColor?: string;
-  readonly variants: readonly { format: OutputFormat; width: number; height: number; bytes: number; url: string }[];
+  /** The widths, then the named crops (`crop` set). */
+  readonly variants: readonly { format: OutputFormat; width: number; height: number; bytes: number; url: string; crop?: string }[];
 }
 
 export { variantUrl };
@@ -71,6 +72,7 @@ export function toImageView(record: ImageRecord, clock: () => number = Date.now)
       height: variant.height,
       bytes: variant.bytes,
       url: variantUrl(variant.format, variant.key),
+      ...(variant.crop ? { crop: variant.crop } : {}),
     })),
   };
 }

@@ -22,10 +22,21 @@ export interface OutputFormatRecord<Id extends string = string> {
   readonly encoderCost: number;
   /** The longest side its encoder takes, in pixels. */
   readonly maxSide: number;
+  /**
+   * Encoded after every other format's variants of an image, so a slow encoder never competes with
+   * them for the cores (bench/README.md, "AVIF").
+   */
+  readonly encodedLast?: boolean;
 }
 
-/** In display order: a page offers WebP first, with JPEG as the fallback. */
+/**
+ * In display order: a page offers AVIF first (when the recipe makes it), then WebP, with JPEG as the
+ * fallback.
+ */
 export const outputFormats = [
+  // AV1 allows 65,536 a side; libheif's default security limit is 32,768. WebP's limit is lower and
+  // applies to every variant anyway (`maxSideOf`).
+  { id: "avif", contentType: "image/avif", extension: "avif", link: "AVIF", encoderCost: 4, maxSide: 32_768, encodedLast: true },
   // libwebp's WEBP_MAX_DIMENSION.
   { id: "webp", contentType: "image/webp", extension: "webp", link: "WebP", encoderCost: 2, maxSide: 16_383 },
   // A 16-bit field in the JPEG frame header.
@@ -64,13 +75,17 @@ export function formatRank(id: string, registry: OutputRegistry = outputFormats)
   return registry.findIndex((format) => format.id === id);
 }
 
-/** Orders variants by width, then by the registry's format order (how records list them). */
+/**
+ * Orders variants by width, then by the registry's format order (how records list them); named
+ * crops come after every width, by name.
+ */
 export function compareVariants(
-  a: { readonly width: number; readonly format: string },
-  b: { readonly width: number; readonly format: string },
+  a: { readonly width: number; readonly format: string; readonly crop?: string },
+  b: { readonly width: number; readonly format: string; readonly crop?: string },
   registry: OutputRegistry = outputFormats,
 ): number {
-  return a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
+  const byCrop = a.crop === b.crop ? 0 : a.crop === undefined ? -1 : b.crop === undefined ? 1 : a.crop.localeCompare(b.crop);
+  return byCrop || a.width - b.width || formatRank(a.format, registry) - formatRank(b.format, registry);
 }
 
 /** The longest side any variant may have: the smallest of the encoders' limits. */

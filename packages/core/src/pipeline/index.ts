@@ -5,7 +5,7 @@ import { PermanentImageError } from "../errors/index.ts";
 import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
 import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
-import { contentTypeByFormat, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
+import { contentTypeByFormat, cropSize, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
 import { decodeHeic, heicHeader } from "./heic.ts";
 
 export interface PipelineOptions {
@@ -30,6 +30,8 @@ export const defaultMaxWholeDecodeBytes = 256 * 2 ** 20;
 
 export interface EncodedVariant {
   readonly format: OutputFormat;
+  /** The named crop (plan `crops`) this variant is; absent for the widths. */
+  readonly crop?: string;
   readonly width: number;
   readonly height: number;
   readonly bytes: number;
@@ -69,6 +71,7 @@ interface RawImage {
 
 /** Relative CPU cost of one encode per format (bench/README.md): schedules the slowest first. */
 const encoderCost = byOutputFormat((format) => format.encoderCost);
+const encodedLast = byOutputFormat((format) => format.encodedLast === true);
 
 /** ThumbHash works on at most 100×100 pixels. */
 const placeholderMaxSide = 100;
@@ -91,22 +94,39 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
 
   const sizes = sizesFor(options.plan, oriented.width, oriented.height);
-  const largest = sizes[sizes.length - 1] ?? oriented;
-  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, largest, oriented);
+  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, decodeSize(options.plan, sizes, oriented), oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
   // while the narrower widths are resized, so the slowest encode never starts last and leaves a core
-  // idle at the end. Variants are returned in plan order all the same.
-  const encodings = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
-  const perWidth = await Promise.all(
+  // idle at the end. Formats encoded last (AVIF) wait until every other variant is done, so they
+  // never slow those down; variants are returned in plan order all the same.
+  const byCost = [...options.plan.encodings].sort((a, b) => encoderCost[b.format] - encoderCost[a.format]);
+  const [first, last] = [byCost.filter((encoding) => !encodedLast[encoding.format]), byCost.filter((encoding) => encodedLast[encoding.format])];
+  // The crops are cut and encoded alongside the widths (not after them), so no core waits.
+  const widthsWork = Promise.all(
     [...sizes].reverse().map(async (size) => {
       const raw = size.width === base.width && size.height === base.height ? base : await resizeRaw(base, size);
-      return { raw, encoded: await Promise.all(encodings.map((encoding) => encode(raw, encoding))) };
+      return { raw, encoded: await Promise.all(first.map((encoding) => encode(raw, encoding))) };
     }),
   );
+  const cropsWork = Promise.all(
+    options.plan.crops.map(async (crop) => {
+      const raw = await cropRaw(base, cropSize(crop, oriented.width, oriented.height));
+      return { raw, encoded: (await Promise.all(first.map((encoding) => encode(raw, encoding)))).map((variant) => ({ ...variant, crop: crop.name })) };
+    }),
+  );
+  const [perWidth, crops] = await Promise.all([widthsWork, cropsWork]);
+  // Then the formats encoded last, every width (widest first) and crop at once.
+  await Promise.all([
+    ...perWidth.map(async ({ raw, encoded }) => encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))))),
+    ...crops.map(async ({ raw, encoded }, index) => {
+      const name = options.plan.crops[index]!.name;
+      encoded.push(...(await Promise.all(last.map(async (encoding) => ({ ...(await encode(raw, encoding)), crop: name })))));
+    }),
+  ]);
   perWidth.reverse();
-  const variants = perWidth.flatMap(({ encoded }) =>
+  const variants = [...perWidth, ...crops].flatMap(({ encoded }) =>
     options.plan.encodings.map((encoding) => encoded.find((variant) => variant.format === encoding.format)!),
   );
   const smallest = perWidth[0]?.raw ?? base;
@@ -342,6 +362,26 @@ function fromRaw(raw: RawImage): Sharp {
   return sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } });
 }
 
+/**
+ * The size to decode at: the widest width's, or more when a crop needs more of the picture's pixels
+ * (a 1200 × 630 card from a tall photo whose widest width is 1280 × 1920 needs no more; from a
+ * recipe whose widest width is 800 it does). Never more than the original.
+ */
+function decodeSize(plan: VariantPlan, sizes: readonly VariantSize[], oriented: VariantSize): VariantSize {
+  const largest = sizes[sizes.length - 1] ?? oriented;
+  let scale = largest.width / oriented.width;
+  for (const crop of plan.crops) scale = Math.max(scale, Math.min(1, Math.max(crop.width / oriented.width, crop.height / oriented.height)));
+  if (scale >= 1) return oriented;
+  if (scale === largest.width / oriented.width) return largest;
+  return { width: Math.max(1, Math.round(oriented.width * scale)), height: Math.max(1, Math.round(oriented.height * scale)) };
+}
+
+/** A named crop: the picture scaled to cover `size`, cut where sharp's entropy strategy finds detail. */
+async function cropRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
+  const { data, info } = await fromRaw(raw).resize({ ...size, fit: "cover", position: "entropy" }).raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: raw.channels };
+}
+
 async function resizeRaw(raw: RawImage, size: VariantSize): Promise<RawImage> {
   // The plan's sizes keep the aspect ratio (to the pixel): "fill" only makes them exact.
   const { data, info } = await fromRaw(raw).resize({ ...size, fit: "fill" }).raw().toBuffer({ resolveWithObject: true });
@@ -361,6 +401,9 @@ async function encode(raw: RawImage, encoding: FormatEncoding): Promise<EncodedV
 async function encodeWith(raw: RawImage, encoding: FormatEncoding): Promise<EncodedVariant> {
   let pipeline = fromRaw(raw);
   switch (encoding.format) {
+    case "avif":
+      pipeline = pipeline.avif({ quality: encoding.quality, effort: encoding.effort, chromaSubsampling: encoding.chromaSubsampling, tune: encoding.tune });
+      break;
     case "webp":
       pipeline = pipeline.webp({ quality: encoding.quality, effort: encoding.effort });
       break;

@@ -1,9 +1,12 @@
 /**
  * The variant plan: data describing every output Prism makes from one original. The pipeline is the
- * one executor of a plan. `version` is part of every variant key, so a changed recipe writes new keys
- * and never overwrites variants that pages and caches already point at.
+ * one executor of a plan. `version` is part of every variant key and is derived from the plan's
+ * content (`planVersion`), so a changed recipe writes new keys and never overwrites variants that
+ * pages and caches already point at. Records store their keys, so images made by an older plan
+ * (`v1`) stay readable.
  */
-import { contentTypeByFormat, extensionByFormat, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
+import { createHash } from "node:crypto";
+import { contentTypeByFormat, extensionByFormat, formatRank, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
 
 export { contentTypeByFormat, extensionByFormat, type OutputFormat };
 
@@ -34,24 +37,104 @@ export interface PngEncoding {
   readonly paletteWhenLossless: boolean;
 }
 
-export type FormatEncoding = WebpEncoding | JpegEncoding | PngEncoding;
-
-export interface VariantPlan {
-  readonly version: string;
-  /** Target widths in pixels, ascending. */
-  readonly widths: readonly number[];
-  readonly encodings: readonly FormatEncoding[];
+export interface AvifEncoding {
+  readonly format: "avif";
+  readonly quality: number;
+  /** libaom's speed, 0 (slowest) to 9 (sharp's scale); see bench/README.md, "AVIF". */
+  readonly effort: number;
+  readonly chromaSubsampling: "4:2:0" | "4:4:4";
+  /** libaom's tuning: "ssim" gives 14% fewer bytes than the default at the same SSIM (bench). */
+  readonly tune: "auto" | "ssim" | "iq" | "psnr";
 }
 
-export const standardPlan: VariantPlan = {
-  version: "v1",
+export type FormatEncoding = AvifEncoding | WebpEncoding | JpegEncoding | PngEncoding;
+
+/**
+ * A named crop made besides the widths, in every format of the plan: `width` × `height` cut from the
+ * picture by sharp's `entropy` strategy (bench/README.md, "Crops"), never enlarged.
+ */
+export interface CropSpec {
+  /** Its name in records, the API and its key (`{imageId}/{version}/{name}.webp`). */
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** What a plan is made of: everything but the version, which is derived from it. */
+export interface PlanContent {
+  /** Target widths in pixels, ascending. */
+  readonly widths: readonly number[];
+  /** One per format made, in the registry's order. */
+  readonly encodings: readonly FormatEncoding[];
+  /** By name. */
+  readonly crops: readonly CropSpec[];
+}
+
+export interface VariantPlan extends PlanContent {
+  readonly version: string;
+}
+
+/** The encoding of each format when a recipe names it without settings (bench/README.md). */
+export const defaultEncodings = {
+  // bench/README.md, "AVIF": at WebP q80's SSIM, 0.67× its bytes for 2.1× its CPU (4:2:0, as lossy
+  // WebP always is); effort 4 costs 26× WebP's CPU, effort 0 saves only 6% of the bytes.
+  avif: { format: "avif", quality: 60, effort: 2, chromaSubsampling: "4:2:0", tune: "ssim" },
+  webp: { format: "webp", quality: 80, effort: 4 },
+  jpeg: { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
+  png: { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
+} as const satisfies { readonly [Format in OutputFormat]: Extract<FormatEncoding, { format: Format }> };
+
+/**
+ * The version of a plan's content: `r` and 12 hex digits of the SHA-256 of its canonical JSON (keys
+ * sorted), so the same recipe always gets the same version, and any change in widths, formats or
+ * settings gets another one.
+ */
+export function planVersion(content: PlanContent): string {
+  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings, crops: content.crops }, (_key, value: unknown) =>
+    value && typeof value === "object" && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  );
+  return `r${createHash("sha256").update(canonical).digest("hex").slice(0, 12)}`;
+}
+
+/** A plan from its content: widths sorted and deduplicated, encodings in registry order, versioned. */
+export function makePlan(content: PlanContent): VariantPlan {
+  const widths = [...new Set(content.widths)].sort((a, b) => a - b);
+  const encodings = [...content.encodings].sort((a, b) => formatRank(a.format) - formatRank(b.format));
+  const crops = [...content.crops].sort((a, b) => a.name.localeCompare(b.name));
+  return { version: planVersion({ widths, encodings, crops }), widths, encodings, crops };
+}
+
+/**
+ * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: what
+ * `PRISM_RECIPE={"crops":"standard"}` makes. Not in the standard plan yet (see README, "The recipe").
+ */
+export const standardCrops: readonly CropSpec[] = [
+  { name: "square", width: 400, height: 400 },
+  { name: "social", width: 1200, height: 630 },
+];
+
+/**
+ * The size of a crop cut from a picture of `sourceWidth` × `sourceHeight`: the crop's own size when
+ * the picture covers it, else the largest box of the crop's shape inside the picture (never enlarged).
+ */
+export function cropSize(crop: Pick<CropSpec, "width" | "height">, sourceWidth: number, sourceHeight: number): VariantSize {
+  const scale = Math.min(1, sourceWidth / crop.width, sourceHeight / crop.height);
+  return { width: Math.max(1, Math.floor(crop.width * scale)), height: Math.max(1, Math.floor(crop.height * scale)) };
+}
+
+/** Object key of one crop inside its format's bucket. */
+export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, crop: string, format: OutputFormat): string {
+  return `${imageId}/${plan.version}/${crop}.${outputFormat(format).extension}`;
+}
+
+/** The default recipe: four widths of WebP, JPEG and PNG (AVIF is added by the deploy setting). */
+export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
-  encodings: [
-    { format: "webp", quality: 80, effort: 4 },
-    { format: "jpeg", quality: 80, progressive: true, chromaSubsampling: "4:2:0", mozjpeg: false },
-    { format: "png", compressionLevel: 6, adaptiveFiltering: true, paletteWhenLossless: true },
-  ],
-};
+  encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
+  crops: [],
+});
 
 /**
  * The widths an image of `sourceWidth` pixels gets: every planned width it can fill, plus its own

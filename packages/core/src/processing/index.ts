@@ -3,8 +3,8 @@ import { isPermanentImageError, PermanentImageError, type ImageErrorCode } from 
 import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, type VariantRecord } from "../images/index.ts";
 import { fileRefusals } from "../messages/index.ts";
 import { compareVariants } from "../outputs/index.ts";
-import { processImage } from "../pipeline/index.ts";
-import { recipeVersion, variantKey, type VariantPlan } from "../plan/index.ts";
+import { processImage, type EncodedVariant } from "../pipeline/index.ts";
+import { cropKey, recipeVersion, variantKey, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 
 export interface ProcessingDeps {
@@ -100,16 +100,18 @@ export async function processOriginal(
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
     // Announced before the first PUT, under the claim: if this run dies, a delete still finds every
     // key it may have stored. Refused once the image is being deleted: then nothing is written.
-    const planned = processed.variants.map((variant) => ({ format: variant.format, key: variantKey(imageId, deps.plan, variant.width, variant.format) }));
+    const keyOf = (variant: EncodedVariant) =>
+      variant.crop ? cropKey(imageId, deps.plan, variant.crop, variant.format) : variantKey(imageId, deps.plan, variant.width, variant.format);
+    const planned = processed.variants.map((variant) => ({ format: variant.format, key: keyOf(variant) }));
     if (!(await deps.images.recordPendingVariants(imageId, token, planned))) return await settleLostClaim(imageId, token, attempted, deps);
     // allSettled, not all: after one PUT fails the others must finish before the cleanup below
     // deletes their keys, or a PUT landing after the delete would leave an object behind.
     const puts = await Promise.allSettled(
       processed.variants.map(async (variant) => {
-        const key = variantKey(imageId, deps.plan, variant.width, variant.format);
+        const key = keyOf(variant);
         attempted.push({ format: variant.format, key });
         await deps.storage.putVariant(variant.format, key, variant.data, variant.contentType);
-        written.push({ format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes, key });
+        written.push({ format: variant.format, width: variant.width, height: variant.height, bytes: variant.bytes, key, ...(variant.crop ? { crop: variant.crop } : {}) });
       }),
     );
     const failedPut = puts.find((put) => put.status === "rejected");
@@ -200,7 +202,7 @@ async function removeUnlistedVariants(
  * dashboard reports (named for WebP there, so it stays WebP when formats are added). Never negative.
  */
 function bytesSavedByServing(originalBytes: number, variants: readonly VariantRecord[]): number {
-  const largestWebp = variants.filter((variant) => variant.format === "webp").at(-1);
+  const largestWebp = variants.filter((variant) => variant.format === "webp" && !variant.crop).at(-1);
   return largestWebp ? Math.max(0, originalBytes - largestWebp.bytes) : 0;
 }
 

@@ -4,6 +4,8 @@ type Variant = ImageView["variants"][number];
 
 /** What a `<picture>` needs from a ready image: one srcset per format and the fallback `<img>`. */
 export interface PictureSources {
+  /** Empty when the recipe makes no AVIF: then the page offers WebP first. */
+  readonly avifSrcset: string;
   readonly webpSrcset: string;
   readonly jpegSrcset: string;
   readonly fallback: Variant;
@@ -13,7 +15,8 @@ export interface PictureSources {
 }
 
 function byWidth(variants: readonly Variant[], format: Variant["format"]): Variant[] {
-  return variants.filter((variant) => variant.format === format).sort((a, b) => a.width - b.width);
+  // Named crops are other pictures (a square, a card), never candidates of the responsive srcset.
+  return variants.filter((variant) => variant.format === format && !variant.crop).sort((a, b) => a.width - b.width);
 }
 
 function srcset(variants: readonly Variant[], origin: string, separator = ", "): string {
@@ -27,10 +30,11 @@ function srcset(variants: readonly Variant[], origin: string, separator = ", "):
 export function pictureSources(image: Pick<ImageView, "variants">, origin = "", fallbackWidth = 640): PictureSources | undefined {
   const jpeg = byWidth(image.variants, "jpeg");
   const webp = byWidth(image.variants, "webp");
+  const avif = byWidth(image.variants, "avif");
   const largest = jpeg.at(-1);
   if (!largest) return undefined;
   const fallback = jpeg.find((variant) => variant.width >= fallbackWidth) ?? largest;
-  return { webpSrcset: srcset(webp, origin), jpegSrcset: srcset(jpeg, origin), fallback, width: largest.width, height: largest.height };
+  return { avifSrcset: srcset(avif, origin), webpSrcset: srcset(webp, origin), jpegSrcset: srcset(jpeg, origin), fallback, width: largest.width, height: largest.height };
 }
 
 /** A colour safe to put in a style attribute: only `#rrggbb` from the processor is trusted. */
@@ -50,6 +54,7 @@ export function pictureSnippet(image: Pick<ImageView, "variants" | "filename">, 
   const list = (format: Variant["format"]) => srcset(byWidth(image.variants, format), origin, ",\n            ");
   return [
     "<picture>",
+    sources.avifSrcset ? `  <source type="image/avif" sizes="${sizes}"\n    srcset="${list("avif")}">` : undefined,
     sources.webpSrcset ? `  <source type="image/webp" sizes="${sizes}"\n    srcset="${list("webp")}">` : undefined,
     `  <source type="image/jpeg" sizes="${sizes}"\n    srcset="${list("jpeg")}">`,
     `  <img src="${origin}${sources.fallback.url}"\n    width="${sources.width}" height="${sources.height}" alt="${escapeAttribute(image.filename)}" loading="lazy" decoding="async">`,
