@@ -131,8 +131,8 @@ export class ImageRepository {
    * when nothing was changed.
    */
   async markGivenUp(imageId: string, error: ImageError, processedAt: string, deadToken: string, staleBefore: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    const updated = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
@@ -149,12 +149,9 @@ export class ImageRepository {
             ":staleBefore": staleBefore,
           },
         }),
-      );
-      return true;
-    } catch (caught) {
-      if (caught instanceof ConditionalCheckFailedException) return false;
-      throw caught;
-    }
+      ),
+    );
+    return updated !== undefined;
   }
 
   /** Gives a claim back after a transient fault, so the retry can take it at once. */
@@ -177,8 +174,8 @@ export class ImageRepository {
    * when absent or not `ownerId`'s. Repeating it is harmless, so a retried delete starts here too.
    */
   async beginDelete(imageId: string, ownerId: string): Promise<ImageRecord | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
+    const updated = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
@@ -188,12 +185,9 @@ export class ImageRepository {
           ExpressionAttributeValues: { ":deleting": "deleting", ":ownerId": ownerId },
           ReturnValues: "ALL_NEW",
         }),
-      );
-      return Attributes as ImageRecord;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return updated?.Attributes as ImageRecord | undefined;
   }
 
   /**
@@ -266,8 +260,8 @@ export class ImageRepository {
 
   /** Deletes the record if `ownerId` owns it; returns what was deleted. */
   async deleteOwned(imageId: string, ownerId: string): Promise<ImageRecord | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
+    const deleted = await ifConditionHolds(
+      this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: { imageId },
@@ -275,12 +269,9 @@ export class ImageRepository {
           ExpressionAttributeValues: { ":ownerId": ownerId },
           ReturnValues: "ALL_OLD",
         }),
-      );
-      return Attributes as ImageRecord | undefined;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+      ),
+    );
+    return deleted?.Attributes as ImageRecord | undefined;
   }
 
   /** One page of every record (a table scan): what `npm run reprocess` walks. */
@@ -323,8 +314,8 @@ export class ImageRepository {
   }
 
   private async updateReadyAt(imageId: string, version: string, update: string, values: Record<string, unknown>): Promise<boolean> {
-    try {
-      await this.db.send(
+    const updated = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
@@ -333,18 +324,15 @@ export class ImageRepository {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ...values, ":ready": "ready", ":version": version },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return updated !== undefined;
   }
 
   private async finishClaim(imageId: string, token: string, update: string, values: Record<string, unknown>): Promise<boolean> {
     const usesError = update.includes("#error");
-    try {
-      await this.db.send(
+    const updated = await ifConditionHolds(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
@@ -353,12 +341,23 @@ export class ImageRepository {
           ExpressionAttributeNames: usesError ? { "#status": "status", "#error": "error" } : { "#status": "status" },
           ExpressionAttributeValues: { ...values, ":processing": "processing", ":token": token },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
+    return updated !== undefined;
+  }
+}
+
+/**
+ * A conditional write's answer, or undefined when its condition did not hold (ConditionalCheckFailed):
+ * in this table that means another writer got there first, or the record is not in that state —
+ * never a fault, which still throws.
+ */
+async function ifConditionHolds<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return undefined;
+    throw error;
   }
 }
 
