@@ -62,6 +62,14 @@ export const processor = new sst.aws.Function("Processor", {
       actions: ["s3:PutObject", "s3:DeleteObject"],
       resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),
     },
+    // An original that arrives after its image was deleted is erased (every version of it, as a
+    // delete does): see processOriginal. Listing versions only under originals/.
+    { actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
+    {
+      actions: ["s3:ListBucketVersions"],
+      resources: [uploadsBucket.arn],
+      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
+    },
     // DeleteItem: a processor whose image was deleted while it worked removes the record when it lets go.
     { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [imagesTable.arn] },
     // The on-failure destination is sent with the function's own role.

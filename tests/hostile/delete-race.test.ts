@@ -1,3 +1,4 @@
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { NoVariantCache, variantCachePaths, type VariantCache } from "@prism/core/cdn";
 import { deleteImage, getImage, type DeleteImageDeps } from "@prism/core/images";
@@ -42,6 +43,31 @@ async function expectGone(imageId: string): Promise<void> {
   expect(await prism.images.get(imageId), "no record remains").toBeUndefined();
   expect(await prism.variantKeys(imageId), "no variant object remains in any variant bucket").toEqual([]);
   expect(await storedKeys(prism.dataDir, localResourceNames.Uploads), "the original is erased").not.toContain(originalKey(imageId));
+}
+
+/** The browser's PUT of the original, arriving late. */
+async function putOriginal(imageId: string): Promise<void> {
+  await prism.s3.send(new PutObjectCommand({ Bucket: localResourceNames.Uploads, Key: originalKey(imageId), Body: photo, ContentType: "image/jpeg" }));
+}
+
+/** A CDN whose invalidation waits until released: holds a delete between erasing and removing the record. */
+class HeldVariantCache extends NoVariantCache {
+  readonly reached: Promise<void>;
+  private arrived!: () => void;
+  private go!: () => void;
+  private readonly gate = new Promise<void>((resolve) => (this.go = resolve));
+  constructor() {
+    super();
+    this.reached = new Promise<void>((resolve) => (this.arrived = resolve));
+  }
+  override async forgetImage(...args: Parameters<NoVariantCache["forgetImage"]>): Promise<void> {
+    this.arrived();
+    await this.gate;
+    await super.forgetImage(...args);
+  }
+  release(): void {
+    this.go();
+  }
 }
 
 /** Runs the processor with its request at `step` held; the delete runs while it waits. */
@@ -97,6 +123,27 @@ describe("a delete racing the processor", () => {
     const imageId = await uploadedImage();
     await deleteImage(imageId, owner, deleteDeps());
     expect(await processOriginal(imageId, prism.deps())).toMatchObject({ outcome: "skipped", reason: "no-record" });
+    await expectGone(imageId);
+  });
+
+  it("an original that lands after its image was deleted (a PUT still in flight) is erased by its own S3 event", async () => {
+    const imageId = await uploadedImage();
+    await deleteImage(imageId, owner, deleteDeps());
+    await putOriginal(imageId);
+    expect(await processOriginal(imageId, prism.deps())).toMatchObject({ outcome: "skipped", reason: "no-record" });
+    await expectGone(imageId);
+  });
+
+  it("an original that lands while the delete finishes (record still `deleting`) is erased too", async () => {
+    const imageId = await uploadedImage();
+    // The delete has erased the original and waits on the CDN; the late PUT lands now.
+    const cache = new HeldVariantCache();
+    const deleting = deleteImage(imageId, owner, deleteDeps(cache));
+    await cache.reached;
+    await putOriginal(imageId);
+    expect(await processOriginal(imageId, prism.deps())).toEqual({ outcome: "skipped", imageId, reason: "deleted" });
+    cache.release();
+    await deleting;
     await expectGone(imageId);
   });
 

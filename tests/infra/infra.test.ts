@@ -364,12 +364,14 @@ describe.each([
       expect(all(get(), "aws:iam/policy:Policy")).toEqual([]);
     });
 
-    test("the processor can exactly: read and list originals, write variants, update the table (delete a deleted image's record), send dead letters", () => {
+    test("the processor can exactly: read and list originals, erase an original whose image is gone, write variants, update the table (delete a deleted image's record), send dead letters", () => {
       expect(grants(get(), "ProcessorRole")).toEqual({
         "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:ListBucket": [bucketArn(get(), "UploadsBucket")],
+        "s3:ListBucketVersions": [bucketArn(get(), "UploadsBucket")],
+        "s3:DeleteObjectVersion": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:PutObject": variantObjects(get()),
-        "s3:DeleteObject": variantObjects(get()),
+        "s3:DeleteObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, ...variantObjects(get())].sort(),
         "dynamodb:GetItem": [tableArn(get())],
         "dynamodb:UpdateItem": [tableArn(get())],
         "dynamodb:DeleteItem": [tableArn(get())],
@@ -414,6 +416,11 @@ describe.each([
         // Only the index is queried.
         "dynamodb:Query": [`${table}/index/byOwner`],
       });
+    });
+
+    test("the processor lists versions of originals only", () => {
+      const listing = rolePolicy(get(), "ProcessorRole").filter((st) => list(st.Action).includes("s3:ListBucketVersions"));
+      expect(listing.map((st) => [list(st.Action), st.Condition])).toEqual([[["s3:ListBucketVersions"], { StringLike: { "s3:prefix": "originals/*" } }]]);
     });
 
     test("the site lists versions of originals only, and invalidates only the Router", () => {

@@ -70,6 +70,12 @@ export async function processOriginal(
   });
   if (!claim.claimed) {
     const status = claim.record?.status;
+    if (status === undefined || status === "deleting") {
+      // An original whose image is gone, or going: a PUT still in flight when its owner deleted the
+      // image (or sent on purpose after the delete) lands after the delete erased the key. Originals
+      // are kept, never expired (they feed `npm run reprocess`), so such a file is erased now or never.
+      await deps.storage.eraseOriginal(imageId);
+    }
     if (claim.record && status === "deleting") {
       // A retry of a run that died after the delete began (same token) finishes that run's part.
       if (claim.record.claimToken === token) await finishDeletionAfterClaim(claim.record, token, [], deps);
