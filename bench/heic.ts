@@ -1,6 +1,6 @@
 /**
  * `node --import tsx bench/heic.ts [--megapixels 12]`: what a HEIC costs the processor. Makes 8- and
- * 10-bit HEIC photos (testkit/heic.ts, heif-enc), then, each in a fresh child process so peak RSS is
+ * 10-bit HEIC photos like an iPhone's (testkit/heic.ts, heif-enc; Display P3), then, each in a fresh child process so peak RSS is
  * its own: the WebAssembly decode alone, and Prism's whole pipeline (decode + standard plan), beside
  * a JPEG of the same pixels through the same pipeline. Prints wall time, CPU time and peak RSS over
  * the child's resting size, and the load average.
@@ -37,10 +37,10 @@ if (values.child) {
   const folder = await mkdtemp(join(tmpdir(), "prism-heic-bench-"));
   try {
     const files: [string, Buffer][] = [];
-    for (const bitDepth of [8, 10] as const) files.push([`HEIC ${bitDepth}-bit`, await makeHeic({ seed: 12, width, height, bitDepth, orientation: 6 })]);
+    for (const bitDepth of [8, 10] as const) files.push([`HEIC ${bitDepth}-bit`, await makeHeic({ seed: 12, width, height, bitDepth, orientation: 6, colour: "iphone" })]);
     // The same upright pixels as a baseline JPEG: what the pipeline costs without HEVC.
     const upright = await decodeHeic(files[0]![1]);
-    const jpeg = await sharp(upright.data, { raw: { width: upright.width, height: upright.height, channels: 4 } }).removeAlpha().jpeg({ quality: 90 }).toBuffer();
+    const jpeg = await sharp(upright.tiff).removeAlpha().jpeg({ quality: 90 }).toBuffer();
     files.push(["JPEG (same pixels)", jpeg]);
     console.log(`${width} × ${height} (${((width * height) / 1e6).toFixed(1)} MP); load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);
     console.log("file | bytes | step | wall ms | CPU ms | resting MB | peak over resting MB | bytes/pixel");

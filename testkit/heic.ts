@@ -23,6 +23,31 @@ export interface HeicOptions {
   readonly orientation: 1 | 3 | 6 | 8;
   /** A red block in the stored top-left corner, so tests can see where it ends up. */
   readonly marker?: boolean;
+  /**
+   * The colour space of the pixels and how the file says so (default sRGB, no `colr`): `p3-icc` a
+   * Display P3 ICC profile (`colr prof`); `p3-nclx` only the H.273 numbers for P3 (`colr nclx`,
+   * primaries 12); `iphone` both, as an iPhone writes them (an nclx box naming BT.709 for the YCbCr
+   * matrix, and the Display P3 profile that says what the RGB means).
+   */
+  readonly colour?: "srgb" | "p3-icc" | "p3-nclx" | "iphone";
+}
+
+/**
+ * The `colr nclx` box each colour choice adds (heif-enc 1.15 puts those numbers only in the HEVC
+ * stream, so it is added here): H.273 primaries (1 BT.709, 12 P3 D65), transfer 13 (the sRGB curve),
+ * matrix 6 (BT.601, heif-enc's YCbCr matrix), full range.
+ */
+const nclxPrimaries = { srgb: undefined, "p3-icc": undefined, "p3-nclx": 12, iphone: 1 } as const;
+
+function nclxBox(primaries: number): Buffer {
+  const box = Buffer.alloc(19);
+  box.writeUInt32BE(19, 0);
+  box.write("colrnclx", 4, "latin1");
+  box.writeUInt16BE(primaries, 12);
+  box.writeUInt16BE(13, 14);
+  box.writeUInt16BE(6, 16);
+  box[18] = 0x80;
+  return box;
 }
 
 const run = promisify(execFile);
@@ -38,11 +63,22 @@ export async function makeHeic(options: HeicOptions): Promise<Buffer> {
     }
     // heif-enc writes 10 bits only from a 16-bit PNG; 8 bits from a JPEG, as a camera would.
     const source = join(folder, options.bitDepth === 10 ? "source.png" : "source.jpg");
-    const withOrientation = image.withMetadata({ orientation: options.orientation });
+    const colour = options.colour ?? "srgb";
+    // heif-enc copies an input's ICC profile into `colr prof`. withMetadata converts to sRGB, so the
+    // P3 conversion comes after it; for nclx alone the pixels are converted and no profile is attached
+    // (nor EXIF, which would bring one): the rotation is in `irot` anyway.
+    const withOrientation =
+      colour === "p3-nclx"
+        ? image.withIccProfile("p3", { attach: false })
+        : colour === "srgb"
+          ? image.withMetadata({ orientation: options.orientation })
+          : image.withMetadata({ orientation: options.orientation }).withIccProfile("p3");
     await (options.bitDepth === 10 ? withOrientation.toColourspace("rgb16").png() : withOrientation.jpeg({ quality: 95 })).toFile(source);
     const output = join(folder, "photo.heic");
     await run("heif-enc", ["--quality", "80", "--bit-depth", String(options.bitDepth), "--output", output, source]);
-    return withRotation(await readFile(output), quarterTurnsFor[options.orientation]);
+    const primaries = nclxPrimaries[colour];
+    const withColour = primaries === undefined ? await readFile(output) : withPrimaryProperty(await readFile(output), nclxBox(primaries));
+    return withRotation(withColour, quarterTurnsFor[options.orientation]);
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -51,12 +87,17 @@ export async function makeHeic(options: HeicOptions): Promise<Buffer> {
 /** Counter-clockwise quarter turns (`irot`) that show an EXIF orientation upright. */
 const quarterTurnsFor = { 1: 0, 3: 2, 6: 3, 8: 1 } as const;
 
-/**
- * Adds an `irot` property to the primary item: appended to `ipco`, associated in `ipma`, and every
- * file offset in `iloc` moved by the bytes added to `meta` (the pictures live in `mdat`, after it).
- */
+/** Adds an `irot` property (essential: a reader that cannot turn the picture must not show it) to the primary item. */
 export function withRotation(input: Buffer, quarterTurns: number): Buffer {
   if (quarterTurns === 0) return input;
+  return withPrimaryProperty(input, Buffer.from([0, 0, 0, 9, ...Buffer.from("irot", "latin1"), quarterTurns]), true);
+}
+
+/**
+ * Adds a property box to the primary item: appended to `ipco`, associated in `ipma`, and every
+ * file offset in `iloc` moved by the bytes added to `meta` (the pictures live in `mdat`, after it).
+ */
+function withPrimaryProperty(input: Buffer, property: Buffer, essential = false): Buffer {
   const find = (start: number, end: number, type: string) => {
     const box = isoBoxes(input, start, end).find((candidate) => candidate.type === type);
     if (!box) throw new Error(`HEIC has no ${type} box`);
@@ -72,7 +113,6 @@ export function withRotation(input: Buffer, quarterTurns: number): Buffer {
   if (input[pitm.body] !== 0 || input[ipma.body] !== 0 || (input[ipma.body + 3]! & 1) === 1) throw new Error("unexpected pitm/ipma version");
   const primary = input.readUInt16BE(pitm.body + 4);
   const index = isoBoxes(input, ipco.body, ipco.end).length + 1;
-  const irot = Buffer.from([0, 0, 0, 9, ...Buffer.from("irot", "latin1"), quarterTurns]);
 
   // The primary item's entry in ipma: its association count grows by one, the new index follows.
   let entryEnd = -1;
@@ -84,18 +124,18 @@ export function withRotation(input: Buffer, quarterTurns: number): Buffer {
     offset += 3 + count;
   }
   if (countAt < 0) throw new Error("primary item has no properties");
-  const added = irot.length + 1;
+  const added = property.length + 1;
   const output = Buffer.concat([
     input.subarray(0, ipco.end),
-    irot,
+    property,
     input.subarray(ipco.end, entryEnd),
-    Buffer.from([0x80 | index]),
+    Buffer.from([(essential ? 0x80 : 0) | index]),
     input.subarray(entryEnd),
   ]);
-  const moved = (position: number) => (position >= entryEnd ? position + added : position >= ipco.end ? position + irot.length : position);
+  const moved = (position: number) => (position >= entryEnd ? position + added : position >= ipco.end ? position + property.length : position);
   output[moved(countAt)] = input[countAt]! + 1;
   for (const box of [meta, iprp]) output.writeUInt32BE(input.readUInt32BE(box.body - 8) + added, box.body - 8);
-  output.writeUInt32BE(input.readUInt32BE(ipco.body - 8) + irot.length, ipco.body - 8);
+  output.writeUInt32BE(input.readUInt32BE(ipco.body - 8) + property.length, ipco.body - 8);
   output.writeUInt32BE(input.readUInt32BE(ipma.body - 8) + 1, moved(ipma.body - 8));
   shiftFileOffsets(output, moved(iloc.body), added, meta.end);
   return output;

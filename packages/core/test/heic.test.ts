@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { makeHeic } from "../../../testkit/heic.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { heifPrimaryImage, sniffSourceFormat } from "../src/formats/index.ts";
-import { defaultMaxWholeDecodeBytes, heicDecodeBytesPerPixel, inspectSource, processImage } from "../src/pipeline/index.ts";
+import { heicMaxPixels, inspectSource, pixelLimitFor, processImage } from "../src/pipeline/index.ts";
 import { standardPlan } from "../src/plan/index.ts";
 
 // HEIC photos made by testkit/heic.ts (heif-enc from Debian's libheif-examples): 400 × 300 as
@@ -51,7 +51,7 @@ describe("HEIC in", () => {
 
   it("reads the size and rotation from the boxes, before decoding", async () => {
     const input = await makeHeic({ seed: 7, width: 160, height: 120, bitDepth: 10, orientation: 6 });
-    expect(heifPrimaryImage(input)).toEqual({ width: 160, height: 120, quarterTurns: 3, bitDepth: 10 });
+    expect(heifPrimaryImage(input)).toMatchObject({ width: 160, height: 120, quarterTurns: 3, bitDepth: 10 });
     expect(await inspectSource(input)).toMatchObject({ format: "heic", width: 160, height: 120, orientation: 6, bytesPerSample: 2 });
   });
 
@@ -69,16 +69,50 @@ describe("HEIC in", () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
-  it("prices a HEIC decode by its pixels: over the decode budget is refused by name, before decoding", async () => {
-    const limit = Math.floor(defaultMaxWholeDecodeBytes / heicDecodeBytesPerPixel);
-    const input = await makeHeic({ seed: 9, width: 160, height: 120, bitDepth: 8, orientation: 1 });
-    const ispe = input.indexOf("ispe", 0, "latin1");
-    const side = Math.ceil(Math.sqrt(limit)) + 1;
-    input.writeUInt32BE(side, ispe + 8);
-    input.writeUInt32BE(side, ispe + 12);
-    const error = await processImage(input, options).then(() => undefined, (caught: unknown) => caught);
+  it("accepts the largest photo an iPhone takes (48 MP) and refuses a HEIC over its ceiling by name, before decoding", async () => {
+    const withSize = async (width: number, height: number) => {
+      const input = await makeHeic({ seed: 9, width: 160, height: 120, bitDepth: 8, orientation: 1 });
+      const ispe = input.indexOf("ispe", 0, "latin1");
+      input.writeUInt32BE(width, ispe + 8);
+      input.writeUInt32BE(height, ispe + 12);
+      return input;
+    };
+    const iphone48 = await withSize(8064, 6048);
+    expect(pixelLimitFor(await inspectSource(iphone48), options)).toBeGreaterThanOrEqual(8064 * 6048);
+    // Past the limit, it is decoded: the picture inside (160 × 120) then contradicts the header.
+    expect(((await processImage(iphone48, options).catch((caught: unknown) => caught)) as PermanentImageError).code).toBe("corrupt_image");
+
+    const side = Math.ceil(Math.sqrt(heicMaxPixels)) + 1;
+    const error = await processImage(await withSize(side, side), options).then(() => undefined, (caught: unknown) => caught);
     expect((error as PermanentImageError).code).toBe("too_many_pixels");
-    expect((error as PermanentImageError).message).toMatch(/It is a HEIC photo, which has to be decoded whole/);
+    expect((error as PermanentImageError).message).toMatch(/It is a HEIC photo, which has to be decoded whole, so its limit is 50 megapixels/);
+  });
+
+  it.each([
+    ["p3-icc", 8],
+    ["p3-nclx", 8],
+    ["iphone", 8],
+    ["iphone", 10],
+  ] as const)("a Display P3 photo (%s, %i-bit) keeps its colours: converted to sRGB, not read as sRGB", async (colour, bitDepth) => {
+    // Pure sRGB red, stored as P3 numbers (about 234, 51, 35): read as sRGB, it turns brick red.
+    const input = await makeHeic({ seed: 11, width: 400, height: 300, bitDepth, orientation: 1, marker: true, colour });
+    const { variants } = await processImage(input, options);
+    for (const variant of variants) {
+      const { data, info } = await sharp(variant.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      // The middle of the red block (the stored top-left quarter of the short side).
+      const at = (Math.round(info.height / 8) * info.width + Math.round(info.width / 8)) * 3;
+      const [red, green, blue] = [data[at]!, data[at + 1]!, data[at + 2]!];
+      expect({ format: variant.format, red: red >= 248, green: green <= 12, blue: blue <= 12 }).toEqual({ format: variant.format, red: true, green: true, blue: true });
+      expect((await sharp(variant.data).metadata()).icc).toBeUndefined();
+    }
+  });
+
+  it("reads an iPhone's two colour boxes: the ICC profile and the nclx numbers", async () => {
+    const input = await makeHeic({ seed: 12, width: 160, height: 120, bitDepth: 8, orientation: 1, colour: "iphone" });
+    const colour = heifPrimaryImage(input)?.colour;
+    // An ICC profile (signature "acsp") of an RGB space.
+    expect([colour?.iccProfile?.toString("latin1", 36, 40), colour?.iccProfile?.toString("latin1", 16, 20)]).toEqual(["acsp", "RGB "]);
+    expect(colour?.nclx).toEqual({ primaries: 1, transfer: 13, matrix: 6, fullRange: true });
   });
 
   it("a header that lies about the size (smaller than the picture) fails as damaged, never as a different picture", async () => {

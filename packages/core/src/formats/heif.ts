@@ -15,6 +15,17 @@ export interface HeifPrimaryImage {
   readonly quarterTurns: number;
   /** Bits per channel (`pixi`), when the file says. */
   readonly bitDepth: number | undefined;
+  /** What colours the decoded RGB values mean (`colr`); undefined when the file does not say (sRGB). */
+  readonly colour: HeifColour | undefined;
+}
+
+/**
+ * A `colr` property: an ICC profile (`prof`, `rICC`), or coded numbers from ITU-T H.273 (`nclx`).
+ * iPhones write both: an nclx box for the YCbCr matrix and a Display P3 ICC profile for the RGB.
+ */
+export interface HeifColour {
+  readonly iccProfile: Buffer | undefined;
+  readonly nclx: { readonly primaries: number; readonly transfer: number; readonly matrix: number; readonly fullRange: boolean } | undefined;
 }
 
 /** Undefined when the file lacks the boxes (then the decoder's own refusal decides). */
@@ -37,13 +48,35 @@ export function heifPrimaryImage(input: Buffer): HeifPrimaryImage | undefined {
   if (!ispe || ispe.body + 12 > ispe.end) return undefined;
   const irot = owned.find((box) => box.type === "irot");
   const pixi = owned.find((box) => box.type === "pixi");
+  const colr = owned.filter((box) => box.type === "colr");
   return {
     width: input.readUInt32BE(ispe.body + 4),
     height: input.readUInt32BE(ispe.body + 8),
     quarterTurns: irot && irot.body < irot.end ? input[irot.body]! & 0x03 : 0,
     // pixi: version/flags (4), channel count (1), then bits per channel.
     bitDepth: pixi && pixi.body + 6 <= pixi.end ? input[pixi.body + 5] : undefined,
+    colour: colr.length > 0 ? heifColour(input, colr) : undefined,
   };
+}
+
+/** The `colr` properties of one item: at most one ICC profile and one nclx (HEIF allows one of each). */
+function heifColour(input: Buffer, boxes: readonly { body: number; end: number }[]): HeifColour {
+  let iccProfile: Buffer | undefined;
+  let nclx: HeifColour["nclx"];
+  for (const box of boxes) {
+    if (box.body + 4 > box.end) continue;
+    const type = input.toString("latin1", box.body, box.body + 4);
+    if ((type === "prof" || type === "rICC") && box.end > box.body + 4) iccProfile ??= Buffer.from(input.subarray(box.body + 4, box.end));
+    else if (type === "nclx" && box.body + 11 <= box.end) {
+      nclx ??= {
+        primaries: input.readUInt16BE(box.body + 4),
+        transfer: input.readUInt16BE(box.body + 6),
+        matrix: input.readUInt16BE(box.body + 8),
+        fullRange: (input[box.body + 10]! & 0x80) !== 0,
+      };
+    }
+  }
+  return { iccProfile, nclx };
 }
 
 /** 1-based indices into `ipco` of the properties `ipma` associates with `item`. */

@@ -59,7 +59,13 @@ export interface ImageFacts {
 export interface ProcessedImage {
   readonly facts: ImageFacts;
   readonly variants: readonly EncodedVariant[];
-  readonly timings: { readonly decodeMs: number; readonly encodeMs: number; readonly totalMs: number };
+  readonly timings: {
+    readonly decodeMs: number;
+    readonly encodeMs: number;
+    /** Until every variant of the formats not encoded last was done: what `ready` would wait for without AVIF. */
+    readonly firstFormatsMs: number;
+    readonly totalMs: number;
+  };
 }
 
 interface RawImage {
@@ -117,6 +123,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
     }),
   );
   const [perWidth, crops] = await Promise.all([widthsWork, cropsWork]);
+  const encodedFirst = performance.now();
   // Then the formats encoded last, every width (widest first) and crop at once.
   await Promise.all([
     ...perWidth.map(async ({ raw, encoded }) => encoded.push(...(await Promise.all(last.map((encoding) => encode(raw, encoding)))))),
@@ -146,7 +153,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
       frames: (format === "avif" ? avifSequenceFrames(input) : undefined) ?? header.pages ?? 1,
     },
     variants,
-    timings: { decodeMs: decoded - started, encodeMs: finished - decoded, totalMs: finished - started },
+    timings: { decodeMs: decoded - started, encodeMs: finished - decoded, firstFormatsMs: encodedFirst - started, totalMs: finished - started },
   };
 }
 
@@ -204,8 +211,7 @@ export async function inspectSource(input: Buffer): Promise<SourceHeader> {
  * - GIF: the frame is composed on a full RGBA canvas;
  * - AVIF: libheif and the AV1 decoder hold the whole picture several times over (reference
  *   frames, YUV planes, the RGB copy): about 16 bytes a pixel at 8 bits, measured.
- * - HEIC: libheif in WebAssembly holds the HEVC planes and an RGBA copy in its heap, which the
- *   JavaScript side copies again before sharp resizes it; see `heicDecodeBytesPerPixel`.
+ * - HEIC is not priced per pixel: it has its own ceiling, `heicMaxPixels`.
  * Measured against these models: bench/README.md, "Worst case per input kind".
  */
 export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
@@ -221,8 +227,6 @@ export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
       return 4;
     case "avif":
       return 16 * header.bytesPerSample;
-    case "heic":
-      return heicDecodeBytesPerPixel;
     default:
       return 0;
   }
@@ -230,6 +234,7 @@ export function wholeDecodeBytesPerPixel(header: SourceHeader): number {
 
 /** The most pixels Prism accepts for an original like this one: the pixel limit, or less for kinds decoded whole. */
 export function pixelLimitFor(header: SourceHeader, options: Pick<PipelineOptions, "maxInputPixels" | "maxWholeDecodeBytes">): number {
+  if (header.format === "heic") return Math.min(options.maxInputPixels, heicMaxPixels);
   const bytesPerPixel = wholeDecodeBytesPerPixel(header);
   if (bytesPerPixel === 0) return options.maxInputPixels;
   return Math.min(options.maxInputPixels, Math.floor((options.maxWholeDecodeBytes ?? defaultMaxWholeDecodeBytes) / bytesPerPixel));
@@ -268,13 +273,13 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
 }
 
 /**
- * What a HEIC decode holds per pixel, measured with `node --import tsx bench/heic.ts` (bench/README.md,
- * "HEIC"): libheif's WebAssembly heap (HEVC planes and RGBA; it grows in steps and never shrinks)
- * plus the RGBA copy handed to JavaScript. The decode alone peaks at 13.9–22.9 bytes a pixel over the
- * process's resting size (12, 24 and 48 MP; 10-bit the most); over the same JPEG through the same
- * plan a HEIC adds 6.5–11.7 at 24 MP. 14 keeps every 12 MP iPhone photo under the budget (19 MP).
+ * The most pixels a HEIC may have: the largest photo an iPhone takes (48 MP, 8064 × 6048), with
+ * room. libheif's WebAssembly heap grows in steps and never shrinks, so a HEIC's memory is not a
+ * price per pixel: measured with `node --import tsx bench/heic.ts` (bench/README.md, "HEIC"), the
+ * whole pipeline peaks at 598 MiB over rest for a 24 MP 10-bit photo and 775 MiB for a 48 MP one
+ * (~890 MiB in all, half the processor's 1,769 MB), in under 8 s.
  */
-export const heicDecodeBytesPerPixel = 14;
+export const heicMaxPixels = 50_000_000;
 
 async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
   if (format === "heic") return decodeHeicOnce(input, size, oriented);
@@ -291,7 +296,7 @@ async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: n
   }
 }
 
-/** One decode to upright RGBA in WebAssembly, then sharp as for any format: resize, sRGB, 8-bit raw. */
+/** One decode to upright RGBA in WebAssembly, then sharp as for any format: its profile to sRGB, resize, 8-bit raw. */
 async function decodeHeicOnce(input: Buffer, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
   let decoded: Awaited<ReturnType<typeof decodeHeic>>;
   try {
@@ -303,8 +308,8 @@ async function decodeHeicOnce(input: Buffer, size: VariantSize, oriented: Varian
   if (decoded.width !== oriented.width || decoded.height !== oriented.height) {
     throw diagnoseUnreadable(input, "heic", new Error(`decoded ${decoded.width}x${decoded.height}, header said ${oriented.width}x${oriented.height}`));
   }
-  let pipeline = sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: 4 } });
-  if (decoded.opaque) pipeline = pipeline.removeAlpha();
+  let pipeline = sharp(decoded.tiff, { limitInputPixels: false });
+  if (!decoded.hasAlpha) pipeline = pipeline.removeAlpha();
   if (size.width !== oriented.width || size.height !== oriented.height) pipeline = pipeline.resize({ ...size, fit: "fill" });
   const { data, info } = await pipeline.toColourspace("srgb").raw({ depth: "uchar" }).toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels === 4 ? 4 : 3 };
