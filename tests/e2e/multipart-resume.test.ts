@@ -159,6 +159,29 @@ describe("a large upload in a real browser", () => {
     expect(sent).toEqual([3]);
   });
 
+  it("shows the bytes of parts on their way before storage has acknowledged any part", { timeout: 120_000 }, async () => {
+    await page.reload();
+    const cdp = await browser.context.newCDPSession(page);
+    // Four 8 MiB parts share 4 MiB/s: the first is acknowledged after ~8 s, and the bar used to sit at 0% until then.
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 4 * MiB });
+    await page.getByLabel("Upload images").setInputFiles(scanPath);
+    const seen = await page.waitForFunction(
+      () => {
+        const card = document.querySelector('#gallery .card[data-status="uploading"]');
+        const bar = card?.querySelector('[role="progressbar"]');
+        const sent = Number.parseFloat(card?.querySelector<HTMLElement>('[data-part="sent"]')?.style.width ?? "0");
+        // Nothing stored yet (the value counts acknowledged parts), yet the lighter layer moves.
+        return bar?.getAttribute("aria-valuenow") === "0" && sent >= 5 ? { sent, spoken: bar.getAttribute("aria-valuetext") } : false;
+      },
+      undefined,
+      { timeout: 30_000, polling: 100 },
+    );
+    const { sent, spoken } = (await seen.jsonValue()) as { sent: number; spoken: string | null };
+    expect(spoken).toBe(`0% stored, ${sent}% sent`);
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.waitForFunction(() => document.querySelectorAll('#gallery .card[data-status="ready"]').length === 4, undefined, { timeout: 60_000 });
+  });
+
   it("cancel stops the upload and storage keeps no incomplete upload", { timeout: 120_000 }, async () => {
     let firstPartUrl = "";
     await page.route(partRequests, (route) => {

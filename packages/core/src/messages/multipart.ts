@@ -13,6 +13,8 @@ export const multipartMessages = {
   partChanged: (partNumber: number) => `Part ${partNumber} in storage is not the one this request names. Send that part again.`,
   /** The card of an upload picked up after a reload: how far it is, and how much storage already had. */
   resumed: (done: number, before: number) => `${Math.floor(done * 100)}% · resumed at ${Math.floor(before * 100)}%`,
+  /** A progress bar's spoken value while parts are on their way: stored and sent percentages. */
+  stored: (stored: number, sent: number) => `${stored}% stored, ${sent}% sent`,
   cancelled: "Upload cancelled.",
   partsRefused: "Storage refused the parts of this upload. Add the file again to upload it.",
 } as const;

@@ -20,6 +20,12 @@ type Part = MultipartTicket["upload"]["parts"][number];
 export interface PartsProgress {
   /** Bytes storage has acknowledged (parts answered 200, or already held before). */
   readonly acknowledged: number;
+  /**
+   * Those and the bytes the parts in flight have sent so far. A part is acknowledged only once all
+   * of it arrived (8 MiB: minutes on a slow uplink), so this is what shows the upload moving; a part
+   * that fails gives its share back.
+   */
+  readonly sent: number;
   readonly total: number;
   /** Bytes storage already held when this run started (a resumed upload). */
   readonly resumedFrom: number;
@@ -64,7 +70,13 @@ export async function sendInParts(initial: MultipartTicket, file: Blob, options:
   for (const part of ticket.upload.parts) if (part.etag) etags.set(part.partNumber, part.etag);
   const sizeOf = (partNumbers: Iterable<number>) => [...partNumbers].reduce((sum, n) => sum + (ticket.upload.parts[n - 1]?.size ?? 0), 0);
   const resumedFrom = sizeOf(etags.keys());
-  const report = () => options.onProgress({ acknowledged: sizeOf(etags.keys()), total: file.size, resumedFrom });
+  /** Bytes each part in flight has sent, by part number. */
+  const inFlight = new Map<number, number>();
+  const report = () => {
+    const acknowledged = sizeOf(etags.keys());
+    const sending = [...inFlight.values()].reduce((sum, bytes) => sum + bytes, 0);
+    options.onProgress({ acknowledged, sent: Math.min(file.size, acknowledged + sending), total: file.size, resumedFrom });
+  };
   report();
 
   /** Fresh URLs once the ticket's are about to expire; a closed upload is the end of this one. */
@@ -96,10 +108,14 @@ export async function sendInParts(initial: MultipartTicket, file: Blob, options:
     for (let attempt = 0; ; attempt += 1) {
       try {
         const where = await target(partNumber);
-        etags.set(partNumber, "etag" in where ? where.etag : await putPart(where.url, file.slice(start, start + part.size), stop.signal));
+        const onSent = (bytes: number) => (inFlight.set(partNumber, bytes), report());
+        etags.set(partNumber, "etag" in where ? where.etag : await putPart(where.url, file.slice(start, start + part.size), stop.signal, onSent));
+        inFlight.delete(partNumber);
         report();
         return;
       } catch (error) {
+        inFlight.delete(partNumber);
+        report();
         // Only this part is sent again; the others carry on.
         const delay = partRetryDelaysMs[attempt];
         if (stop.signal.aborted || delay === undefined || (error instanceof PartRefused && error.status === 404)) throw error;
@@ -134,11 +150,12 @@ class PartRefused extends TransferError {
   }
 }
 
-/** PUTs one part; resolves with the ETag storage answered. */
-function putPart(url: string, body: Blob, signal: AbortSignal): Promise<string> {
+/** PUTs one part, telling `onSent` the bytes sent so far; resolves with the ETag storage answered. */
+function putPart(url: string, body: Blob, signal: AbortSignal, onSent: (bytes: number) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
+    xhr.upload.addEventListener("progress", (event) => onSent(event.loaded));
     const abort = () => xhr.abort();
     signal.addEventListener("abort", abort, { once: true });
     const settle = () => signal.removeEventListener("abort", abort);

@@ -38,6 +38,7 @@ class Upload {
   private readonly state: HTMLElement;
   private readonly progress: HTMLElement;
   private readonly bar: HTMLElement;
+  private readonly sentBar: HTMLElement;
   private readonly percent: HTMLElement;
   private readonly badge: HTMLElement;
   private readonly error: HTMLElement;
@@ -62,6 +63,7 @@ class Upload {
     this.state = part("state");
     this.progress = part("progress");
     this.bar = part("bar");
+    this.sentBar = part("sent");
     this.percent = part("percent");
     this.badge = part("badge");
     this.error = part("error");
@@ -85,16 +87,21 @@ class Upload {
     this.cancelButton.addEventListener("click", () => cancel(this));
   }
 
-  setProgress(fraction: number): void {
-    const value = Math.min(100, Math.floor(fraction * 100));
+  /** `fraction` is stored (the bar and its value); `sent`, when more, shows lighter behind it. */
+  setProgress(fraction: number, sent: number = fraction): void {
+    const value = percentOf(fraction);
+    const sentValue = Math.max(value, percentOf(sent));
     this.progress.setAttribute("aria-valuenow", String(value));
+    if (sentValue > value) this.progress.setAttribute("aria-valuetext", multipartMessages.stored(value, sentValue));
+    else this.progress.removeAttribute("aria-valuetext");
     this.bar.style.width = `${value}%`;
+    this.sentBar.style.width = `${sentValue}%`;
     this.percent.textContent = `${value}%`;
   }
 
   /** A file sent in parts: the bar counts what storage acknowledged, and says when it picked up earlier parts. */
   setPartsProgress(progress: PartsProgress): void {
-    this.setProgress(progress.acknowledged / progress.total);
+    this.setProgress(progress.acknowledged / progress.total, progress.sent / progress.total);
     if (progress.resumedFrom > 0) this.percent.textContent = multipartMessages.resumed(progress.acknowledged / progress.total, progress.resumedFrom / progress.total);
   }
 
@@ -281,4 +288,8 @@ export function startUploader(options: UploaderOptions): void {
     // Clipboard images all arrive as "image.png"; give them names a person can tell apart.
     add(files.map((file, index) => new File([file], `Pasted image ${stamp}${files.length > 1 ? ` (${index + 1})` : ""}.${file.type.split("/")[1] ?? "png"}`, { type: file.type })));
   });
+}
+
+function percentOf(fraction: number): number {
+  return Math.min(100, Math.floor(fraction * 100));
 }
