@@ -107,8 +107,8 @@ export function makePlan(content: PlanContent): VariantPlan {
 }
 
 /**
- * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: what
- * `PRISM_RECIPE={"crops":"standard"}` makes. Not in the standard plan yet (see README, "The recipe").
+ * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: part of the standard
+ * plan (`PRISM_RECIPE={"crops":"none"}` turns them off).
  */
 export const standardCrops: readonly CropSpec[] = [
   { name: "square", width: 400, height: 400 },
@@ -129,11 +129,14 @@ export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, cro
   return `${imageId}/${plan.version}/${crop}.${outputFormat(format).extension}`;
 }
 
-/** The default recipe: four widths of WebP, JPEG and PNG (AVIF is added by the deploy setting). */
+/**
+ * The default recipe: four widths and the standard crops, in WebP, JPEG and PNG (AVIF is added by
+ * the deploy setting).
+ */
 export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
   encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
-  crops: [],
+  crops: standardCrops,
 });
 
 /**
