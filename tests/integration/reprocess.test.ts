@@ -10,6 +10,7 @@ import type { ImageStorage } from "../../packages/core/src/storage/index.ts";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
+import { expectedVariants } from "../../testkit/variants.ts";
 
 // `npm run reprocess` moves a local gallery from one recipe version to another while a reader polls
 // the gallery page and the API: every variant URL it is shown must answer 200 at every moment.
@@ -62,7 +63,7 @@ async function shownVariantUrls(): Promise<string[]> {
 describe("npm run reprocess", () => {
   it("moves every image to the new recipe with no broken image at any moment, then removes the old variants", async () => {
     const before = await shownVariantUrls();
-    expect(before.length).toBeGreaterThanOrEqual(imageIds.length * 12);
+    expect(before.length).toBeGreaterThanOrEqual(imageIds.length * expectedVariants(1400, 900).length);
     const broken: string[] = [];
     let polls = 0;
     let running = true;

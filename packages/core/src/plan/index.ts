@@ -120,8 +120,13 @@ export const standardCrops: readonly CropSpec[] = [
  * the picture covers it, else the largest box of the crop's shape inside the picture (never enlarged).
  */
 export function cropSize(crop: Pick<CropSpec, "width" | "height">, sourceWidth: number, sourceHeight: number): VariantSize {
-  const scale = Math.min(1, sourceWidth / crop.width, sourceHeight / crop.height);
-  return { width: Math.max(1, Math.floor(crop.width * scale)), height: Math.max(1, Math.floor(crop.height * scale)) };
+  if (sourceWidth >= crop.width && sourceHeight >= crop.height) return { width: crop.width, height: crop.height };
+  // In whole numbers: the picture's limiting side is kept whole (a scale of 29 / 400 times 400 is
+  // 28.999… in floating point, which would drop a row and a column of a 29 × 29 picture).
+  if (sourceWidth * crop.height <= sourceHeight * crop.width) {
+    return { width: sourceWidth, height: Math.max(1, Math.floor((sourceWidth * crop.height) / crop.width)) };
+  }
+  return { width: Math.max(1, Math.floor((sourceHeight * crop.width) / crop.height)), height: sourceHeight };
 }
 
 /** Object key of one crop inside its format's bucket. */
