@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cropSize, maxVariantSide, sizesFor, standardCrops, standardPlan, variantKey, widthsFor } from "../src/plan/index.ts";
+import { cropSize, maxVariantSide, plannedVariantKey, sizesFor, standardCrops, standardPlan, variantKey, widthsFor } from "../src/plan/index.ts";
 
 describe("variant plan", () => {
   it("makes every planned width for an image wider than all of them", () => {
@@ -77,5 +77,8 @@ describe("variant plan", () => {
     expect(variantKey(id, standardPlan, 640, "webp")).toBe(`${id}/${standardPlan.version}/640.webp`);
     expect(variantKey(id, { version: "v2" }, 640, "jpeg")).toBe(`${id}/v2/640.jpg`);
     expect(variantKey(id, { version: "v2" }, 640, "jpeg")).not.toBe(variantKey(id, { version: "v1" }, 640, "jpeg"));
+    // A crop is keyed by its name, never by its width: a 400 × 400 square is not the 400 px width.
+    expect(plannedVariantKey(id, standardPlan, { format: "webp", width: 400, crop: "square" })).toBe(`${id}/${standardPlan.version}/square.webp`);
+    expect(plannedVariantKey(id, standardPlan, { format: "jpeg", width: 400 })).toBe(`${id}/${standardPlan.version}/400.jpg`);
   });
 });

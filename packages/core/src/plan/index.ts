@@ -206,3 +206,12 @@ export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, 
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry = outputFormats): string {
   return `${imageId}/${recipeVersion(plan)}/${width}.${outputFormat(format, registry).extension}`;
 }
+
+/**
+ * Object key of any variant a plan makes: a named crop's by its name (`…/square.webp`), a width's by
+ * its width (`…/640.webp`). A crop never takes a width's key: a 400 × 400 square and a 400 px wide
+ * variant of the same image are different pictures.
+ */
+export function plannedVariantKey(imageId: string, plan: Pick<VariantPlan, "version">, variant: { readonly format: OutputFormat; readonly width: number; readonly crop?: string }): string {
+  return variant.crop ? cropKey(imageId, plan, variant.crop, variant.format) : variantKey(imageId, plan, variant.width, variant.format);
+}
