@@ -51,6 +51,33 @@ def widths_for(source_width):
     return sorted({min(w, source_width) for w in plan["widths"]})
 
 
+def crop_size(crop, width, height):
+    """The crop's size, or the largest box of its shape inside the picture (Prism's cropSize)."""
+    cw, ch = crop["width"], crop["height"]
+    if width >= cw and height >= ch:
+        return cw, ch
+    if width * ch <= height * cw:
+        return width, max(1, width * ch // cw)
+    return max(1, height * cw // ch), height
+
+
+def encode(picture, enc):
+    buf = io.BytesIO()
+    if enc["format"] == "webp":
+        picture.save(buf, "WEBP", quality=enc["quality"], method=enc["effort"])
+    elif enc["format"] == "jpeg":
+        flat = picture
+        if picture.mode == "RGBA":
+            flat = Image.new("RGB", picture.size, (255, 255, 255))
+            flat.paste(picture, mask=picture.getchannel("A"))
+        flat.save(buf, "JPEG", quality=enc["quality"], progressive=enc["progressive"],
+                  subsampling=2 if enc["chromaSubsampling"] == "4:2:0" else 0)
+    else:
+        # Pillow filters every row adaptively (minimum sum of absolute differences), as libpng does.
+        picture.save(buf, "PNG", compress_level=6)
+    return {"format": enc["format"], "width": picture.width, "height": picture.height, "data": buf.getvalue()}
+
+
 def process(data):
     im = Image.open(io.BytesIO(data))
     widest = max(plan["widths"])
@@ -75,21 +102,11 @@ def process(data):
     outputs = []
     for width in widths_for(im.width):
         resized = im if width == im.width else im.resize((width, max(1, round(im.height * width / im.width))), Image.LANCZOS)
-        for enc in plan["encodings"]:
-            buf = io.BytesIO()
-            if enc["format"] == "webp":
-                resized.save(buf, "WEBP", quality=enc["quality"], method=enc["effort"])
-            elif enc["format"] == "jpeg":
-                flat = resized
-                if resized.mode == "RGBA":
-                    flat = Image.new("RGB", resized.size, (255, 255, 255))
-                    flat.paste(resized, mask=resized.getchannel("A"))
-                flat.save(buf, "JPEG", quality=enc["quality"], progressive=enc["progressive"],
-                          subsampling=2 if enc["chromaSubsampling"] == "4:2:0" else 0)
-            else:
-                # Pillow filters every row adaptively (minimum sum of absolute differences), as libpng does.
-                resized.save(buf, "PNG", compress_level=6)
-            outputs.append({"format": enc["format"], "width": resized.width, "height": resized.height, "data": buf.getvalue()})
+        outputs.extend(encode(resized, enc) for enc in plan["encodings"])
+    # The named crops, from the same decode. Pillow has no content-aware strategy: a centre crop.
+    for crop in plan["crops"]:
+        cut = ImageOps.fit(im, crop_size(crop, im.width, im.height), Image.LANCZOS)
+        outputs.extend(encode(cut, enc) | {"crop": crop["name"]} for enc in plan["encodings"])
     return outputs
 
 
@@ -123,12 +140,12 @@ for index, (path, data) in enumerate(zip(spec["files"], inputs) if spec["perImag
         result = process(data)
         runs.append(((time.perf_counter() - t0) * 1000, cpu_ms() - c0, peak_rss()))
         if run == 0:
-            outputs = [{k: o[k] for k in ("format", "width", "height")} | {"bytes": len(o["data"])} for o in result]
+            outputs = [{k: o[k] for k in ("format", "crop", "width", "height") if k in o} | {"bytes": len(o["data"])} for o in result]
             if spec.get("outDir"):
                 d = os.path.join(spec["outDir"], str(index))
                 os.makedirs(d, exist_ok=True)
                 for o in result:
-                    with open(os.path.join(d, f"{o['width']}.{EXT[o['format']]}"), "wb") as f:
+                    with open(os.path.join(d, f"{o.get('crop', o['width'])}.{EXT[o['format']]}"), "wb") as f:
                         f.write(o["data"])
         progress()
     images.append({

@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   console.log(heading("Prism bench"));
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? "unknown CPU"}, ${mib(totalmem())} MiB RAM, Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), ${python ? `Pillow ${python.version}` : "Pillow not available"}`);
   console.log(`corpus: ${corpus.dir}${corpus.generated ? " (generated: ../shared/corpus not found)" : ""} — ${corpus.files.length} images`);
-  console.log(`plan ${standardPlan.version}: widths ${standardPlan.widths.join("/")} × ${standardPlan.encodings.map(describeEncoding).join(", ")}`);
+  console.log(`plan ${standardPlan.version}: widths ${standardPlan.widths.join("/")}, crops ${standardPlan.crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`).join(", ") || "none"} × ${standardPlan.encodings.map(describeEncoding).join(", ")}`);
   console.log(`total pass: ${concurrency} image(s) in flight, median of ${repeat}; sharp.concurrency() ${sharpConcurrency ?? sharp.concurrency()}, UV_THREADPOOL_SIZE ${process.env.UV_THREADPOOL_SIZE ?? "4 (default)"}`);
   if (!python && runs("pillow")) console.log("Pillow not available: install Debian's python3-pil to compare with it.");
 
@@ -447,7 +447,7 @@ function runChild(command: string, childArgs: readonly string[], onProgress: () 
 
 function prismPngFiles(result: PipelineFigures, outDir: string): string[] {
   return result.images.flatMap((image, index) =>
-    image.outputs.filter((output) => output.format === "png").map((output) => join(outDir, String(index), `${output.width}.png`)),
+    image.outputs.filter((output) => output.format === "png").map((output) => join(outDir, String(index), `${output.crop ?? output.width}.png`)),
   );
 }
 

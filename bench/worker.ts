@@ -44,7 +44,7 @@ for (const [index, file] of spec.perImageRepeat > 0 ? spec.files.entries() : [])
     const wallMs = performance.now() - started;
     runs.push({ wallMs, cpuMs: cpuMs() - cpuBefore, peakRssBytes: peakRssBytes() });
     if (run === 0) {
-      outputs = result.map(({ format, width, height, bytes }) => ({ format, width, height, bytes }));
+      outputs = result.map(({ format, crop, width, height, bytes }) => ({ format, ...(crop ? { crop } : {}), width, height, bytes }));
       if (spec.outDir) {
         const dir = join(spec.outDir, String(index));
         await mkdir(dir, { recursive: true });

@@ -28,7 +28,8 @@ export type HostileExpectation =
       /** As people see it (after EXIF orientation). */
       readonly width: number;
       readonly height: number;
-      readonly variants: number;
+      /** Variants of the widths (widths × formats); the plan's named crops are made besides, in every format. */
+      readonly widthVariants: number;
       readonly frames?: number;
       readonly hasAlpha?: boolean;
     };
@@ -98,7 +99,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       filename: "no-end.png",
       contentType: "image/png",
       bytes: png.subarray(0, png.length - 12),
-      expect: { outcome: "ready", format: "png", width: 320, height: 200, variants: 3 },
+      expect: { outcome: "ready", format: "png", width: 320, height: 200, widthVariants: 3 },
       why: "Every pixel is present; only the end marker is missing, so the picture is complete.",
     },
     {
@@ -170,7 +171,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       filename: "polyglot.jpg",
       contentType: "image/jpeg",
       bytes: Buffer.concat([jpeg, zip]),
-      expect: { outcome: "ready", format: "jpeg", width: 640, height: 480, variants: 6 },
+      expect: { outcome: "ready", format: "jpeg", width: 640, height: 480, widthVariants: 6 },
       why: "A JPEG decoder stops at the end marker; the variants are re-encoded pixels, so the ZIP is gone from everything served.",
     },
     svg("svg-script", "SVG with <script>", '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>'),
@@ -208,7 +209,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       filename: "at-limit.png",
       contentType: "image/png",
       bytes: await flatPng(1000, 1000),
-      expect: { outcome: "ready", format: "png", width: 1000, height: 1000, variants: 9 },
+      expect: { outcome: "ready", format: "png", width: 1000, height: 1000, widthVariants: 9 },
       why: "The limit is inclusive.",
     },
     {
@@ -220,14 +221,14 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       expect: { outcome: "failed", code: "too_many_pixels", message: /^The image is 9901 × 101 pixels \(1,000,001 pixels\); the limit is 1,000,000 pixels\. Upload a smaller image\.$/ },
       why: "One pixel over is over.",
     },
-    ready("one-pixel", "1 × 1 PNG", "dot.png", "image/png", await flatPng(1, 1), { format: "png", width: 1, height: 1, variants: 3 }, "Never enlarged: one width, the original's."),
+    ready("one-pixel", "1 × 1 PNG", "dot.png", "image/png", await flatPng(1, 1), { format: "png", width: 1, height: 1, widthVariants: 3 }, "Never enlarged: one width, the original's."),
     ready(
       "panorama",
       "20 000 × 10 panorama",
       "strip.png",
       "image/png",
       await flatPng(20_000, 10),
-      { format: "png", width: 20_000, height: 10, variants: 12 },
+      { format: "png", width: 20_000, height: 10, widthVariants: 12 },
       "Every planned width; heights round to at least one pixel.",
     ),
     ready(
@@ -236,7 +237,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "print.jpg",
       "image/jpeg",
       await sharp(await photoJpegOf(400, 300, 4)).withIccProfile("cmyk").toColourspace("cmyk").jpeg({ quality: 90 }).toBuffer(),
-      { format: "jpeg", width: 400, height: 300, variants: 6 },
+      { format: "jpeg", width: 400, height: 300, widthVariants: 6 },
       "Converted to sRGB through its ICC profile, so colours survive on screens.",
     ),
     ready(
@@ -245,7 +246,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "deep.png",
       "image/png",
       await sharp(photoLikePixels(300, 200, 5), { raw: { width: 300, height: 200, channels: 3 } }).ensureAlpha(0.5).toColourspace("rgb16").png().toBuffer(),
-      { format: "png", width: 300, height: 200, variants: 3, hasAlpha: true },
+      { format: "png", width: 300, height: 200, widthVariants: 3, hasAlpha: true },
       "Reduced to 8 bits per channel; transparency kept in WebP and PNG, flattened on white in JPEG.",
     ),
     ready(
@@ -254,7 +255,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "grey.jpg",
       "image/jpeg",
       await sharp(await photoJpegOf(400, 300, 6)).greyscale().jpeg().toBuffer(),
-      { format: "jpeg", width: 400, height: 300, variants: 6 },
+      { format: "jpeg", width: 400, height: 300, widthVariants: 6 },
       "Decoded to sRGB like any other.",
     ),
     ready(
@@ -263,7 +264,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "icon.png",
       "image/png",
       await sharp(quadrantPixels(96, 64), { raw: { width: 96, height: 64, channels: 3 } }).ensureAlpha(0.4).png({ palette: true, colours: 16 }).toBuffer(),
-      { format: "png", width: 96, height: 64, variants: 3, hasAlpha: true },
+      { format: "png", width: 96, height: 64, widthVariants: 3, hasAlpha: true },
       "Transparency kept.",
     ),
     ready(
@@ -272,7 +273,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "interlaced.png",
       "image/png",
       await sharp(photoLikePixels(400, 300, 9), { raw: { width: 400, height: 300, channels: 3 } }).png({ progressive: true }).toBuffer(),
-      { format: "png", width: 400, height: 300, variants: 6 },
+      { format: "png", width: 400, height: 300, widthVariants: 6 },
       "Decoded like any PNG.",
     ),
     ready(
@@ -281,7 +282,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "anim.gif",
       "image/gif",
       await animation(4, 48, 32, "gif"),
-      { format: "gif", width: 48, height: 32, variants: 3, frames: 4 },
+      { format: "gif", width: 48, height: 32, widthVariants: 3, frames: 4 },
       "Variants are still images of the first frame (see README, \"Animated images\").",
     ),
     ready(
@@ -290,7 +291,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "anim.webp",
       "image/webp",
       await animation(4, 48, 32, "webp"),
-      { format: "webp", width: 48, height: 32, variants: 3, frames: 4 },
+      { format: "webp", width: 48, height: 32, widthVariants: 3, frames: 4 },
       "First frame, as for GIF.",
     ),
     ready(
@@ -299,7 +300,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "long.gif",
       "image/gif",
       await animation(300, 24, 16, "gif"),
-      { format: "gif", width: 24, height: 16, variants: 3, frames: 300 },
+      { format: "gif", width: 24, height: 16, widthVariants: 3, frames: 300 },
       "Only the first frame is decoded, so frame count costs nothing.",
     ),
     ...(await Promise.all(
@@ -310,7 +311,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
           `oriented-${orientation}.jpg`,
           "image/jpeg",
           await orientedJpeg(upright, 64, 48, orientation),
-          { format: "jpeg", width: 64, height: 48, variants: 3 },
+          { format: "jpeg", width: 64, height: 48, widthVariants: 3 },
           "Turned upright as phones show it; variants carry no orientation tag.",
         ),
       ),
@@ -321,7 +322,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "p3.jpg",
       "image/jpeg",
       await sharp(await photoJpegOf(400, 300, 10)).withIccProfile("p3").jpeg({ quality: 90 }).toBuffer(),
-      { format: "jpeg", width: 400, height: 300, variants: 6 },
+      { format: "jpeg", width: 400, height: 300, widthVariants: 6 },
       "Converted to sRGB, the colour space every browser assumes for untagged images.",
     ),
     ready(
@@ -331,7 +332,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       // Browsers on Windows, Linux and Android name no type; the page then declares it from the extension.
       "image/heic",
       await makeHeic({ seed: 13, width: 400, height: 300, bitDepth: 10, orientation: 6 }),
-      { format: "heic", width: 300, height: 400, variants: 3, hasAlpha: false },
+      { format: "heic", width: 300, height: 400, widthVariants: 3, hasAlpha: false },
       "Decoded by libheif in WebAssembly (sharp's libvips has no HEVC decoder), upright, then the same pipeline as a JPEG.",
     ),
     {
@@ -343,15 +344,15 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       expect: { outcome: "failed", code: "corrupt_image", message: /^This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support\./ },
       why: "The HEIC decoder holds HEVC only; the person is told what to do instead. (Declared as image/jpeg: browsers often do.)",
     },
-    ready("tiff", "TIFF", "scan.tif", "image/tiff", await sharp(await photoJpegOf(400, 300, 11)).tiff().toBuffer(), { format: "tiff", width: 400, height: 300, variants: 6 }, "On the allow-list."),
-    ready("avif", "AVIF", "photo.avif", "image/avif", await sharp(await photoJpegOf(400, 300, 12)).avif({ quality: 50, effort: 0 }).toBuffer(), { format: "avif", width: 400, height: 300, variants: 6 }, "On the allow-list."),
+    ready("tiff", "TIFF", "scan.tif", "image/tiff", await sharp(await photoJpegOf(400, 300, 11)).tiff().toBuffer(), { format: "tiff", width: 400, height: 300, widthVariants: 6 }, "On the allow-list."),
+    ready("avif", "AVIF", "photo.avif", "image/avif", await sharp(await photoJpegOf(400, 300, 12)).avif({ quality: 50, effort: 0 }).toBuffer(), { format: "avif", width: 400, height: 300, widthVariants: 6 }, "On the allow-list."),
     ready(
       "tall-screenshot",
       "Long screenshot, 50 × 20 000 PNG (taller than WebP's 16 383 px limit)",
       "scroll.png",
       "image/png",
       await flatPng(50, 20_000),
-      { format: "png", width: 50, height: 20_000, variants: 3 },
+      { format: "png", width: 50, height: 20_000, widthVariants: 3 },
       "Every variant fits every encoder: the tall one is shrunk to 16 383 px high (41 wide), the whole page still there.",
     ),
     ready(
@@ -360,7 +361,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "line.gif",
       "image/gif",
       await sharp({ create: { width: 1, height: 65_535, channels: 3, background: { r: 200, g: 40, b: 40 } } }).gif().toBuffer(),
-      { format: "gif", width: 1, height: 65_535, variants: 3 },
+      { format: "gif", width: 1, height: 65_535, widthVariants: 3 },
       "Shrunk to 16 383 px high; a side never goes below one pixel.",
     ),
     ready(
@@ -378,7 +379,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
           { left: 0, top: 0, width: 40, height: 30, indices: Array<number>(1200).fill(1), delay: 50 },
         ],
       }),
-      { format: "gif", width: 40, height: 30, variants: 3, frames: 2, hasAlpha: true },
+      { format: "gif", width: 40, height: 30, widthVariants: 3, frames: 2, hasAlpha: true },
       "The canvas around the first frame is transparent, as browsers show it (not black, not the background colour).",
     ),
     ready(
@@ -387,7 +388,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "anim.avif",
       "image/avif",
       await animatedAvif(48, 32, ["#c03030", "#3030c0", "#30c030"]),
-      { format: "avif", width: 48, height: 32, variants: 3, frames: 3 },
+      { format: "avif", width: 48, height: 32, widthVariants: 3, frames: 3 },
       "First frame, as for GIF and WebP (libvips is handed the file under the still-image brand it recognises).",
     ),
     {
@@ -399,7 +400,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       expect: { outcome: "failed", code: "unsupported_format", message: /^This AVIF file is an animation without a still first frame, a kind of AVIF Prism can't process\./ },
       why: "libheif decodes still items only; said plainly, not called damaged.",
     },
-    ready("apng", "Animated PNG (APNG, 2 frames)", "anim.png", "image/png", await apng(48, 32), { format: "png", width: 48, height: 32, variants: 3 }, "A PNG to every browser (its first frame is the picture): processed as PNG."),
+    ready("apng", "Animated PNG (APNG, 2 frames)", "anim.png", "image/png", await apng(48, 32), { format: "png", width: 48, height: 32, widthVariants: 3 }, "A PNG to every browser (its first frame is the picture): processed as PNG."),
     {
       id: "jpeg-12-bit",
       title: "12-bit JPEG (extended precision frame header)",
@@ -418,7 +419,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       expect: { outcome: "failed", code: "unsupported_format", message: /^This TIFF file stores its colours as CIELAB, a kind of TIFF Prism can't process\./ },
       why: "libvips reads 8-bit CIELAB TIFF only in its own packed layout; said plainly, not called damaged.",
     },
-    ready("tiff-cielab-16bit", "16-bit CIELAB TIFF", "lab16.tif", "image/tiff", labTiff(16, 8, 16), { format: "tiff", width: 16, height: 8, variants: 3 }, "Converted from L*a*b* to sRGB."),
+    ready("tiff-cielab-16bit", "16-bit CIELAB TIFF", "lab16.tif", "image/tiff", labTiff(16, 8, 16), { format: "tiff", width: 16, height: 8, widthVariants: 3 }, "Converted from L*a*b* to sRGB."),
     {
       id: "tiff-strip-past-end",
       title: "TIFF whose pixel data lies past the end of the file",
@@ -456,7 +457,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       "actually-png.jpg",
       "image/jpeg",
       png,
-      { format: "png", width: 320, height: 200, variants: 3 },
+      { format: "png", width: 320, height: 200, widthVariants: 3 },
       "Processed as what it really is; the record's facts say png.",
     ),
     ready(
@@ -465,7 +466,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       `../../etc/${"<script>alert('x')</script>"}🦄${"a".repeat(300 - 38)}.png`,
       "image/png",
       await flatPng(40, 30),
-      { format: "png", width: 40, height: 30, variants: 3 },
+      { format: "png", width: 40, height: 30, widthVariants: 3 },
       "The name is only displayed (escaped), never part of a key: directories dropped, cut to 200 characters keeping the extension.",
     ),
   ];

@@ -2,12 +2,15 @@ import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { standardPlan } from "@prism/core/plan";
+import sharp from "sharp";
+import { extensionByFormat, standardPlan } from "@prism/core/plan";
 import { ownerCookieName } from "@prism/core/owners";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ImageBody } from "../../testkit/api-client.ts";
 import { launchBrowser, type Browser } from "../../testkit/browser.ts";
 import { startStack, type RunningStack } from "../../testkit/local-stack.ts";
 import { makeTruncatedJpeg } from "../../testkit/photos.ts";
+import { plannedVariants, variantLabel } from "../../testkit/variants.ts";
 
 const realPhotos = join(import.meta.dirname, "../fixtures/photos");
 
@@ -74,6 +77,50 @@ describe("the upload page in a real browser", () => {
         sources: [...(img.parentElement?.querySelectorAll("source") ?? [])].map((source) => source.type),
       })),
     );
+  }
+
+  /** The rows of one table of the image page (`variants-title` or `crops-title`), labelled as testkit/variants.ts does. */
+  async function shownVariants(table: "variants-title" | "crops-title"): Promise<string[]> {
+    return page.$$eval(`section[aria-labelledby="${table}"] tbody tr`, (rows) =>
+      rows.map((row) => {
+        const { crop, format, width } = (row as HTMLElement).dataset;
+        const height = row.querySelectorAll("td.number")[1]?.textContent;
+        return `${crop ? `${crop} ` : ""}${format} ${width}×${height}`;
+      }),
+    );
+  }
+
+  /**
+   * On the open image page: every crop in every format is listed with a URL to copy (the button puts
+   * it on the clipboard), the API names the crop in its `variants[]` entry, and the file behind the
+   * URL decodes as its format at exactly the given size. Returns the crops' URLs.
+   */
+  async function expectCropsShown(imageId: string, sizes: readonly (readonly [crop: string, width: number, height: number])[]): Promise<string[]> {
+    expect(await page.getByRole("heading", { name: "Crops" }).isVisible()).toBe(true);
+    const api = await page.evaluate(async (id) => (await (await fetch(`/api/images/${id}`)).json()) as ImageBody, imageId);
+    const urls: string[] = [];
+    for (const [crop, width, height] of sizes) {
+      for (const { format } of standardPlan.encodings) {
+        const url = `${stack.url}/${format}/${imageId}/${standardPlan.version}/${crop}.${extensionByFormat[format]}`;
+        const copy = page.getByRole("button", { name: `Copy URL of the ${crop} crop, ${format.toUpperCase()}` });
+        expect(await copy.getAttribute("data-copy"), `${crop} ${format}`).toBe(url);
+        await copy.click();
+        await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(url);
+        expect(api.variants.filter((variant) => variant.crop === crop && variant.format === format), `${crop} ${format}`).toEqual([
+          expect.objectContaining({ crop, format, width, height, url: new URL(url).pathname }),
+        ]);
+        const response = await fetch(url);
+        expect([response.status, response.headers.get("content-type")], url).toEqual([200, `image/${format}`]);
+        const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+        expect([metadata.format, metadata.width, metadata.height], url).toEqual([format, width, height]);
+        urls.push(url);
+      }
+    }
+    expect(await shownVariants("crops-title")).toEqual(
+      expect.arrayContaining(sizes.flatMap(([crop, width, height]) => standardPlan.encodings.map(({ format }) => `${crop} ${format} ${width}×${height}`))),
+    );
+    expect(api.variants.filter((variant) => variant.crop)).toHaveLength(urls.length);
+    return urls;
   }
 
   it("welcomes a newcomer with an empty gallery and an upload button it can name", async () => {
@@ -163,10 +210,16 @@ describe("the upload page in a real browser", () => {
     expect(await page.locator("h1").textContent()).toBe(basename(files.harbour));
     expect(await page.locator(".facts").textContent()).toMatch(/1600 × 900 px.*JPEG/s);
 
-    // 320, 640, 1280 and the original 1600 px, each as WebP, JPEG and PNG.
-    const rows = page.locator("table tbody tr");
-    expect(await rows.count()).toBe(12);
+    // 320, 640, 1280 and the original 1600 px, each as WebP, JPEG and PNG; then the crops, by default.
+    const expected = plannedVariants(1600, 900);
+    const rows = page.locator('section[aria-labelledby="variants-title"] tbody tr');
+    // (The page groups them by format.)
+    expect((await shownVariants("variants-title")).sort()).toEqual(expected.filter((variant) => !variant.crop).map(variantLabel).sort());
+    expect(await rows.count()).toBe(standardPlan.widths.length * standardPlan.encodings.length);
     expect(await rows.first().textContent()).toMatch(/webp\s*320\s*180.*% smaller/is);
+    const crops = await expectCropsShown(harbourId!, [["square", 400, 400], ["social", 1200, 630]]);
+    expect(crops).toHaveLength(standardPlan.crops.length * standardPlan.encodings.length);
+    expect((await shownVariants("crops-title")).sort()).toEqual(expected.filter((variant) => variant.crop).map(variantLabel).sort());
 
     const [picture] = await loadedPictures();
     expect(picture?.naturalWidth).toBeGreaterThan(0);
@@ -190,6 +243,17 @@ describe("the upload page in a real browser", () => {
     const gone = await page.evaluate(async (id) => (await fetch(`/api/images/${id}`)).status, harbourId);
     expect(gone).toBe(404);
     expect((await fetch(new URL(variantUrl!, stack.url))).status).toBe(404);
+    for (const crop of crops) expect((await fetch(crop)).status, crop).toBe(404);
+  });
+
+  it("shows a small photo's crops as the largest box of their shape it holds, never enlarged", async () => {
+    await page.goto(stack.url);
+    const meadowId = await card(basename(files.meadow)).getAttribute("data-image-id");
+    await card(basename(files.meadow)).locator(".card-name").click();
+    await page.waitForURL(`${stack.url}/images/${meadowId}`);
+    // 451 × 300: the card keeps the photo's whole width, the square its whole height.
+    await expectCropsShown(meadowId!, [["square", 300, 300], ["social", 451, 236]]);
+    await page.goto(stack.url);
   });
 
   it("shows a corrupt file as failed, in words a person understands", async () => {

@@ -3,12 +3,13 @@ import { join } from "node:path";
 import pLimit from "p-limit";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { maxVariantSide, sizesFor, standardPlan } from "@prism/core/plan";
+import { cropSize, maxVariantSide, sizesFor, standardPlan } from "@prism/core/plan";
 import { hostileCorpus, hostileLimits, type HostileCase } from "../../testkit/hostile-corpus.ts";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg, quadrantColours } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 import { writeOriginalDirectly } from "../../testkit/storage.ts";
+import { expectedVariants, variantLabel } from "../../testkit/variants.ts";
 
 // Every hostile case through the real path: POST /api/uploads → PUT to the presigned URL → S3 event →
 // processor → record, on the local stack, with the corpus's pixel limit.
@@ -82,16 +83,20 @@ describe("the hostile corpus, through presign → PUT → processor → record",
         continue;
       }
       expect(image.original, testCase.id).toMatchObject({ format: expected.format, width: expected.width, height: expected.height });
-      expect(image.variants, testCase.id).toHaveLength(expected.variants);
       const sizes = sizesFor(standardPlan, expected.width, expected.height);
       const widths = sizes.map((size) => size.width);
-      expect(expected.variants, testCase.id).toBe(sizes.length * standardPlan.encodings.length);
+      expect(expected.widthVariants, testCase.id).toBe(sizes.length * standardPlan.encodings.length);
+      // The widths, then the named crops (made by default) in every format, never enlarged.
+      expect(image.variants.filter((variant) => !variant.crop), testCase.id).toHaveLength(expected.widthVariants);
+      expect(image.variants.map(variantLabel), testCase.id).toEqual(expectedVariants(expected.width, expected.height));
+      const crops = new Map(standardPlan.crops.map((crop) => [crop.name, cropSize(crop, expected.width, expected.height)]));
       for (const variant of image.variants) {
         const response = await fetch(new URL(variant.url, stack.url));
         expect(response.status, `${testCase.id} ${variant.url}`).toBe(200);
         const metadata = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
         expect([metadata.format, metadata.width, metadata.height, metadata.space], `${testCase.id} ${variant.url}`).toEqual([variant.format, variant.width, variant.height, "srgb"]);
-        expect(sizes, `${testCase.id} ${variant.url}`).toContainEqual({ width: variant.width, height: variant.height });
+        if (variant.crop) expect(crops.get(variant.crop), `${testCase.id} ${variant.url}`).toEqual({ width: variant.width, height: variant.height });
+        else expect(sizes, `${testCase.id} ${variant.url}`).toContainEqual({ width: variant.width, height: variant.height });
         expect(Math.max(variant.width, variant.height), "every variant fits every encoder's limits").toBeLessThanOrEqual(maxVariantSide);
         expect(metadata.orientation ?? 1, "variants are upright, with no orientation to apply").toBe(1);
         expect(metadata.pages ?? 1, "variants are still images").toBe(1);
@@ -125,7 +130,9 @@ describe("the hostile corpus, through presign → PUT → processor → record",
     expect(image.filename).not.toMatch(/[\\/]/);
     expect([...image.filename].length).toBeLessThanOrEqual(200);
     expect(image.filename).toMatch(/🦄a+\.png$/);
-    for (const variant of image.variants) expect(variant.url).toMatch(new RegExp(`^/(webp|jpeg|png)/${image.imageId}/${standardPlan.version}/\\d+\\.(webp|jpg|png)$`));
+    // A width or a crop's name from the plan: nothing of the filename.
+    const stem = `(?:\\d+|${standardPlan.crops.map((crop) => crop.name).join("|")})`;
+    for (const variant of image.variants) expect(variant.url).toMatch(new RegExp(`^/(webp|jpeg|png)/${image.imageId}/${standardPlan.version}/${stem}\\.(webp|jpg|png)$`));
   });
 
   it("serves nothing of a polyglot but the re-encoded pixels", async () => {
@@ -150,7 +157,7 @@ describe("the hostile corpus, through presign → PUT → processor → record",
     const imageId = await client.upload(await photoJpeg(800, 600, 77), "after.jpg", "image/jpeg");
     const image = await client.waitForFinished(imageId);
     expect(image.status).toBe("ready");
-    expect(image.variants).toHaveLength(9);
+    expect(image.variants.map(variantLabel)).toEqual(expectedVariants(800, 600));
   });
 
   it("is reported in docs/hostile-inputs.md with the message each person sees", async () => {

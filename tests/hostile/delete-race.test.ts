@@ -7,6 +7,7 @@ import { processOriginal, type ProcessingOutcome } from "@prism/core/processing"
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { storedKeys } from "../../testkit/local-stack.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
+import { expectedVariants } from "../../testkit/variants.ts";
 import { startInProcessPrism, testImageId, type InProcessPrism, type Step } from "./in-process.ts";
 
 // A delete and the processor meet on the same image, in every order the real services allow: each
@@ -20,7 +21,7 @@ let next = 5000;
 
 beforeAll(async () => {
   prism = await startInProcessPrism();
-  photo = await photoJpeg(700, 500, 3); // 9 variants
+  photo = await photoJpeg(700, 500, 3); // 3 widths and 2 crops, in 3 formats
 });
 
 afterEach(() => prism.faults.set());
@@ -150,7 +151,7 @@ describe("a delete racing the processor", () => {
   it("delete after ready: every variant goes, and each format's paths are invalidated once", async () => {
     const imageId = await uploadedImage();
     expect((await processOriginal(imageId, prism.deps())).outcome).toBe("ready");
-    expect(await prism.variantKeys(imageId)).toHaveLength(9);
+    expect(await prism.variantKeys(imageId)).toHaveLength(expectedVariants(700, 500).length);
     const cache = new NoVariantCache();
     await deleteImage(imageId, owner, deleteDeps(cache));
     expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]]);
@@ -173,7 +174,7 @@ describe("a delete racing the processor", () => {
     const death = prism.faults.holdNext("mark-ready");
     void processOriginal(imageId, prism.deps(), invocationId);
     await death.reached;
-    expect(await prism.variantKeys(imageId)).toHaveLength(9);
+    expect(await prism.variantKeys(imageId)).toHaveLength(expectedVariants(700, 500).length);
 
     await deleteImage(imageId, owner, deleteDeps());
     // The claim is live (the processor could still write), so the record stays, `deleting`: its

@@ -6,8 +6,9 @@ import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
 
-const first = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"crops":"standard"}' };
-const second = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"crops":"standard","quality":{"avif":50}}' };
+// No "crops": the standard ones are made by default.
+const first = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800]}' };
+const second = { PRISM_AVIF: "true", PRISM_RECIPE: '{"widths":[320,800],"quality":{"avif":50}}' };
 
 let stack: RunningStack | undefined;
 let dataDir: string | undefined;
@@ -49,7 +50,7 @@ describe("the recipe set for npm start (PRISM_RECIPE, PRISM_AVIF)", () => {
     expect(before.variants.map((v) => `${v.format} ${v.width}×${v.height}`)).toEqual([
       "avif 320×240", "webp 320×240", "jpeg 320×240", "png 320×240",
       "avif 800×600", "webp 800×600", "jpeg 800×600", "png 800×600",
-      // The standard crops; AVIF's too. The card needs more pixels than the widest width (800):
+      // The standard crops, by default; AVIF's too. The card needs more pixels than the widest width (800):
       // the decode makes room for it.
       "avif 1200×630", "webp 1200×630", "jpeg 1200×630", "png 1200×630",
       "avif 400×400", "webp 400×400", "jpeg 400×400", "png 400×400",

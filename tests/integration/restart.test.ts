@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
+import { expectedVariants, variantLabel } from "../../testkit/variants.ts";
 
 const running: RunningStack[] = [];
 let dataDir: string | undefined;
@@ -54,7 +55,7 @@ describe("the local stack across restarts", () => {
     expect(second.output()).toMatch(/re-driving 0 unprocessed upload\(s\) and 1 interrupted one\(s\)|re-driving 1 unprocessed upload\(s\) and 0 interrupted one\(s\)/);
     const image = await sameVisitor(client, second.url).waitForFinished(imageId, 60_000);
     expect(image.status).toBe("ready");
-    expect(image.variants).toHaveLength(12);
+    expect(image.variants.map(variantLabel)).toEqual(expectedVariants(5000, 4000));
     expect(await second.stop()).toBe(0);
   });
 
@@ -78,10 +79,11 @@ describe("the local stack across restarts", () => {
     expect(second.output()).toMatch(/re-driving \d+ unprocessed upload\(s\) and \d+ interrupted one\(s\)/);
     const images = await Promise.all(ids.map((id) => sameVisitor(client, second.url).waitForFinished(id, 90_000)));
     expect(images.map((image) => image.status)).toEqual(ids.map(() => "ready"));
-    for (const image of images) expect(image.variants).toHaveLength(12);
+    const perPhoto = expectedVariants(1800, 1200);
+    for (const image of images) expect(image.variants.map(variantLabel)).toEqual(perPhoto);
     expect(await second.stop()).toBe(0);
     const stored = (await Promise.all(["prism-webp", "prism-jpeg", "prism-png"].map((bucket) => storedKeys(second.dataDir, bucket)))).flat();
-    for (const id of ids) expect(stored.filter((key) => key.startsWith(`${id}/`)), id).toHaveLength(12);
-    expect(stored).toHaveLength(ids.length * 12);
+    for (const id of ids) expect(stored.filter((key) => key.startsWith(`${id}/`)), id).toHaveLength(perPhoto.length);
+    expect(stored).toHaveLength(ids.length * perPhoto.length);
   }, 180_000);
 });

@@ -6,6 +6,7 @@ import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 import { writeOriginalDirectly } from "../../testkit/storage.ts";
+import { expectedVariants, variantLabel } from "../../testkit/variants.ts";
 
 let stack: RunningStack;
 
@@ -36,7 +37,7 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     expect(image.status, JSON.stringify(image.error)).toBe("ready");
     expect(image).toMatchObject({ filename: "holiday photo.jpg", size: original.byteLength, original: { width: 2400, height: 1800, format: "jpeg" } });
     expect(image.placeholder).toBeTruthy();
-    expect(image.variants).toHaveLength(12);
+    expect(image.variants.map(variantLabel)).toEqual(expectedVariants(2400, 1800));
     for (const width of [320, 640, 1280, 1920]) {
       for (const format of ["webp", "jpeg", "png"] as const) {
         const variant = image.variants.find((v) => v.width === width && v.format === format);
@@ -52,6 +53,20 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
         expect([variant!.width, variant!.height]).toEqual([width, (1800 * width) / 2400]);
       }
     }
+    // The named crops, by default: a photo this large covers them, so each is exactly its size.
+    for (const [crop, width, height] of [["square", 400, 400], ["social", 1200, 630]] as const) {
+      for (const format of ["webp", "jpeg", "png"] as const) {
+        const variant = image.variants.find((v) => v.crop === crop && v.format === format);
+        expect(variant, `${crop} ${format}`).toMatchObject({ width, height, url: expect.stringMatching(new RegExp(`^/${format}/${imageId}/r[0-9a-f]{12}/${crop}\\.`)) });
+        const response = await fetch(new URL(variant!.url, stack.url));
+        expect(response.status).toBe(200);
+        expect(response.headers.get("content-type")).toBe(`image/${format}`);
+        const body = Buffer.from(await response.arrayBuffer());
+        expect(body.byteLength).toBe(variant!.bytes);
+        const metadata = await sharp(body).metadata();
+        expect([metadata.format, metadata.width, metadata.height]).toEqual([format, width, height]);
+      }
+    }
   });
 
   it("gives a real photo narrower than 640 px its own width once, never an enlargement", async () => {
@@ -60,10 +75,17 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     const image = await client.waitForFinished(await client.upload(photo, "chelsea.png", "image/png"));
     expect(image.status).toBe("ready");
     expect(image.original).toMatchObject({ width: 451, height: 300, format: "png" });
-    expect(image.variants.map((v) => `${v.format} ${v.width}×${v.height}`)).toEqual([
+    expect(image.variants.map(variantLabel)).toEqual([
       "webp 320×213", "jpeg 320×213", "png 320×213",
       "webp 451×300", "jpeg 451×300", "png 451×300",
+      // The crops too are never enlarged: the largest box of their shape the photo holds.
+      "social webp 451×236", "social jpeg 451×236", "social png 451×236",
+      "square webp 300×300", "square jpeg 300×300", "square png 300×300",
     ]);
+    for (const variant of image.variants.filter((v) => v.crop)) {
+      const metadata = await sharp(Buffer.from(await (await fetch(new URL(variant.url, stack.url))).arrayBuffer())).metadata();
+      expect([metadata.format, metadata.width, metadata.height], variantLabel(variant)).toEqual([variant.format, variant.width, variant.height]);
+    }
   });
 
   it("never serves originals", async () => {

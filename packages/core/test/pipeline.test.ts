@@ -4,9 +4,10 @@ import { thumbHashToRGBA } from "thumbhash";
 import { describe, expect, it } from "vitest";
 import { orientedJpeg, photoJpeg, quadrantColours, quadrantPixels } from "../../../testkit/fixtures.ts";
 import { animatedAvif } from "../../../testkit/animated-avif.ts";
+import { expectedVariants, variantLabel } from "../../../testkit/variants.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { defaultMaxWholeDecodeBytes, inspectSource, pixelLimitFor, processImage, type EncodedVariant } from "../src/pipeline/index.ts";
-import { makePlan, maxVariantSide, standardCrops, standardPlan, type VariantPlan } from "../src/plan/index.ts";
+import { maxVariantSide, standardPlan, type VariantPlan } from "../src/plan/index.ts";
 
 const options = { plan: standardPlan, maxInputPixels: 100_000_000 };
 
@@ -30,10 +31,11 @@ function expectColourClose(actual: number[], expected: readonly number[]): void 
 }
 
 describe("image pipeline", () => {
-  it("makes every width × format from one decode, with the right sizes and content types", async () => {
+  it("makes every width × format and every crop × format from one decode, with the right sizes and content types", async () => {
     const input = await photoJpeg(2400, 1600, 7);
     const result = await processImage(input, options);
-    expect(result.variants).toHaveLength(12);
+    expect(result.variants.map(variantLabel)).toEqual(expectedVariants(2400, 1600));
+    expect(result.variants).toHaveLength((standardPlan.widths.length + standardPlan.crops.length) * standardPlan.encodings.length);
     for (const width of [320, 640, 1280, 1920]) {
       for (const format of ["webp", "jpeg", "png"] as const) {
         const variant = result.variants.find((v) => v.width === width && v.format === format);
@@ -93,14 +95,14 @@ describe("image pipeline", () => {
     const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
     const { variants, facts } = await processImage(screenshot, options);
     expect([facts.width, facts.height]).toEqual([1080, 20_000]);
-    const sizes = [...new Set(variants.map((variant) => `${variant.width}×${variant.height}`))];
+    const sizes = [...new Set(variants.filter((variant) => !variant.crop).map((variant) => `${variant.width}×${variant.height}`))];
     expect(sizes).toEqual(["320×5926", "640×11852", "885×16383"]);
+    // The crops too (their sizes: the next test).
     for (const variant of variants) expect(Math.max(variant.width, variant.height)).toBeLessThanOrEqual(maxVariantSide);
   });
 
-  it("cuts the standard crops at their sizes, never enlarged: a card from a narrow screenshot is as wide as it", async () => {
-    const plan = makePlan({ ...standardPlan, crops: standardCrops });
-    const photo = await processImage(await photoJpeg(2400, 1600, 7), { ...options, plan });
+  it("cuts the standard crops by default at their sizes, never enlarged: a card from a narrow screenshot is as wide as it", async () => {
+    const photo = await processImage(await photoJpeg(2400, 1600, 7), options);
     expect(photo.variants.filter((v) => v.crop).map((v) => `${v.crop} ${v.format} ${v.width}×${v.height}`)).toEqual([
       "social webp 1200×630", "social jpeg 1200×630", "social png 1200×630",
       "square webp 400×400", "square jpeg 400×400", "square png 400×400",
@@ -110,9 +112,39 @@ describe("image pipeline", () => {
       expect([metadata.format, metadata.width, metadata.height]).toEqual([variant.format, variant.width, variant.height]);
     }
     const screenshot = await sharp({ create: { width: 1080, height: 20_000, channels: 3, background: "#e8e8f0" } }).png().toBuffer();
-    const { variants } = await processImage(screenshot, { ...options, plan });
+    const { variants } = await processImage(screenshot, options);
     const crops = [...new Set(variants.filter((variant) => variant.crop).map((variant) => `${variant.crop} ${variant.width}×${variant.height}`))];
     expect(crops).toEqual(["social 1080×567", "square 400×400"]);
+  });
+
+  it("never enlarges a crop: a small picture gets each crop as the largest box of its shape, under its name all the same", async () => {
+    const cropsOf = async (input: Buffer) => {
+      const { variants } = await processImage(input, options);
+      for (const variant of variants) {
+        const metadata = await sharp(variant.data).metadata();
+        expect([metadata.format, metadata.width, metadata.height], variantLabel(variant)).toEqual([variant.format, variant.width, variant.height]);
+      }
+      return variants.filter((variant) => variant.crop).map(variantLabel);
+    };
+    // Narrower than the card and shorter than the square: both shrink to fit, keeping their shapes.
+    expect(await cropsOf(await photoJpeg(300, 200, 4))).toEqual([
+      "social webp 300×157", "social jpeg 300×157", "social png 300×157",
+      "square webp 200×200", "square jpeg 200×200", "square png 200×200",
+    ]);
+    // A square picture the size of the square crop: its own width (400) and the crop are the same
+    // pixels, made under both names, so a page that links `square.webp` finds it for every image.
+    const square = await processImage(await photoJpeg(400, 400, 5), options);
+    expect(square.variants.map(variantLabel)).toEqual([
+      "webp 320×320", "jpeg 320×320", "png 320×320",
+      "webp 400×400", "jpeg 400×400", "png 400×400",
+      "social webp 400×210", "social jpeg 400×210", "social png 400×210",
+      "square webp 400×400", "square jpeg 400×400", "square png 400×400",
+    ]);
+    // One pixel: one pixel everywhere.
+    expect(await cropsOf(await sharp({ create: { width: 1, height: 1, channels: 3, background: "#123456" } }).png().toBuffer())).toEqual([
+      "social webp 1×1", "social jpeg 1×1", "social png 1×1",
+      "square webp 1×1", "square jpeg 1×1", "square png 1×1",
+    ]);
   });
 
   it("treats an encoder's refusal as the file's outcome, not a fault to retry", async () => {

@@ -118,14 +118,29 @@ describe("named crops", () => {
     }
   });
 
+  it("are made by default: the standard plan has the square thumbnail and the social card", () => {
+    const standard = ["social 1200×630", "square 400×400"];
+    expect(standardPlan.crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`)).toEqual(standard);
+    expect(planFromEnv({}).crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`)).toEqual(standard);
+    expect(planFromEnv({ PRISM_RECIPE: '{"widths":[320,640]}', PRISM_AVIF: "true" }).crops).toEqual(standardPlan.crops);
+    expect(planFromEnv({ PRISM_RECIPE: '{"crops":"standard"}' })).toEqual(standardPlan);
+  });
+
+  it('are turned off by "crops":"none" (or {}), which is another recipe with another version', () => {
+    const none = planFromEnv({ PRISM_RECIPE: '{"crops":"none"}' });
+    expect(none.crops).toEqual([]);
+    expect(planFromEnv({ PRISM_RECIPE: '{"crops":{}}' })).toEqual(none);
+    expect(none.version).not.toBe(standardPlan.version);
+    // The standard recipe's version before crops were in it (README, "Re-applying a recipe"): a stage
+    // that turns them off has nothing to reprocess. Fails when the encodings change: update the README.
+    expect(none.version).toBe("r1360a2573696");
+    expect([none.widths, none.encodings]).toEqual([standardPlan.widths, standardPlan.encodings]);
+    expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":"off"}' })).toThrow(/^PRISM_RECIPE\.crops must be "standard", "none" or crops by name/);
+    expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":[]}' })).toThrow(/^PRISM_RECIPE\.crops must be "standard", "none" or crops by name/);
+  });
+
   it("are part of the recipe: named and sized in PRISM_RECIPE, refused by name when malformed", () => {
     expect(planFromEnv({ PRISM_RECIPE: '{"crops":{"banner":{"width":1500,"height":500}}}' }).crops).toEqual([{ name: "banner", width: 1500, height: 500 }]);
-    expect(planFromEnv({ PRISM_RECIPE: '{"crops":{}}' }).crops).toEqual([]);
-    expect(standardPlan.crops).toEqual([]);
-    expect(planFromEnv({ PRISM_RECIPE: '{"crops":"standard"}' }).crops.map((crop) => `${crop.name} ${crop.width}×${crop.height}`)).toEqual([
-      "social 1200×630",
-      "square 400×400",
-    ]);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":{"Big Card":{"width":1,"height":1}}}' })).toThrow(/^PRISM_RECIPE\.crops\.Big Card crop names must be lower-case/);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":{"card":{"width":0,"height":1}}}' })).toThrow(/^PRISM_RECIPE\.crops\.card\.width /);
   });

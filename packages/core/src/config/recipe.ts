@@ -31,14 +31,25 @@ const recipeSchema = z
       .refine((formats) => formats.includes("jpeg"), { message: "must include \"jpeg\": it is the fallback every browser shows" })
       .refine((formats) => new Set(formats).size === formats.length, { message: "must not repeat a format" }),
     quality: z.object({ avif: quality, webp: quality, jpeg: quality }).partial().strict(),
-    /** Named crops: `"standard"` (square and social), or `{"square":{"width":400,"height":400}}`. */
-    crops: z.literal("standard").or(
-      z
-      .record(
-        z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "crop names must be lower-case letters, digits and dashes" }),
-        z.object({ width: z.number().int().min(1).max(maxVariantSide), height: z.number().int().min(1).max(maxVariantSide) }).strict(),
-      )
-      .refine((crops) => Object.keys(crops).length <= 8, { message: "must name at most 8 crops" }),
+    /**
+     * Named crops: `"standard"` (square and social, the default), `"none"`, or crops of your own,
+     * `{"square":{"width":400,"height":400}}` (`{}` is none too).
+     */
+    crops: z.union(
+      [
+        z.enum(["standard", "none"]),
+        z
+          .record(
+            z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, { message: "crop names must be lower-case letters, digits and dashes" }),
+            z.object({ width: z.number().int().min(1).max(maxVariantSide), height: z.number().int().min(1).max(maxVariantSide) }).strict(),
+          )
+          .refine((crops) => Object.keys(crops).length <= 8, { message: "must name at most 8 crops" }),
+      ],
+      {
+        // zod's own words for a value of neither kind are "Invalid input".
+        errorMap: (issue, context) =>
+          issue.code === "invalid_union" ? { message: 'must be "standard", "none" or crops by name, e.g. {"thumb":{"width":300,"height":300}}' } : { message: context.defaultError },
+      },
     ),
     /** sharp's AVIF `effort`, 0–9 (libaom speed); more than 4 costs minutes per photo on 2 cores. */
     avifEffort: z.number().int().min(0).max(9),
@@ -68,7 +79,11 @@ export function planFromRecipe(recipe: Recipe, avif: boolean = avifByDefault): V
     }
   });
   const crops =
-    recipe.crops === "standard" ? standardCrops : recipe.crops ? Object.entries(recipe.crops).map(([name, size]) => ({ name, ...size })) : standardPlan.crops;
+    recipe.crops === undefined || recipe.crops === "standard"
+      ? standardCrops
+      : recipe.crops === "none"
+        ? []
+        : Object.entries(recipe.crops).map(([name, size]) => ({ name, ...size }));
   return makePlan({ widths: recipe.widths ?? standardPlan.widths, encodings, crops });
 }
 

@@ -107,8 +107,8 @@ export function makePlan(content: PlanContent): VariantPlan {
 }
 
 /**
- * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: what
- * `PRISM_RECIPE={"crops":"standard"}` makes. Not in the standard plan yet (see README, "The recipe").
+ * The seed's square thumbnail and the 1200 × 630 card Open Graph and X show: part of the standard
+ * plan (`PRISM_RECIPE={"crops":"none"}` turns them off).
  */
 export const standardCrops: readonly CropSpec[] = [
   { name: "square", width: 400, height: 400 },
@@ -120,8 +120,13 @@ export const standardCrops: readonly CropSpec[] = [
  * the picture covers it, else the largest box of the crop's shape inside the picture (never enlarged).
  */
 export function cropSize(crop: Pick<CropSpec, "width" | "height">, sourceWidth: number, sourceHeight: number): VariantSize {
-  const scale = Math.min(1, sourceWidth / crop.width, sourceHeight / crop.height);
-  return { width: Math.max(1, Math.floor(crop.width * scale)), height: Math.max(1, Math.floor(crop.height * scale)) };
+  if (sourceWidth >= crop.width && sourceHeight >= crop.height) return { width: crop.width, height: crop.height };
+  // In whole numbers: the picture's limiting side is kept whole (a scale of 29 / 400 times 400 is
+  // 28.999… in floating point, which would drop a row and a column of a 29 × 29 picture).
+  if (sourceWidth * crop.height <= sourceHeight * crop.width) {
+    return { width: sourceWidth, height: Math.max(1, Math.floor((sourceWidth * crop.height) / crop.width)) };
+  }
+  return { width: Math.max(1, Math.floor((sourceHeight * crop.width) / crop.height)), height: sourceHeight };
 }
 
 /** Object key of one crop inside its format's bucket. */
@@ -129,11 +134,14 @@ export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, cro
   return `${imageId}/${plan.version}/${crop}.${outputFormat(format).extension}`;
 }
 
-/** The default recipe: four widths of WebP, JPEG and PNG (AVIF is added by the deploy setting). */
+/**
+ * The default recipe: four widths and the standard crops, in WebP, JPEG and PNG (AVIF is added by
+ * the deploy setting).
+ */
 export const standardPlan: VariantPlan = makePlan({
   widths: [320, 640, 1280, 1920],
   encodings: [defaultEncodings.webp, defaultEncodings.jpeg, defaultEncodings.png],
-  crops: [],
+  crops: standardCrops,
 });
 
 /**
@@ -197,4 +205,13 @@ export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, 
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry): string;
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry = outputFormats): string {
   return `${imageId}/${recipeVersion(plan)}/${width}.${outputFormat(format, registry).extension}`;
+}
+
+/**
+ * Object key of any variant a plan makes: a named crop's by its name (`…/square.webp`), a width's by
+ * its width (`…/640.webp`). A crop never takes a width's key: a 400 × 400 square and a 400 px wide
+ * variant of the same image are different pictures.
+ */
+export function plannedVariantKey(imageId: string, plan: Pick<VariantPlan, "version">, variant: { readonly format: OutputFormat; readonly width: number; readonly crop?: string }): string {
+  return variant.crop ? cropKey(imageId, plan, variant.crop, variant.format) : variantKey(imageId, plan, variant.width, variant.format);
 }

@@ -4,7 +4,7 @@ import { finishDeletionAfterClaim, type ImageRepository, type VariantLocation, t
 import { fileRefusals } from "../messages/index.ts";
 import { compareVariants } from "../outputs/index.ts";
 import { processImage, type EncodedVariant } from "../pipeline/index.ts";
-import { cropKey, recipeVersion, variantKey, type VariantPlan } from "../plan/index.ts";
+import { plannedVariantKey, recipeVersion, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 
 export interface ProcessingDeps {
@@ -106,8 +106,7 @@ export async function processOriginal(
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
     // Announced before the first PUT, under the claim: if this run dies, a delete still finds every
     // key it may have stored. Refused once the image is being deleted: then nothing is written.
-    const keyOf = (variant: EncodedVariant) =>
-      variant.crop ? cropKey(imageId, deps.plan, variant.crop, variant.format) : variantKey(imageId, deps.plan, variant.width, variant.format);
+    const keyOf = (variant: EncodedVariant) => plannedVariantKey(imageId, deps.plan, variant);
     const planned = processed.variants.map((variant) => ({ format: variant.format, key: keyOf(variant) }));
     if (!(await deps.images.recordPendingVariants(imageId, token, planned))) return await settleLostClaim(imageId, token, attempted, deps);
     // allSettled, not all: after one PUT fails the others must finish before the cleanup below

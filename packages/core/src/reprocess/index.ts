@@ -15,7 +15,7 @@ import { isPermanentImageError } from "../errors/index.ts";
 import type { ImageRecord, ImageRepository, VariantLocation, VariantRecord } from "../images/index.ts";
 import { compareVariants } from "../outputs/index.ts";
 import { processImage } from "../pipeline/index.ts";
-import { recipeVersion, variantKey, type VariantPlan } from "../plan/index.ts";
+import { plannedVariantKey, recipeVersion, type VariantPlan } from "../plan/index.ts";
 import type { ImageStorage } from "../storage/index.ts";
 
 export interface ReprocessDeps {
@@ -99,13 +99,13 @@ export async function reprocessImage(record: ImageRecord, deps: ReprocessDeps): 
     if (isPermanentImageError(error)) return "refused";
     throw error;
   }
-  const planned: VariantLocation[] = processed.variants.map((variant) => ({ format: variant.format, key: variantKey(record.imageId, deps.plan, variant.width, variant.format) }));
+  const planned: VariantLocation[] = processed.variants.map((variant) => ({ format: variant.format, key: plannedVariantKey(record.imageId, deps.plan, variant) }));
   if (!(await deps.images.recordReprocessing(record.imageId, from, planned))) return "changed-meanwhile";
   const written: VariantRecord[] = await Promise.all(
     processed.variants.map(async (variant, index) => {
       const { format, key } = planned[index]!;
       await deps.storage.putVariant(format, key, variant.data, variant.contentType);
-      return { format, key, width: variant.width, height: variant.height, bytes: variant.bytes };
+      return { format, key, width: variant.width, height: variant.height, bytes: variant.bytes, ...(variant.crop ? { crop: variant.crop } : {}) };
     }),
   );
   const variants = [...written].sort((a, b) => compareVariants(a, b));
