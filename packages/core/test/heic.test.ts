@@ -100,7 +100,8 @@ describe("HEIC in", () => {
     // Pure sRGB red, stored as P3 numbers (about 234, 51, 35): read as sRGB, it turns brick red.
     const input = await makeHeic({ seed: 11, width: 400, height: 300, bitDepth, orientation: 1, marker: true, colour });
     const { variants } = await processImage(input, options);
-    for (const variant of variants) {
+    // The widths (a crop is cut where the picture's detail is, not necessarily over the red block).
+    for (const variant of variants.filter((candidate) => !candidate.crop)) {
       const { data, info } = await sharp(variant.data).removeAlpha().raw().toBuffer({ resolveWithObject: true });
       // The middle of the red block (the stored top-left quarter of the short side).
       const at = (Math.round(info.height / 8) * info.width + Math.round(info.width / 8)) * 3;
