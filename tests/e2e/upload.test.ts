@@ -120,6 +120,8 @@ describe("the upload page in a real browser", () => {
       expect.arrayContaining(sizes.flatMap(([crop, width, height]) => standardPlan.encodings.map(({ format }) => `${crop} ${format} ${width}×${height}`))),
     );
     expect(api.variants.filter((variant) => variant.crop)).toHaveLength(urls.length);
+    // The facts panel counts them apart from the widths.
+    expect(await page.locator("dt:text-is('Crops') + dd").textContent()).toBe(String(urls.length));
     return urls;
   }
 
