@@ -131,27 +131,20 @@ export class ImageRepository {
    * when nothing was changed.
    */
   async markGivenUp(imageId: string, error: ImageError, processedAt: string, deadToken: string, staleBefore: number): Promise<boolean> {
-    const updated = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: "SET #status = :failed, #error = :error, processedAt = :processedAt REMOVE claimToken, claimedAt, claimExpiresAt, expiresAt",
-          ConditionExpression: "attribute_exists(imageId) AND (#status = :pending OR (#status = :processing AND (claimToken = :deadToken OR claimedAt < :staleBefore)))",
-          ExpressionAttributeNames: { "#status": "status", "#error": "error" },
-          ExpressionAttributeValues: {
-            ":failed": "failed",
-            ":error": { code: error.code, message: error.message },
-            ":processedAt": processedAt,
-            ":pending": "pending",
-            ":processing": "processing",
-            ":deadToken": deadToken,
-            ":staleBefore": staleBefore,
-          },
-        }),
-      ),
+    return this.updateIf(
+      imageId,
+      "SET #status = :failed, #error = :error, processedAt = :processedAt REMOVE claimToken, claimedAt, claimExpiresAt, expiresAt",
+      "attribute_exists(imageId) AND (#status = :pending OR (#status = :processing AND (claimToken = :deadToken OR claimedAt < :staleBefore)))",
+      {
+        ":failed": "failed",
+        ":error": { code: error.code, message: error.message },
+        ":processedAt": processedAt,
+        ":pending": "pending",
+        ":processing": "processing",
+        ":deadToken": deadToken,
+        ":staleBefore": staleBefore,
+      },
     );
-    return updated !== undefined;
   }
 
   /** Gives a claim back after a transient fault, so the retry can take it at once. */
@@ -314,32 +307,25 @@ export class ImageRepository {
   }
 
   private async updateReadyAt(imageId: string, version: string, update: string, values: Record<string, unknown>): Promise<boolean> {
-    const updated = await ifConditionHolds(
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { imageId },
-          UpdateExpression: update,
-          ConditionExpression: "#status = :ready AND planVersion = :version",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ...values, ":ready": "ready", ":version": version },
-        }),
-      ),
-    );
-    return updated !== undefined;
+    return this.updateIf(imageId, update, "#status = :ready AND planVersion = :version", { ...values, ":ready": "ready", ":version": version });
   }
 
   private async finishClaim(imageId: string, token: string, update: string, values: Record<string, unknown>): Promise<boolean> {
-    const usesError = update.includes("#error");
+    return this.updateIf(imageId, update, "#status = :processing AND claimToken = :token", { ...values, ":processing": "processing", ":token": token });
+  }
+
+  /** An update applied only if `condition` holds; false when it did not. `#status` (and `#error`, when used) name those attributes. */
+  private async updateIf(imageId: string, update: string, condition: string, values: Record<string, unknown>): Promise<boolean> {
     const updated = await ifConditionHolds(
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
           UpdateExpression: update,
-          ConditionExpression: "#status = :processing AND claimToken = :token",
-          ExpressionAttributeNames: usesError ? { "#status": "status", "#error": "error" } : { "#status": "status" },
-          ExpressionAttributeValues: { ...values, ":processing": "processing", ":token": token },
+          ConditionExpression: condition,
+          // DynamoDB refuses a name the expressions do not use.
+          ExpressionAttributeNames: update.includes("#error") ? { "#status": "status", "#error": "error" } : { "#status": "status" },
+          ExpressionAttributeValues: values,
         }),
       ),
     );
