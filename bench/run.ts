@@ -28,9 +28,10 @@ import { median } from "./measure.ts";
 import { ProgressBar } from "./progress.ts";
 import type { ImageFigures, PipelineFigures, PipelineName, WorkerSpec } from "./protocol.ts";
 import { measureQuality, type QualityFigures } from "./quality.ts";
+import { compareEncodings, encodingTable, planAvifSetting, planWebpSetting, totalOver, type EncodingRow } from "./encodings.ts";
 import { heading, kb, mib, ms, percent, ratio, table } from "./report.ts";
 
-const sections = ["pillow", "quality", "large", "worst", "latency", "multipart", "bundle"] as const;
+const sections = ["pillow", "quality", "avif", "large", "worst", "latency", "multipart", "bundle"] as const;
 type Section = (typeof sections)[number];
 
 const { values: args } = parseArgs({
@@ -133,6 +134,17 @@ async function main(): Promise<void> {
   }
 
   let large: (ImageFigures & { baselineRssBytes: number; megapixels: number }) | undefined;
+  // AVIF at the plan's settings against the plan's WebP, one encode at a time (bench/encodings.ts).
+  let avif: { readonly table: string[]; readonly webp: EncodingRow; readonly avif: EncodingRow } | undefined;
+  if (runs("avif")) await orReport("AVIF vs WebP", async () => {
+    bar.phase("AVIF (plan settings) vs WebP, one encode at a time");
+    const widths = standardPlan.widths;
+    const settings = [planWebpSetting, planAvifSetting];
+    bar.grow(corpus.files.length * widths.length);
+    const totals = await compareEncodings(corpus.files, widths, settings, () => bar.tick());
+    avif = { table: encodingTable(totals, settings, widths), webp: totalOver(totals, planWebpSetting.name, widths), avif: totalOver(totals, planAvifSetting.name, widths) };
+  });
+
   if (runs("large")) await orReport("24 MP JPEG", async () => {
     bar.phase("one 24 MP JPEG in a Lambda-like process (processor modules loaded)");
     const path = await largeJpeg(corpus, join(cacheDir, "corpus"));
@@ -185,6 +197,10 @@ async function main(): Promise<void> {
   for (const result of results) printPipeline(result);
   printComparison(results, handTuned);
   if (quality) printQuality(quality);
+  if (avif) {
+    console.log(heading("AVIF at the plan's settings vs the plan's WebP (every corpus image at every width it covers; off unless PRISM_AVIF=true)"));
+    console.log(avif.table.join("\n"));
+  }
   const pngBytes = (result: PipelineFigures | undefined) => (result ? bytesByFormat(result).png : undefined);
   const targets: { what: string; target: string; measured: string; met: boolean | undefined }[] = [
     target("Prism wall time vs hand-tuned", "≤ 1.10×", prism.total!.wallMs / handTuned.total!.wallMs, (r) => r <= 1.1, ratio),
@@ -207,6 +223,13 @@ async function main(): Promise<void> {
       ? [
           target("worst-case peak RSS, any accepted kind", "≤ 512 MiB", Math.max(...worst.map((figure) => figure.peakRssBytes)), (v) => v <= 512 * 2 ** 20, (v) => `${mib(v)} MiB`),
           target("worst-case wall time, any accepted kind", "(reference)", Math.max(...worst.map((figure) => figure.wallMs)), undefined, (v) => `${ms(v)} ms`),
+        ]
+      : []),
+    ...(avif
+      ? [
+          target("AVIF bytes vs WebP (plan settings)", "(reference)", avif.avif.bytes / avif.webp.bytes, undefined, ratio),
+          target("AVIF encode CPU vs WebP", "(reference)", avif.avif.cpuMs / avif.webp.cpuMs, undefined, ratio),
+          target("AVIF SSIM minus WebP SSIM (mean)", "(≈ 0: same quality)", avif.avif.ssim / avif.avif.count - avif.webp.ssim / avif.webp.count, undefined, (v) => v.toFixed(4)),
         ]
       : []),
     ...(latency ? [target("upload→ready p50, 12 MP, local stack", "≤ 1,500 ms", latency.p50Ms, (v) => v <= 1500, (v) => `${ms(v)} ms`)] : []),
@@ -267,6 +290,7 @@ async function main(): Promise<void> {
         ...(pillow ? { pillowVsHandTuned: { wall: pillow.total!.wallMs / handTuned.total!.wallMs, cpu: pillow.total!.cpuMs / handTuned.total!.cpuMs }, pngBytesVsPillowPipeline: pngBytes(prism)! / pngBytes(pillow)!, pngBytesVsPillowSamePixels: pngBytes(prism)! / pngSamePixels! } : {}),
       },
       quality,
+      avif,
       large,
       worst,
       latency,
