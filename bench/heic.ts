@@ -11,7 +11,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
-import { decodeHeic } from "../packages/core/src/pipeline/heic.ts";
+import { decodeHeic, heicHeader } from "../packages/core/src/pipeline/heic.ts";
 import { makeHeic } from "../testkit/heic.ts";
 
 const { values } = parseArgs({ options: { megapixels: { type: "string", default: "12" }, child: { type: "string" }, file: { type: "string" } } });
@@ -24,7 +24,7 @@ if (values.child) {
   const input = await readFile(values.file!);
   const resting = process.memoryUsage().rss;
   const [started, cpu] = [performance.now(), process.cpuUsage()];
-  if (values.child === "decode") await decodeHeic(input);
+  if (values.child === "decode") await decodeHeic(input, heicHeader(input)?.colour);
   // The cost, not the policy: the whole-decode budget is lifted so a 24 or 48 MP photo is measured.
   else await processImage(input, { plan: standardPlan, maxInputPixels: 100_000_000, maxWholeDecodeBytes: 2 ** 40 });
   const used = process.cpuUsage(cpu);
@@ -39,7 +39,7 @@ if (values.child) {
     const files: [string, Buffer][] = [];
     for (const bitDepth of [8, 10] as const) files.push([`HEIC ${bitDepth}-bit`, await makeHeic({ seed: 12, width, height, bitDepth, orientation: 6, colour: "iphone" })]);
     // The same upright pixels as a baseline JPEG: what the pipeline costs without HEVC.
-    const upright = await decodeHeic(files[0]![1]);
+    const upright = await decodeHeic(files[0]![1], heicHeader(files[0]![1])?.colour);
     const jpeg = await sharp(upright.tiff).removeAlpha().jpeg({ quality: 90 }).toBuffer();
     files.push(["JPEG (same pixels)", jpeg]);
     console.log(`${width} × ${height} (${((width * height) / 1e6).toFixed(1)} MP); load average ${loadavg().map((value) => value.toFixed(2)).join(" ")}`);

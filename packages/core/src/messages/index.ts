@@ -36,14 +36,19 @@ function describeWindow(seconds: number): string {
   return seconds % 60 === 0 ? `${seconds / 60} minutes` : `${seconds} seconds`;
 }
 
+/** Items as a sentence lists them: "a, b and c" (or "a, b or c"). */
+export function listInWords(items: readonly string[], conjunction: "and" | "or"): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} ${conjunction} ${items.at(-1)}`;
+}
+
 /** Names people know for content types, as a list: "JPEG, PNG, WebP, GIF, AVIF or TIFF". */
 export function describeTypes(contentTypes: readonly string[]): string {
   const names = contentTypes.map((type) => {
     const sub = type.split("/")[1] ?? type;
     return sub === "webp" ? "WebP" : sub.toUpperCase();
   });
-  if (names.length <= 1) return names.join("");
-  return `${names.slice(0, -1).join(", ")} or ${names.at(-1)}`;
+  return listInWords(names, "or");
 }
 
 /** Refusals of an upload request, before any byte is sent (`POST /api/uploads`, and the page's pre-check). */

@@ -11,13 +11,13 @@ import { heifPrimaryImage, type HeifColour } from "../formats/heif.ts";
 import { rgbaTiff } from "./rgba-tiff.ts";
 
 /** The header facts the pipeline checks before decoding, read from the file's boxes. */
-export function heicHeader(input: Buffer): { width: number; height: number; orientation: number; bitDepth: number } | undefined {
+export function heicHeader(input: Buffer): { width: number; height: number; orientation: number; bitDepth: number; colour: HeifColour | undefined } | undefined {
   const primary = heifPrimaryImage(input);
   if (!primary) return undefined;
   // Counter-clockwise quarter turns as the EXIF orientation that shows the same turn, so the
   // pipeline's one rule (5–8 swap width and height) sizes every format alike.
   const orientation = ([1, 8, 3, 6] as const)[primary.quarterTurns]!;
-  return { width: primary.width, height: primary.height, orientation, bitDepth: primary.bitDepth ?? 8 };
+  return { width: primary.width, height: primary.height, orientation, bitDepth: primary.bitDepth ?? 8, colour: primary.colour };
 }
 
 export interface DecodedHeic {
@@ -28,12 +28,12 @@ export interface DecodedHeic {
   readonly hasAlpha: boolean;
 }
 
-/** Decodes the primary image once (libheif always answers 8-bit RGBA). */
-export async function decodeHeic(input: Buffer): Promise<DecodedHeic> {
+/** Decodes the primary image once (libheif always answers 8-bit RGBA); `colour` is the header's (`heicHeader`). */
+export async function decodeHeic(input: Buffer, colour: HeifColour | undefined): Promise<DecodedHeic> {
   // Loaded on the first HEIC only: libheif compiles ~2 MB of WebAssembly when it loads, which a cold
   // start that meets a JPEG should not pay.
   const { default: libheif } = await import("libheif-js/wasm-bundle");
-  const profile = await colourProfile(heifPrimaryImage(input)?.colour);
+  const profile = await colourProfile(colour);
   const decoder = new libheif.HeifDecoder();
   const images = decoder.decode(input);
   try {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import sharp, { type Sharp } from "sharp";
 import { rgbaToThumbHash } from "thumbhash";
 import { PermanentImageError } from "../errors/index.ts";
-import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type SourceFormat } from "../formats/index.ts";
+import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type HeifColour, type SourceFormat } from "../formats/index.ts";
 import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
 import { contentTypeByFormat, cropSize, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
@@ -100,7 +100,7 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
   if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
 
   const sizes = sizesFor(options.plan, oriented.width, oriented.height);
-  const base = await decodeOnce(decodable(input, format), format, options.maxInputPixels, decodeSize(options.plan, sizes, oriented), oriented);
+  const base = await decodeOnce(decodable(input, format), header, options.maxInputPixels, decodeSize(options.plan, sizes, oriented), oriented);
   const decoded = performance.now();
 
   // Longest work first: the widest width's encodes start at once (PNG, the slowest encoder, first)
@@ -171,6 +171,8 @@ export interface SourceHeader {
   readonly progressive: boolean;
   /** JPEG only: "4:2:0", "4:4:4", "4:4:4:4" (CMYK)… */
   readonly chromaSubsampling?: string | undefined;
+  /** HEIC only: what its decoded RGB means (`colr`), read with the size so the decoder need not read the boxes again. */
+  readonly heifColour?: HeifColour | undefined;
 }
 
 /** Sniffs the real format and reads the header; refuses with a person's message what cannot be read. */
@@ -180,8 +182,8 @@ export async function inspectSource(input: Buffer): Promise<SourceHeader> {
     // libvips here cannot open HEVC at all: the boxes give the size, so the limits hold before decoding.
     const header = heicHeader(input);
     if (!header) throw diagnoseUnreadable(input, format, new Error("no ispe for the primary item"));
-    const { width, height, orientation, bitDepth } = header;
-    return { format, width, height, orientation, channels: 3, bytesPerSample: bitDepth > 8 ? 2 : 1, progressive: false };
+    const { width, height, orientation, bitDepth, colour } = header;
+    return { format, width, height, orientation, channels: 3, bytesPerSample: bitDepth > 8 ? 2 : 1, progressive: false, heifColour: colour };
   }
   try {
     const metadata = await sharp(decodable(input, format), { limitInputPixels: false }).metadata();
@@ -281,8 +283,9 @@ function orientedSize(header: SourceHeader): { width: number; height: number } {
  */
 export const heicMaxPixels = 50_000_000;
 
-async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
-  if (format === "heic") return decodeHeicOnce(input, size, oriented);
+async function decodeOnce(input: Buffer, header: SourceHeader, maxInputPixels: number, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+  const { format } = header;
+  if (format === "heic") return decodeHeicOnce(input, header.heifColour, size, oriented);
   const drawn = format === "gif" ? gifFirstFrameArea(input) : undefined;
   let pipeline: Sharp = sharp(input, { limitInputPixels: maxInputPixels, failOn: "error" }).autoOrient();
   if (drawn) pipeline = pipeline.ensureAlpha();
@@ -297,10 +300,10 @@ async function decodeOnce(input: Buffer, format: SourceFormat, maxInputPixels: n
 }
 
 /** One decode to upright RGBA in WebAssembly, then sharp as for any format: its profile to sRGB, resize, 8-bit raw. */
-async function decodeHeicOnce(input: Buffer, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
+async function decodeHeicOnce(input: Buffer, colour: HeifColour | undefined, size: VariantSize, oriented: VariantSize): Promise<RawImage> {
   let decoded: Awaited<ReturnType<typeof decodeHeic>>;
   try {
-    decoded = await decodeHeic(input);
+    decoded = await decodeHeic(input, colour);
   } catch (error) {
     throw diagnoseUnreadable(input, "heic", error);
   }
