@@ -191,8 +191,8 @@ function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: strin
 
 /** What the Router does with every path that is not a variant's: the site's function answers it. */
 function forwardToSite(request: IncomingMessage, response: ServerResponse, port: number): void {
-  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
-    response.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
+  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path: request.url, headers: endToEnd(request.rawHeaders) }, (answer) => {
+    response.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
     answer.pipe(response);
   });
   upstream.once("error", () => {
@@ -203,6 +203,17 @@ function forwardToSite(request: IncomingMessage, response: ServerResponse, port:
     if (!response.writableFinished) upstream.destroy();
   });
   request.pipe(upstream);
+}
+
+/** Headers about one connection (RFC 9110 §7.6.1) stay on their hop; the rest cross the proxy as they came. */
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+
+function endToEnd(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (!hopByHop.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  }
+  return kept;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
