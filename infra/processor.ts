@@ -13,7 +13,8 @@ import {
   RUNTIME,
 } from "./config";
 import { network } from "./network";
-import { images, imagesTable, keyPermissions, limits, uploads, uploadsBucket, variantBuckets, variantLinks } from "./storage";
+import { permissionsFor } from "./grants";
+import { images, limits, uploads, uploadsBucket, variantLinks } from "./storage";
 
 /**
  * Events that failed every retry land here (Lambda's on-failure destination), kept 14 days, the SQS
@@ -50,32 +51,7 @@ export const processor = new sst.aws.Function("Processor", {
     MALLOC_ARENA_MAX: "2",
   },
   link: [uploads, ...variantLinks, images, limits],
-  permissions: [
-    { actions: ["s3:GetObject"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
-    // Without ListBucket S3 answers a missing original with 403 instead of NoSuchKey, and a
-    // delete during processing (or a dead-letter replay after originals expired) would look like
-    // a fault: retried, dead-lettered, alarmed. No `s3:prefix` condition: S3 decides 403 or 404
-    // for a GetObject, whose request has no prefix key, so a prefix-conditioned grant would not
-    // count; the bucket holds nothing but originals/ anyway.
-    { actions: ["s3:ListBucket"], resources: [uploadsBucket.arn] },
-    {
-      actions: ["s3:PutObject", "s3:DeleteObject"],
-      resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`),
-    },
-    // An original that arrives after its image was deleted is erased (every version of it, as a
-    // delete does): see processOriginal. Listing versions only under originals/.
-    { actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
-    {
-      actions: ["s3:ListBucketVersions"],
-      resources: [uploadsBucket.arn],
-      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
-    },
-    // DeleteItem: a processor whose image was deleted while it worked removes the record when it lets go.
-    { actions: ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"], resources: [imagesTable.arn] },
-    // The on-failure destination is sent with the function's own role.
-    { actions: ["sqs:SendMessage"], resources: [deadLetterQueue.arn] },
-    ...keyPermissions(),
-  ],
+  permissions: permissionsFor("processor", { deadLetterQueue: deadLetterQueue.arn }),
   // Retries is what makes SST create the FunctionEventInvokeConfig; the transform adds the
   // on-failure destination to it (SST has no DLQ argument).
   retries: PROCESSOR_RETRIES,
@@ -123,7 +99,7 @@ export const deadLetterConsumer = deadLetterQueue.subscribe(
     logging: { format: "json", retention: LOG_RETENTION },
     environment: { PRISM_CLAIM_TIMEOUT_MS: claimTimeoutMs },
     link: [images],
-    permissions: [{ actions: ["dynamodb:UpdateItem"], resources: [imagesTable.arn] }, ...keyPermissions()],
+    permissions: permissionsFor("deadLetters"),
     vpc: network?.vpc,
     transform: { role: lambdaOnlyTrust },
   },

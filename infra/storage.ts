@@ -187,7 +187,3 @@ export const variantLinks = variantStores.map((store) => store.link);
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
 export const limits = new sst.Linkable("Limits", { properties: { ...LIMITS } });
 
-/** IAM actions on a customer key that reading and writing encrypted objects/items needs. */
-export function keyPermissions() {
-  return dataKey ? [{ actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: [dataKey.arn] }] : [];
-}

@@ -2,19 +2,8 @@
 import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
 import { cdn, distributionArn, router } from "./router";
 import { routePrefix } from "../packages/core/src/outputs";
-import {
-  cloudfrontRead,
-  images,
-  encrypt,
-  imagesTable,
-  keyPermissions,
-  limits,
-  uploads,
-  uploadsBucket,
-  variantBuckets,
-  variantLinks,
-  variantStores,
-} from "./storage";
+import { permissionsFor } from "./grants";
+import { cloudfrontRead, images, encrypt, limits, uploads, variantLinks, variantStores } from "./storage";
 
 /** Signs the owner cookie; set per stage with `sst secret set OwnerCookieSecret <value>`. */
 export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
@@ -40,37 +29,8 @@ export const site = new sst.aws.Astro("Site", {
   // security headers) can be bypassed. The page signs its one POST body itself (the
   // x-amz-content-sha256 header, packages/web/src/client/api.ts), as OAC for Lambda requires.
   protection: "oac",
-  permissions: [
-    // Presigned PUT of an original, and deleting it with the image.
-    {
-      actions: ["s3:PutObject", "s3:DeleteObject"],
-      resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
-    },
-    // A file larger than one part goes up in parts (docs/multipart-uploads.md): creating the upload,
-    // presigning its parts and completing it are all s3:PutObject; resuming lists the parts storage
-    // holds; cancelling aborts it. Nothing on the bucket: no listing of other uploads.
-    {
-      actions: ["s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
-      resources: [$interpolate`${uploadsBucket.arn}/originals/*`],
-    },
-    // Erasing an original: the bucket is versioned, so a delete must remove every version of the
-    // key (and any delete marker) by its VersionId, which it finds by listing versions under the key.
-    { actions: ["s3:DeleteObjectVersion"], resources: [$interpolate`${uploadsBucket.arn}/originals/*`] },
-    {
-      actions: ["s3:ListBucketVersions"],
-      resources: [uploadsBucket.arn],
-      conditions: [{ test: "StringLike", variable: "s3:prefix", values: ["originals/*"] }],
-    },
-    { actions: ["s3:DeleteObject"], resources: variantBuckets.map((bucket) => $interpolate`${bucket.arn}/*`) },
-    // A deleted image's variant paths are invalidated at the Router's edges (and nowhere else).
-    { actions: ["cloudfront:CreateInvalidation"], resources: [distributionArn] },
-    {
-      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
-      resources: [imagesTable.arn],
-    },
-    { actions: ["dynamodb:Query"], resources: [$interpolate`${imagesTable.arn}/index/byOwner`] },
-    ...keyPermissions(),
-  ],
+  // Exactly what the API does (@prism/core/grants), on the distribution behind the Router alone.
+  permissions: permissionsFor("site", { distribution: distributionArn }),
   // Only the site's own paths are flushed on deploy, not the year-long cached variants that
   // share the Router's distribution.
   invalidation: { paths: "versioned" },

@@ -15,11 +15,15 @@
 import { parseArgs } from "node:util";
 import { defaultLimits } from "../packages/core/src/config/index.ts";
 import { standInEnvironment } from "../packages/local/src/environment.ts";
+import { principalCredentials } from "../packages/local/src/iam.ts";
 
 const { values } = parseArgs({ options: { s3: { type: "string" }, dynamodb: { type: "string" }, "retire-after-seconds": { type: "string" } } });
 if (values["retire-after-seconds"] !== undefined && !/^\d+$/.test(values["retire-after-seconds"])) throw new Error("--retire-after-seconds takes a whole number of seconds");
 if (Boolean(values.s3) !== Boolean(values.dynamodb)) throw new Error("--s3 and --dynamodb go together (the local stack's storage and table endpoints)");
-if (values.s3 && values.dynamodb) Object.assign(process.env, standInEnvironment({ s3Endpoint: values.s3, dynamoEndpoint: values.dynamodb, limits: defaultLimits }));
+// Against `npm start`: with the grants a reprocess is declared to need (@prism/core/grants), which the stack enforces.
+if (values.s3 && values.dynamodb) {
+  Object.assign(process.env, standInEnvironment({ s3Endpoint: values.s3, dynamoEndpoint: values.dynamodb, limits: defaultLimits, credentials: principalCredentials.reprocess }));
+}
 
 // After the environment is set: SST's `Resource` reads the links when it is loaded.
 const { configFromLinks } = await import("../packages/core/src/links/index.ts");

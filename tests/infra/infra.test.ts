@@ -7,6 +7,7 @@ import {
   referrerPolicy,
   variantContentSecurityPolicy,
 } from "../../packages/core/src/headers/index.ts";
+import { functionGrants, type GrantTarget, type PrismFunction } from "../../packages/core/src/grants/index.ts";
 import { outputFormats } from "../../packages/core/src/outputs/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
@@ -410,12 +411,42 @@ describe.each([
         "s3:ListBucketVersions": [bucketArn(get(), "UploadsBucket")],
         "cloudfront:CreateInvalidation": [`arn:aws:cloudfront::123456789012:distribution/${get().outputs.distributionId}`],
         "dynamodb:GetItem": [table],
+        // A full in-flight set looks up its members (@prism/core/ratelimit); GetItem does not cover it.
+        "dynamodb:BatchGetItem": [table],
         "dynamodb:PutItem": [table],
         "dynamodb:UpdateItem": [table],
         "dynamodb:DeleteItem": [table],
         // Only the index is queried.
         "dynamodb:Query": [`${table}/index/byOwner`],
       });
+    });
+
+    test("every deployed function's role is exactly its declaration in @prism/core/grants, which the local stack enforces", () => {
+      const s = get();
+      const arnsOf = (target: GrantTarget): string[] => {
+        if ("bucket" in target) {
+          const buckets = target.bucket === "uploads" ? ["UploadsBucket"] : outputFormats.map((format) => `${format.link}Bucket`);
+          return buckets.map((b) => (target.objects === undefined ? bucketArn(s, b) : `${bucketArn(s, b)}/${target.objects}`));
+        }
+        if ("table" in target) return [target.index === undefined ? tableArn(s) : `${tableArn(s)}/index/${target.index}`];
+        if ("distribution" in target) return [`arn:aws:cloudfront::123456789012:distribution/${s.outputs.distributionId}`];
+        if ("queue" in target) return [`arn:aws:sqs:us-east-1:123456789012:${inputs(s, "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`];
+        return []; // no data key on this stage
+      };
+      const declared = (fn: PrismFunction) => {
+        const out: Record<string, string[]> = {};
+        for (const grant of functionGrants[fn]) {
+          const resources = grant.on.flatMap(arnsOf);
+          if (resources.length === 0) continue;
+          for (const action of grant.actions) out[action] = [...(out[action] ?? []), ...resources].sort();
+        }
+        return out;
+      };
+      expect(grants(s, "SiteServerUseast1Role")).toEqual(declared("site"));
+      expect(grants(s, "ProcessorRole")).toEqual(declared("processor"));
+      const consumer = grants(s, deadLetterConsumer(s).name.replace(/Function$/, "Role"));
+      // The SQS actions are the event source mapping's, added by SST's subscription.
+      expect(Object.fromEntries(Object.entries(consumer).filter(([action]) => !action.startsWith("sqs:")))).toEqual(declared("deadLetters"));
     });
 
     test("the processor lists versions of originals only", () => {

@@ -1,7 +1,7 @@
 import { outputFormats } from "@prism/core/outputs";
 import type { Limits } from "@prism/core/services";
 import { localResourceNames } from "./names.ts";
-import { localCredentials } from "./standins.ts";
+import { operatorCredentials, type LocalCredentials } from "./iam.ts";
 
 /** Variables that would make the SDK or SST look somewhere other than the stand-ins. */
 export const conflictingVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "SST_KEY", "SST_KEY_FILE", "SST_RESOURCES_JSON"];
@@ -18,11 +18,14 @@ export function standInEnvironment(input: {
   cookieSecret?: string;
   /** The owner cookie's previous secret, while a rotation is under way. */
   previousCookieSecret?: string;
+  /** Whose credentials the SDK signs with: the operator's, unless a function's (./iam.ts). */
+  credentials?: LocalCredentials;
 }): Record<string, string> {
+  const credentials = input.credentials ?? operatorCredentials;
   return {
     AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: localCredentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: localCredentials.secretAccessKey,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_S3: input.s3Endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: input.dynamoEndpoint,
     // s3rver stores aws-chunked framing verbatim if the SDK adds checksums to streamed bodies.

@@ -1,7 +1,10 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkMultipart, MultipartStore, type S3Refusal } from "./multipart-front.ts";
-import { checkSignature, type SignatureCheck, type SignatureProblem } from "./sigv4.ts";
+import { dynamoAccessRequests } from "./dynamo-access.ts";
+import { accessDeniedMessage, deniedAccess, isAllowed, localArn, principalOf, type AccessRequest, type LocalPrincipal } from "./iam.ts";
+import { readsObject, s3AccessRequests } from "./s3-access.ts";
+import { checkSignature, signingAccessKeyId, type SignatureCheck, type SignatureProblem } from "./sigv4.ts";
 
 /**
  * The stand-ins (s3rver, dynalite) check almost nothing: no signatures, any CORS origin, form
@@ -60,12 +63,22 @@ export async function startS3Front(options: S3FrontOptions): Promise<Front> {
     const problem = await checkSignature({ method: request.method ?? "GET", rawUrl: request.url ?? "/", headers: request.headers }, check);
     if (problem) return s3SignatureError(response, problem, cors);
 
+    // IAM: the signer's grants must allow every action the request needs (a copy reads its source).
+    const principal = signerOf(request);
+    const deleteBody = isDeleteObjects(request) ? await readBody(request, maxDeleteObjectsBytes) : undefined;
+    const access = s3AccessRequests({ method: request.method ?? "GET", rawUrl: request.url ?? "/", headers: request.headers }, deleteBody?.toString("utf8"));
+    const denied = deniedAccess(principal, access, unmappedS3(request));
+    if (denied) return s3Error(response, 403, "AccessDenied", accessDeniedMessage(principal, denied), cors);
+    const read = access && readsObject(access);
+    const hideMissing = read !== undefined && !mayList(principal, read);
+
     const verdict = await checkMultipart(request, multipart, (path) => objectExists(options.target, path));
     if (verdict.kind === "refuse") return refuse(response, verdict.refusal, cors);
     if (verdict.kind === "answer") {
       return void response.writeHead(verdict.status, { ...cors, ...(verdict.body ? { "Content-Type": "application/xml" } : {}) }).end(verdict.body);
     }
     if (verdict.kind === "forward") return forward(request, response, options.target, verdict.body, cors);
+    if (deleteBody) return forward(request, response, options.target, deleteBody, cors);
 
     const key = (request.url ?? "/").split("?")[0] ?? "/";
     if (request.method === "PUT" && request.headers["if-none-match"] === "*") {
@@ -78,8 +91,37 @@ export async function startS3Front(options: S3FrontOptions): Promise<Front> {
         return s3Error(response, 412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold", cors);
       }
     }
-    forward(request, response, options.target, undefined, cors);
+    forward(request, response, options.target, undefined, cors, hideMissing);
   });
+}
+
+/** DeleteObjects names its keys in the body, and IAM authorizes each. */
+function isDeleteObjects(request: IncomingMessage): boolean {
+  return request.method === "POST" && new URL(request.url ?? "/", "http://front").searchParams.has("delete");
+}
+
+/** DeleteObjects takes at most 1,000 keys of at most 1,024 bytes each. */
+const maxDeleteObjectsBytes = 2 * 1024 * 1024;
+
+/**
+ * Whose credentials signed a request whose signature holds. The fronts know only the stack's own
+ * key pairs (./iam.ts), so there is always one.
+ */
+function signerOf(request: IncomingMessage): LocalPrincipal {
+  const principal = principalOf(signingAccessKeyId({ rawUrl: request.url ?? "/", headers: request.headers }) ?? "");
+  if (!principal) throw new Error("a request with a valid signature names no known principal");
+  return principal;
+}
+
+/** An S3 operation s3AccessRequests does not map, as an access denial names it. */
+function unmappedS3(request: IncomingMessage): AccessRequest {
+  return { action: `s3:${request.method ?? "GET"}`, resource: localArn.bucket((request.url ?? "/").split("/")[1]?.split("?")[0] ?? "") };
+}
+
+/** Whether `principal` may list the bucket an object read is in: what decides 404 or 403 for a missing key. */
+function mayList(principal: LocalPrincipal, read: AccessRequest): boolean {
+  const bucket = read.resource.slice("arn:aws:s3:::".length).split("/")[0] ?? "";
+  return isAllowed(principal, { action: "s3:ListBucket", resource: localArn.bucket(bucket) });
 }
 
 function answerPreflight(request: IncomingMessage, response: ServerResponse, siteOrigin: string | undefined): void {
@@ -169,6 +211,10 @@ export async function startDynamoFront(options: { target: Target; credentials: S
       if (problem.kind === "unknown-access-key") return dynamoError(response, 400, "UnrecognizedClientException", "The security token included in the request is invalid.");
       return dynamoError(response, 400, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided.");
     }
+    const principal = signerOf(request);
+    const target = String(request.headers["x-amz-target"] ?? "");
+    const denied = deniedAccess(principal, dynamoAccessRequests(target, body), { action: `dynamodb:${target.split(".").pop()}`, resource: "*" });
+    if (denied) return dynamoError(response, 400, "AccessDeniedException", accessDeniedMessage(principal, denied));
     forward(request, response, options.target, body);
   });
 }
@@ -191,10 +237,22 @@ export async function readBody(request: IncomingMessage, limit: number): Promise
 }
 
 /** Passes a checked request to the stand-in and its answer back, dropping the stand-in's own CORS headers. */
-function forward(request: IncomingMessage, response: ServerResponse, target: Target, body: Buffer | undefined, extraHeaders: Record<string, string> = {}): void {
+function forward(
+  request: IncomingMessage,
+  response: ServerResponse,
+  target: Target,
+  body: Buffer | undefined,
+  extraHeaders: Record<string, string> = {},
+  hideMissing = false,
+): void {
   const upstream = httpRequest(
     { host: loopback, port: target.port, method: request.method, path: request.url, headers: request.headers },
     (answer) => {
+      // S3 tells a caller who may not list the bucket nothing about which keys exist.
+      if (hideMissing && answer.statusCode === 404) {
+        answer.resume();
+        return s3Error(response, 403, "AccessDenied", "Access Denied", extraHeaders);
+      }
       const headers = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !name.startsWith("access-control-")));
       response.writeHead(answer.statusCode ?? 502, { ...headers, ...extraHeaders });
       answer.pipe(response);

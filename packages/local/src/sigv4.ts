@@ -24,8 +24,14 @@ export interface ReceivedRequest {
   readonly body?: Uint8Array;
 }
 
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
 export interface SignatureCheck {
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Every key pair the service knows; a request signed with any other is `unknown-access-key`. */
+  readonly credentials: readonly Credentials[];
   readonly service: "s3" | "dynamodb";
   readonly now?: () => number;
 }
@@ -65,7 +71,8 @@ async function checkPresigned(request: ReceivedRequest, url: URL, check: Signatu
   if (!scope || !signingDate || !Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > maxPresignedSeconds || !signedHeaders.includes("host")) {
     return { kind: "malformed", detail: "the X-Amz-* query parameters are incomplete or invalid" };
   }
-  if (scope.accessKeyId !== check.credentials.accessKeyId) return { kind: "unknown-access-key" };
+  const credentials = check.credentials.find((known) => known.accessKeyId === scope.accessKeyId);
+  if (!credentials) return { kind: "unknown-access-key" };
   if (now > signingDate.getTime() + expiresIn * 1000) return { kind: "expired" };
 
   const headers = signedHeaderValues(request.headers, signedHeaders);
@@ -74,7 +81,7 @@ async function checkPresigned(request: ReceivedRequest, url: URL, check: Signatu
   headers["x-amz-content-sha256"] ??= "UNSIGNED-PAYLOAD";
   const query: Record<string, string> = {};
   for (const [name, value] of params) if (!presignParameters.has(name)) query[name] = value;
-  const expected = await signer(check, scope.region).presign(httpRequest(request, url, headers, query), {
+  const expected = await signer(check, credentials, scope.region).presign(httpRequest(request, url, headers, query), {
     signingDate,
     expiresIn,
     signableHeaders: new Set(signedHeaders),
@@ -95,14 +102,15 @@ async function checkAuthorizationHeader(
   const scope = parseCredential(match?.[1] ?? "");
   const signingDate = parseAmzDate(header(request.headers, "x-amz-date") ?? "");
   if (!match || !scope || !signingDate) return { kind: "malformed", detail: "the Authorization header is not a SigV4 signature" };
-  if (scope.accessKeyId !== check.credentials.accessKeyId) return { kind: "unknown-access-key" };
+  const credentials = check.credentials.find((known) => known.accessKeyId === scope.accessKeyId);
+  if (!credentials) return { kind: "unknown-access-key" };
   if (Math.abs(now - signingDate.getTime()) > maxClockSkewMs) return { kind: "clock-skew" };
   const signedHeaders = match[2]!.split(";");
   const headers = signedHeaderValues(request.headers, signedHeaders);
   if (!headers) return { kind: "mismatch" };
   const query: Record<string, string> = {};
   for (const [name, value] of url.searchParams) query[name] = value;
-  const signed = await signer(check, scope.region).sign(httpRequest(request, url, headers, query, request.body), {
+  const signed = await signer(check, credentials, scope.region).sign(httpRequest(request, url, headers, query, request.body), {
     signingDate,
     signableHeaders: new Set(signedHeaders),
   });
@@ -110,9 +118,17 @@ async function checkAuthorizationHeader(
   return sameSignature(expected, match[3]) ? undefined : { kind: "mismatch" };
 }
 
-function signer(check: SignatureCheck, region: string): SignatureV4 {
+/** The access key a request names (presigned or header-signed): whose request it is, once its signature holds. */
+export function signingAccessKeyId(request: Pick<ReceivedRequest, "rawUrl" | "headers">): string | undefined {
+  const credential =
+    new URL(request.rawUrl, "http://placeholder").searchParams.get("X-Amz-Credential") ??
+    authorizationPattern.exec(header(request.headers, "authorization") ?? "")?.[1];
+  return credential ? parseCredential(credential)?.accessKeyId : undefined;
+}
+
+function signer(check: SignatureCheck, credentials: Credentials, region: string): SignatureV4 {
   return new SignatureV4({
-    credentials: check.credentials,
+    credentials,
     region,
     service: check.service,
     sha256: Hash.bind(null, "sha256"),

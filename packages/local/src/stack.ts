@@ -1,14 +1,16 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
 import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
-import { createPrismServices } from "@prism/core/services";
+import { createPrismServices, createS3Client } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
+import { FunctionWorker } from "./functions.ts";
+import { principalCredentials } from "./iam.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
@@ -106,10 +108,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
   configureEnvironment({ ...standIns, cookieSecret, options });
 
-  const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
-  const { handler: deadLetterConsumer } = (await import("@prism/functions/dead-letters")) as { handler: DeadLetterConsumer };
-  process.env.ASTRO_NODE_AUTOSTART = "disabled";
-  const site = (await import(pathToFileURL(entry).href)) as { handler: NodeHandler };
+  // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
+  // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
+  await import("sharp");
+  const processor = await FunctionWorker.start("processor", { kind: "handler", module: "@prism/functions/processor", exportName: "handler" }, process.env);
+  const deadLetters = await FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env);
+  const site = await FunctionWorker.start("site", { kind: "http", module: pathToFileURL(entry).href, exportName: "handler" }, { ...process.env, ASTRO_NODE_AUTOSTART: "disabled" });
+  const handler: S3Handler = (event, context) => processor.invoke(event, context);
+  const deadLetterConsumer: DeadLetterConsumer = (event, context) => deadLetters.invoke(event, context);
 
   const deadLetterFile = join(options.dataDir, "dead-letters.jsonl");
   const bridge = new S3EventBridge({
@@ -130,15 +136,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
   });
 
-  // The same clients the handlers build, from the same links (`@prism/core/links` reads them at import).
+  // The stack's own clients, as the platform (S3 events, Lambda's retries) with the operator's
+  // credentials, from the same links the handlers read (`@prism/core/links` reads them at import).
   const { configFromLinks } = await import("@prism/core/links");
   const { s3, db } = createPrismServices(configFromLinks());
+  // The Router reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
+  const cdn = createS3Client({ ...process.env, AWS_ACCESS_KEY_ID: principalCredentials.cdn.accessKeyId, AWS_SECRET_ACCESS_KEY: principalCredentials.cdn.secretAccessKey });
   route = (request, response) => {
     // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
     request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    serveVariant(s3, request, response)
+    serveVariant(cdn, request, response)
       .then((served) => {
-        if (!served) site.handler(request, response);
+        if (!served) forwardToSite(request, response, site.port!);
       })
       .catch((error: unknown) => {
         options.logger.error("variant route failed", { url: request.url, error: error as Error });
@@ -161,7 +170,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         server.closeAllConnections();
       });
       await bridge.stop();
+      await Promise.all([processor.stop(), deadLetters.stop(), site.stop()]);
       s3.destroy();
+      cdn.destroy();
       db.destroy();
       await standIns.close();
     },
@@ -176,6 +187,33 @@ function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: strin
     ...standInEnvironment({ ...input, limits: input.options.limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
     PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
   });
+}
+
+/** What the Router does with every path that is not a variant's: the site's function answers it. */
+function forwardToSite(request: IncomingMessage, response: ServerResponse, port: number): void {
+  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path: request.url, headers: endToEnd(request.rawHeaders) }, (answer) => {
+    response.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
+    answer.pipe(response);
+  });
+  upstream.once("error", () => {
+    if (!response.headersSent) response.writeHead(502).end("Bad gateway");
+    else response.destroy();
+  });
+  response.once("close", () => {
+    if (!response.writableFinished) upstream.destroy();
+  });
+  request.pipe(upstream);
+}
+
+/** Headers about one connection (RFC 9110 §7.6.1) stay on their hop; the rest cross the proxy as they came. */
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
+
+function endToEnd(rawHeaders: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (!hopByHop.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+  }
+  return kept;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
 import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
@@ -7,6 +8,7 @@ import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ownerIndexName } from "@prism/core/images";
 import { loopback, startDynamoFront, startS3Front } from "./fronts.ts";
+import { allCredentials, operatorCredentials } from "./iam.ts";
 import { localResourceNames, variantRoutes } from "./names.ts";
 
 /** The part of an s3rver event notification the bridge reads (keys arrive not URL-encoded). */
@@ -24,8 +26,8 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-/** The only credentials the stand-ins' fronts accept (s3rver itself accepts only these too). */
-export const localCredentials = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
+/** The stand-ins' administrator credentials (./iam.ts `operator`): the stack's set-up, tests and the AWS CLI. */
+export const localCredentials = operatorCredentials;
 
 /**
  * Starts the embedded S3 (s3rver) and DynamoDB (dynalite), persisting under `dataDir`, each behind a
@@ -46,6 +48,7 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     ],
   });
   serializeDeletes(s3);
+  registerKeys(allCredentials);
   const s3Address = await s3.run();
 
   const dynamo = dynalite({ path: join(options.dataDir, "dynamodb"), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -53,8 +56,8 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     dynamo.once("error", reject);
     dynamo.listen(0, loopback, () => resolve());
   });
-  const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: localCredentials, siteOrigins: options.siteOrigins, s3rverDirectory: join(options.dataDir, "s3") });
-  const dynamoFront = await startDynamoFront({ target: { port: (dynamo.address() as AddressInfo).port }, credentials: localCredentials });
+  const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: allCredentials, siteOrigins: options.siteOrigins, s3rverDirectory: join(options.dataDir, "s3") });
+  const dynamoFront = await startDynamoFront({ target: { port: (dynamo.address() as AddressInfo).port }, credentials: allCredentials });
   const standIns: StandIns = {
     s3Endpoint: s3Front.endpoint,
     dynamoEndpoint: dynamoFront.endpoint,
@@ -67,6 +70,17 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
   };
   await createImagesTable(standIns.dynamoEndpoint);
   return standIns;
+}
+
+/**
+ * s3rver knows only its own S3RVER key; the front, which checks every signature and grant first,
+ * forwards requests signed by each function's own key, so s3rver must know those keys too.
+ */
+function registerKeys(credentials: readonly { accessKeyId: string; secretAccessKey: string }[]): void {
+  const { DUMMY_ACCOUNT } = createRequire(import.meta.url)("s3rver/lib/models/account.js") as {
+    DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+  };
+  for (const { accessKeyId, secretAccessKey } of credentials) DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
 }
 
 /**
