@@ -18,6 +18,8 @@ export function standInEnvironment(input: {
   cookieSecret?: string;
   /** The owner cookie's previous secret, while a rotation is under way. */
   previousCookieSecret?: string;
+  /** The site's own origins (the stack's URLs), which the site admits state changes from. */
+  siteOrigins?: readonly string[];
 }): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
@@ -38,5 +40,7 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
+    // In AWS the Router link gives the site its origin; offline there is no Router.
+    SST_RESOURCE_SiteOrigins: JSON.stringify({ origins: input.siteOrigins ?? [] }),
   };
 }
