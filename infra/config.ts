@@ -13,11 +13,10 @@ export const isProduction = PRODUCTION_STAGES.includes($app.stage);
 export const RUNTIME = "nodejs22.x" as const;
 
 /**
- * Where the site runs under `sst dev`: SST starts `npm run dev` in packages/web, i.e. `astro dev`
- * on its default port 4321. A browser may address it as localhost or 127.0.0.1 (two origins).
+ * Where the site runs under `sst dev` (`astro dev` in packages/web): defined with the site's other
+ * origins, which the site itself checks requests against (@prism/core/origins).
  */
-export const DEV_SITE_PORT = 4321;
-export const DEV_SITE_ORIGINS = [`http://localhost:${DEV_SITE_PORT}`, `http://127.0.0.1:${DEV_SITE_PORT}`];
+export { devSitePort as DEV_SITE_PORT, devSiteOrigins as DEV_SITE_ORIGINS } from "../packages/core/src/origins";
 
 /**
  * Processor sizing, from `npm run bench` (bench/README.md): a 24 MP JPEG through the whole plan

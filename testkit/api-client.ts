@@ -4,6 +4,11 @@ export class PrismClient {
 
   constructor(readonly baseUrl: string) {}
 
+  /** The `cookie` header this client sends (for a test to forge a request with the visitor's cookie). */
+  get cookieHeader(): string {
+    return this.cookie;
+  }
+
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookie) headers.set("cookie", this.cookie);

@@ -84,6 +84,50 @@ export async function makeHeic(options: HeicOptions): Promise<Buffer> {
   }
 }
 
+/**
+ * The smallest HEIC a reader takes for one (about 250 bytes, no encoder needed): `ftyp` heic, a
+ * `meta` whose primary item is an HEVC picture with an `hvcC` and an `ispe` saying `width` ×
+ * `height`, and a few bytes of `mdat` that decode to nothing. What a hostile upload looks like
+ * when the header is the whole attack (an `ispe` of 0 × 0).
+ */
+export function minimalHeic(width: number, height: number): Buffer {
+  const box = (type: string, ...parts: Buffer[]) => {
+    const body = Buffer.concat(parts);
+    const header = Buffer.alloc(8);
+    header.writeUInt32BE(8 + body.length);
+    header.write(type, 4, "latin1");
+    return Buffer.concat([header, body]);
+  };
+  const fullBox = (type: string, version: number, ...parts: Buffer[]) => box(type, Buffer.from([version, 0, 0, 0]), ...parts);
+  const u16 = (value: number) => Buffer.from([value >> 8, value & 0xff]);
+  const u32 = (value: number) => {
+    const bytes = Buffer.alloc(4);
+    bytes.writeUInt32BE(value);
+    return bytes;
+  };
+  // An HEVC start code and the first bytes of a slice: a picture that ends before it begins.
+  const picture = Buffer.from([0, 0, 0, 1, 0x26, 0x01, 0xaf, 0, 0, 0]);
+  const head = (pictureOffset: number) => {
+    const hvcC = box("hvcC", Buffer.from([1, 1, 0x60, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x5d, 0xf0, 0, 0xfc, 0xfd, 0xf8, 0xf8, 0, 0, 0x0f, 0]));
+    const properties = box("ipco", hvcC, fullBox("ispe", 0, u32(width), u32(height)));
+    // Item 1 has two properties: hvcC (essential) and ispe.
+    const associations = fullBox("ipma", 0, u32(1), u16(1), Buffer.from([2, 0x81, 0x02]));
+    const meta = fullBox(
+      "meta",
+      0,
+      fullBox("hdlr", 0, u32(0), Buffer.from("pict", "latin1"), Buffer.alloc(13)),
+      fullBox("pitm", 0, u16(1)),
+      fullBox("iinf", 0, u16(1), fullBox("infe", 2, u16(1), u16(0), Buffer.from("hvc1", "latin1"), Buffer.from([0]))),
+      // One item, one extent: 4-byte offset and length, no base offset.
+      fullBox("iloc", 0, Buffer.from([0x44, 0x00]), u16(1), u16(1), u16(0), u16(1), u32(pictureOffset), u32(picture.length)),
+      box("iprp", properties, associations),
+    );
+    return Buffer.concat([box("ftyp", Buffer.from("heic", "latin1"), u32(0), Buffer.from("mif1heic", "latin1")), meta]);
+  };
+  const pictureOffset = head(0).length + 8;
+  return Buffer.concat([head(pictureOffset), box("mdat", picture)]);
+}
+
 /** Counter-clockwise quarter turns (`irot`) that show an EXIF orientation upright. */
 const quarterTurnsFor = { 1: 0, 3: 2, 6: 3, 8: 1 } as const;
 

@@ -13,7 +13,7 @@ import sharp from "sharp";
 import { orientedJpeg, photoLikePixels, quadrantPixels, seededRandom } from "./fixtures.ts";
 import { writeGif } from "./gif.ts";
 import { animatedAvif } from "./animated-avif.ts";
-import { makeHeic } from "./heic.ts";
+import { makeHeic, minimalHeic } from "./heic.ts";
 
 /** A small pixel limit, so "exactly at" and "one over" the limit are cheap images. */
 export const hostileLimits = { maxInputPixels: 1_000_000 } as const;
@@ -343,6 +343,15 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       bytes: await heicContainer(),
       expect: { outcome: "failed", code: "corrupt_image", message: /^This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support\./ },
       why: "The HEIC decoder holds HEVC only; the person is told what to do instead. (Declared as image/jpeg: browsers often do.)",
+    },
+    {
+      id: "heic-zero-size",
+      title: "HEIC whose `ispe` box says 0 × 0 pixels (about 250 bytes)",
+      filename: "IMG_0003.HEIC",
+      contentType: "image/heic",
+      bytes: minimalHeic(0, 0),
+      expect: { outcome: "failed", code: "corrupt_image", message: /^This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support\./ },
+      why: "A header of no size describes no picture: damaged, failed at once from the header, never retried as if the fault were ours.",
     },
     ready("tiff", "TIFF", "scan.tif", "image/tiff", await sharp(await photoJpegOf(400, 300, 11)).tiff().toBuffer(), { format: "tiff", width: 400, height: 300, widthVariants: 6 }, "On the allow-list."),
     ready("avif", "AVIF", "photo.avif", "image/avif", await sharp(await photoJpegOf(400, 300, 12)).avif({ quality: 50, effort: 0 }).toBuffer(), { format: "avif", width: 400, height: 300, widthVariants: 6 }, "On the allow-list."),

@@ -27,7 +27,7 @@ export default defineConfig({
   server: { host: "127.0.0.1" },
   // Astro's origin check compares against a URL whose host it does not trust without a fixed domain
   // list (it sees "localhost"), so it refuses legitimate requests; src/middleware.ts does the
-  // cross-site check with Sec-Fetch-Site / Origin against the host the browser addressed.
+  // cross-site check with Sec-Fetch-Site / Origin against the site's configured origins.
   security: { checkOrigin: false },
   vite: {
     // @prism/core ships TypeScript sources; bundle them into the server build.

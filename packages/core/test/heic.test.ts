@@ -1,6 +1,6 @@
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { makeHeic } from "../../../testkit/heic.ts";
+import { makeHeic, minimalHeic } from "../../../testkit/heic.ts";
 import { expectedVariants, variantLabel } from "../../../testkit/variants.ts";
 import { PermanentImageError } from "../src/errors/index.ts";
 import { heifPrimaryImage, sniffSourceFormat } from "../src/formats/index.ts";
@@ -125,5 +125,20 @@ describe("HEIC in", () => {
     input.writeUInt32BE(80, ispe + 8);
     const error = await processImage(input, options).then(() => undefined, (caught: unknown) => caught);
     expect((error as PermanentImageError).code).toBe("corrupt_image");
+  });
+
+  it.each([
+    [0, 0],
+    [0, 120],
+    [160, 0],
+  ])("a header that says %i × %i pixels fails as damaged, from the header alone (not a fault of ours, so not retried)", async (width, height) => {
+    const input = minimalHeic(width, height);
+    const error = await inspectSource(input).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PermanentImageError);
+    expect((error as PermanentImageError).code).toBe("corrupt_image");
+    expect((error as PermanentImageError).message).toBe(
+      "This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support. Try exporting it again from the original as JPEG or PNG.",
+    );
+    await expect(processImage(input, options)).rejects.toBeInstanceOf(PermanentImageError);
   });
 });

@@ -12,6 +12,7 @@ import { standInEnvironment } from "../../local/src/environment.ts";
 import { objectCreatedEvent } from "../../local/src/s3-events.ts";
 import { startStandIns, type StandIns } from "../../local/src/standins.ts";
 import { photoPng } from "../../../testkit/fixtures.ts";
+import { minimalHeic } from "../../../testkit/heic.ts";
 import { captureLogLines } from "./log-capture.ts";
 
 // The handler reads its links and SDK endpoints once, at import, as in Lambda: set them first.
@@ -49,14 +50,14 @@ function nextImageId(): string {
 }
 
 /** A pending record and its original in S3, as after a browser upload. */
-async function uploaded(bytes: Buffer, imageId = nextImageId()): Promise<string> {
+async function uploaded(bytes: Buffer, imageId = nextImageId(), announcedSize = bytes.byteLength): Promise<string> {
   const record: ImageRecord = {
     imageId,
     ownerId: "owner",
     status: "pending",
     filename: "x.png",
     contentType: "image/png",
-    size: bytes.byteLength,
+    size: announcedSize,
     uploadedAt: new Date().toISOString(),
   };
   await images.createPending(record);
@@ -94,6 +95,35 @@ describe("processor handler", () => {
     const imageId = await uploaded(Buffer.from("definitely not a picture, just some text"));
     await expect(handler(event(originalKey(imageId)))).resolves.toBeUndefined();
     expect(await images.get(imageId)).toMatchObject({ status: "failed", error: { code: "unsupported_format" } });
+  });
+
+  it("marks a HEIC whose header says 0 × 0 pixels failed as damaged on the first try: no retry, no dead letter", async () => {
+    const imageId = await uploaded(minimalHeic(0, 0));
+    // Resolving is what keeps Lambda from retrying the event (and the dead-letter alarm quiet).
+    await expect(handler(event(originalKey(imageId)))).resolves.toBeUndefined();
+    expect(await images.get(imageId)).toMatchObject({
+      status: "failed",
+      error: {
+        code: "corrupt_image",
+        message: "This HEIC file can't be read: it is damaged, or it is a kind of HEIC Prism doesn't support. Try exporting it again from the original as JPEG or PNG.",
+      },
+    });
+  });
+
+  it("never names the size of what storage holds when it is not the announced file (it may be someone else's)", async () => {
+    const stored = await photoPng(40, 30, 6);
+    const mismatched = await uploaded(stored, nextImageId(), 5000);
+    const oversized = await uploaded(Buffer.alloc(1_000_001, 1), nextImageId(), 5000);
+    await handler(event(originalKey(mismatched), originalKey(oversized)));
+    const [mismatchError, oversizeError] = [(await images.get(mismatched))?.error, (await images.get(oversized))?.error];
+    expect(mismatchError).toEqual({
+      code: "corrupt_image",
+      message: "The upload does not have the 5,000 bytes that were announced, so it is incomplete or not the file that was chosen. Upload it again.",
+    });
+    expect(oversizeError).toEqual({ code: "file_too_large", message: "The file is larger than the limit of 976.6 KB (1,000,000 bytes). Upload a smaller file." });
+    for (const size of [stored.byteLength, 1_000_001]) {
+      for (const written of [size.toString(), size.toLocaleString("en-US")]) expect(`${mismatchError?.message} ${oversizeError?.message}`).not.toContain(written);
+    }
   });
 
   it("refuses an original over the size limit without decoding it", async () => {

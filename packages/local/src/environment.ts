@@ -20,6 +20,8 @@ export function standInEnvironment(input: {
   previousCookieSecret?: string;
   /** Whose credentials the SDK signs with: the operator's, unless a function's (./iam.ts). */
   credentials?: LocalCredentials;
+  /** The site's own origins (the stack's URLs), which the site admits state changes from. */
+  siteOrigins?: readonly string[];
 }): Record<string, string> {
   const credentials = input.credentials ?? operatorCredentials;
   return {
@@ -41,5 +43,7 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
+    // In AWS the Router link gives the site its origin; offline there is no Router.
+    SST_RESOURCE_SiteOrigins: JSON.stringify({ origins: input.siteOrigins ?? [] }),
   };
 }

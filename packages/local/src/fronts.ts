@@ -162,6 +162,10 @@ function s3SignatureError(response: ServerResponse, problem: SignatureProblem, c
       return s3Error(response, 403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", cors);
     case "malformed":
       return s3Error(response, 400, "AuthorizationQueryParametersError", `Invalid signature: ${problem.detail}.`, cors);
+    case "headers-not-signed":
+      return s3Error(response, 403, "AccessDenied", "There were headers present in the request which were not signed", cors, {
+        HeadersNotSigned: problem.headers.join(", "),
+      });
     case "mismatch":
       return s3Error(
         response,
@@ -177,8 +181,9 @@ function refuse(response: ServerResponse, refusal: S3Refusal, headers: Record<st
   s3Error(response, refusal.status, refusal.code, refusal.message, headers);
 }
 
-function s3Error(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+function s3Error(response: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, details: Record<string, string> = {}): void {
+  const extra = Object.entries(details).map(([name, value]) => `<${name}>${value.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</${name}>`).join("");
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message>${extra}</Error>`;
   response.writeHead(status, { ...headers, "Content-Type": "application/xml"}).end(body);
 }
 

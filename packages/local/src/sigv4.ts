@@ -13,7 +13,9 @@ export type SignatureProblem =
   | { readonly kind: "unknown-access-key" }
   | { readonly kind: "expired" }
   | { readonly kind: "clock-skew" }
-  | { readonly kind: "mismatch" };
+  | { readonly kind: "mismatch" }
+  /** S3 only: `x-amz-*` headers the signature does not cover (S3's HeadersNotSigned). */
+  | { readonly kind: "headers-not-signed"; readonly headers: readonly string[] };
 
 export interface ReceivedRequest {
   readonly method: string;
@@ -56,9 +58,38 @@ export async function checkSignature(request: ReceivedRequest, check: SignatureC
   const url = new URL(request.rawUrl, "http://placeholder");
   const params = url.searchParams;
   const authorization = header(request.headers, "authorization");
-  if (params.has("X-Amz-Signature")) return checkPresigned(request, url, check, now);
-  if (authorization !== undefined) return checkAuthorizationHeader(request, url, authorization, check, now);
-  return { kind: "unsigned" };
+  const problem = params.has("X-Amz-Signature")
+    ? await checkPresigned(request, url, check, now)
+    : authorization !== undefined
+      ? await checkAuthorizationHeader(request, url, authorization, check, now)
+      : { kind: "unsigned" as const };
+  if (problem || check.service !== "s3") return problem;
+  const unsigned = unsignedAmzHeaders(request.headers, signedHeaderNames(request, url), params.has("X-Amz-Signature"));
+  return unsigned.length > 0 ? { kind: "headers-not-signed", headers: unsigned } : undefined;
+}
+
+/**
+ * S3's rule for headers a signature must cover: every `x-amz-*` header, or S3 refuses the request
+ * (403 AccessDenied, HeadersNotSigned) — they change what a request does (`x-amz-copy-source` makes a
+ * PUT copy another object, `x-amz-acl`, `x-amz-server-side-encryption`…), so a signature that does
+ * not cover them says nothing about them. A presigned URL is the one exception, for
+ * `x-amz-content-sha256`: its payload is never signed, and S3 takes that header unsigned there. The
+ * SDK signs every header it sends except a fixed few, none of them `x-amz-*` (`x-amzn-trace-id` is
+ * another prefix).
+ */
+export function unsignedAmzHeaders(received: IncomingHttpHeaders, signedHeaders: readonly string[], presigned: boolean): string[] {
+  return Object.keys(received)
+    .map((name) => name.toLowerCase())
+    .filter((name) => name.startsWith("x-amz-") && !signedHeaders.includes(name))
+    .filter((name) => !(presigned && name === "x-amz-content-sha256"))
+    .sort();
+}
+
+function signedHeaderNames(request: ReceivedRequest, url: URL): string[] {
+  const list = url.searchParams.has("X-Amz-Signature")
+    ? (url.searchParams.get("X-Amz-SignedHeaders") ?? "")
+    : (authorizationPattern.exec(header(request.headers, "authorization") ?? "")?.[2] ?? "");
+  return list.split(";").filter(Boolean);
 }
 
 async function checkPresigned(request: ReceivedRequest, url: URL, check: SignatureCheck, now: number): Promise<SignatureProblem | undefined> {
@@ -86,7 +117,8 @@ async function checkPresigned(request: ReceivedRequest, url: URL, check: Signatu
     expiresIn,
     signableHeaders: new Set(signedHeaders),
     unsignableHeaders: signedHeaders.includes("x-amz-content-sha256") ? new Set() : new Set(["x-amz-content-sha256"]),
-    unhoistableHeaders: new Set(["x-amz-content-sha256"]),
+    // Signed headers arrived as headers: the signer must not move x-amz-* ones into the query.
+    unhoistableHeaders: new Set([...signedHeaders, "x-amz-content-sha256"]),
   });
   return sameSignature(String(expected.query?.["X-Amz-Signature"] ?? ""), params.get("X-Amz-Signature")) ? undefined : { kind: "mismatch" };
 }

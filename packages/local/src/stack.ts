@@ -106,7 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
-  configureEnvironment({ ...standIns, cookieSecret, options });
+  configureEnvironment({ ...standIns, cookieSecret, siteOrigins, options });
 
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
@@ -180,7 +180,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 }
 
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
-function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
+function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; siteOrigins: readonly string[]; options: LocalStackOptions }): void {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
   Object.assign(process.env, {

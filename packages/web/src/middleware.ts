@@ -2,27 +2,24 @@ import { defineMiddleware } from "astro:middleware";
 import { legacyOwnerCookieName, newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
 import { ApiError } from "@prism/core/errors";
 import { apiMessages } from "@prism/core/messages";
+import { isSiteOrigin } from "@prism/core/origins";
 import { errorResponse } from "./server/http.ts";
-import { ownerCookieSecrets, pageSecurityHeaders } from "./server/services.ts";
+import { ownerCookieSecrets, ownSiteOrigins, pageSecurityHeaders } from "./server/services.ts";
 
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
  * A cross-site page must not be able to change a visitor's images with the visitor's cookie. Browsers
  * say where a request comes from (`Sec-Fetch-Site`, `Origin`); refuse state changes from elsewhere.
+ * The `Origin` is compared with the site's configured origins, not with a host header: a client
+ * writes `Host` and `X-Forwarded-Host` as it likes. A request without `Origin` is not a browser's
+ * cross-site request (browsers send it on every cross-origin POST, PUT, PATCH and DELETE).
  */
 function isCrossSite(request: Request): boolean {
   const fetchSite = request.headers.get("sec-fetch-site");
   if (fetchSite && fetchSite !== "same-origin" && fetchSite !== "none") return true;
   const origin = request.headers.get("origin");
-  if (origin === null) return false;
-  // The host the browser addressed: CloudFront (the SST router) forwards it as x-forwarded-host.
-  const host = request.headers.get("x-forwarded-host") ?? request.headers.get("host");
-  try {
-    return new URL(origin).host !== host;
-  } catch {
-    return true; // "null" and other opaque origins
-  }
+  return origin !== null && !isSiteOrigin(origin, ownSiteOrigins());
 }
 
 export const onRequest = defineMiddleware(async (context, next) => {

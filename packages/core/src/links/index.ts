@@ -1,5 +1,6 @@
 import { Resource } from "sst";
 import { limitsFromLink } from "../config/index.ts";
+import { siteOrigins } from "../origins/index.ts";
 import { outputFormats } from "../outputs/index.ts";
 import type { PrismConfig } from "../services/index.ts";
 import type { BucketNames } from "../storage/index.ts";
@@ -28,4 +29,19 @@ function variantBucketsFromLinks(): BucketNames {
     uploads: Resource.Uploads.name,
     ...Object.fromEntries(outputFormats.map((format) => [format.id, links[format.link]!.name])),
   } as BucketNames;
+}
+
+/** Links only some places have: the Router (AWS, `sst dev`), the local stack's own origins (offline). */
+type OriginLinks = Partial<{ readonly Router: { readonly url: string }; readonly SiteOrigins: { readonly origins: readonly string[] } }>;
+
+/**
+ * The site's origins (@prism/core/origins) from its links: the Router's URL where there is a Router,
+ * the local stack's URLs offline (`SiteOrigins`), and the dev server's under `astro dev` (`dev`).
+ */
+export function siteOriginsFromLinks(dev: boolean): string[] {
+  const links = Resource as unknown as OriginLinks;
+  // `in`, not `?.`: `Resource` throws when asked for a link it does not have.
+  const router = "Router" in links ? links.Router : undefined;
+  const local = "SiteOrigins" in links ? links.SiteOrigins : undefined;
+  return siteOrigins({ routerUrl: router?.url, localOrigins: local?.origins, dev });
 }

@@ -69,10 +69,12 @@ export const svgRefusal = (supported: string) =>
 /** Why a file's own bytes can never become an image (the processor's verdicts, shown on the image). */
 export const fileRefusals = {
   empty: "The file is empty (0 bytes). Please choose the image again.",
-  tooLarge: (size: number, limit: number) => `${describeTooLarge(size, limit)} Upload a smaller file.`,
+  // What storage holds is not named in these two: when it is not the file that was announced it may
+  // be someone else's (a copy S3 was tricked into making), and its size would tell about it.
+  tooLarge: (limit: number) => `The file is larger than the limit of ${formatBytes(limit)} (${limit.toLocaleString("en-US")} bytes). Upload a smaller file.`,
   svg: svgRefusal,
-  sizeMismatch: (received: number, announced: number) =>
-    `The upload arrived with ${received} bytes but ${announced} were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
+  sizeMismatch: (announced: number) =>
+    `The upload does not have the ${announced.toLocaleString("en-US")} bytes that were announced, so it is incomplete or not the file that was chosen. Upload it again.`,
   unsupportedFile: (what: string, verdict: string, supported: string) => `This file is ${what}, ${verdict}. Upload ${supported}.`,
   webPage: (supported: string) => `This file is a web page (HTML), not an image. Upload ${supported}.`,
   unrecognised: (supported: string) => `This file is not an image Prism recognises: its contents match no supported format. Upload ${supported}.`,

@@ -178,6 +178,17 @@ export interface SourceHeader {
 /** Sniffs the real format and reads the header; refuses with a person's message what cannot be read. */
 export async function inspectSource(input: Buffer): Promise<SourceHeader> {
   const format = await sniffSourceFormat(input);
+  const header = await readHeader(input, format);
+  // Every format's size is checked here, once: a header that says 0 pixels wide or high (a HEIC
+  // whose `ispe` is 0 × 0, a PNG whose IHDR is zeroed) describes no picture. Left to the decoder,
+  // some of them fail in ways that look like our fault and are retried.
+  if (!(header.width > 0 && header.height > 0)) {
+    throw diagnoseUnreadable(input, format, new Error(`the header says ${header.width} × ${header.height} pixels`));
+  }
+  return header;
+}
+
+async function readHeader(input: Buffer, format: SourceFormat): Promise<SourceHeader> {
   if (format === "heic") {
     // libvips here cannot open HEVC at all: the boxes give the size, so the limits hold before decoding.
     const header = heicHeader(input);
@@ -187,11 +198,10 @@ export async function inspectSource(input: Buffer): Promise<SourceHeader> {
   }
   try {
     const metadata = await sharp(decodable(input, format), { limitInputPixels: false }).metadata();
-    if (!metadata.width || !metadata.height) throw new Error("no dimensions in header");
     return {
       format,
-      width: metadata.width,
-      height: metadata.height,
+      width: metadata.width ?? 0,
+      height: metadata.height ?? 0,
       orientation: metadata.orientation,
       pages: metadata.pages,
       channels: metadata.channels ?? 3,

@@ -97,11 +97,11 @@ export async function processOriginal(
     }
     // Refused unread: a signed URL fixes the size in AWS, but an object written another way (or the
     // local S3) may be any size.
-    if (stored.data === undefined) throw new PermanentImageError("file_too_large", fileRefusals.tooLarge(stored.bytes, deps.maxUploadBytes));
+    if (stored.data === undefined) throw new PermanentImageError("file_too_large", fileRefusals.tooLarge(deps.maxUploadBytes));
     const original = stored.data;
     // Zero bytes get the sniffer's "empty file" message, which says more than a size mismatch.
     if (original.byteLength !== record.size && original.byteLength > 0) {
-      throw new PermanentImageError("corrupt_image", fileRefusals.sizeMismatch(original.byteLength, record.size));
+      throw new PermanentImageError("corrupt_image", fileRefusals.sizeMismatch(record.size));
     }
     const processed = await processImage(original, { plan: deps.plan, maxInputPixels: deps.maxInputPixels });
     // Announced before the first PUT, under the claim: if this run dies, a delete still finds every

@@ -1,5 +1,5 @@
 import { Resource } from "sst";
-import { configFromLinks } from "@prism/core/links";
+import { configFromLinks, siteOriginsFromLinks } from "@prism/core/links";
 import { addressUploadRule, InFlightUploads, RateLimiter, uploadRule } from "@prism/core/ratelimit";
 import { siteSecurityHeaders } from "@prism/core/headers";
 import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
@@ -60,4 +60,13 @@ let securityHeaders: Record<string, string> | undefined;
 export function pageSecurityHeaders(): Record<string, string> {
   securityHeaders ??= siteSecurityHeaders({ uploads: uploadsOrigin(prism().config.buckets.uploads) });
   return securityHeaders;
+}
+
+let origins: string[] | undefined;
+
+/** The origins this site's pages are served from (from its links, never from a request header). */
+export function ownSiteOrigins(): string[] {
+  // `astro dev` is how `sst dev` runs the page: its origins are the dev server's too.
+  origins ??= siteOriginsFromLinks(import.meta.env.DEV);
+  return origins;
 }
