@@ -1,6 +1,7 @@
 // Buckets and table. The SST components are named *Bucket / ImagesTable; the names the app
 // reads (`Resource.Uploads.name`, …) are sst.Linkables carrying only the name, because linking a
 // Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
+import { multipartUploadMaxAgeDays } from "../packages/core/src/config";
 import { outputFormats } from "../packages/core/src/outputs";
 import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_COLD_AFTER_DAYS, ORIGINALS_COLD_STORAGE_CLASS, USE_KMS } from "./config";
 import { distributionArn, siteOrigin } from "./router";
@@ -116,7 +117,8 @@ export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
           id: "abort-incomplete-multipart-uploads",
           status: "Enabled",
           filter: {},
-          abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          // Prism refuses to resume or complete an upload after this age: S3 may drop its parts.
+          abortIncompleteMultipartUpload: { daysAfterInitiation: multipartUploadMaxAgeDays },
         },
         {
           id: "expire-noncurrent-versions",

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InFlightUploads } from "@prism/core/ratelimit";
+import { multipartUploadMaxAgeSeconds } from "@prism/core/uploads";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { startTableStandIns, type TableStandIns } from "../../testkit/stand-ins.ts";
 
@@ -28,6 +29,14 @@ async function finishedImage(): Promise<string> {
 async function pendingImage(): Promise<string> {
   const imageId = randomUUID();
   await db.send(new PutCommand({ TableName: tableName, Item: { imageId, ownerId: "someone", status: "pending", uploadedAt: new Date().toISOString() } }));
+  return imageId;
+}
+
+/** A record of an upload issued `issuedAt` (epoch ms), in parts when `multipartUploadId` is given. */
+async function imageIssuedAt(issuedAt: number, status: string, multipartUploadId?: string): Promise<string> {
+  const imageId = randomUUID();
+  const item = { imageId, ownerId: "someone", status, uploadedAt: new Date(issuedAt).toISOString(), ...(multipartUploadId ? { multipartUploadId } : {}) };
+  await db.send(new PutCommand({ TableName: tableName, Item: item }));
   return imageId;
 }
 
@@ -69,5 +78,51 @@ describe("uploads in flight", () => {
     const second = new InFlightUploads(racing, tableName, rule);
     await expect(second.admit(subject, await pendingImage())).resolves.toBeUndefined();
     await expect(firstDone).resolves.toBeUndefined();
+  });
+
+  describe("on a clock the test moves", () => {
+    const noon = Date.UTC(2026, 0, 15, 12, 0, 0);
+    const minutes = 60_000;
+
+    it("a multipart upload keeps its slot past the single PUT's window, until its maximum age", async () => {
+      const clock = { now: noon };
+      const inFlight = new InFlightUploads(db, tableName, rule, () => clock.now);
+      const subject = "198.51.100.10";
+      for (let i = 0; i < rule.limit; i += 1) await inFlight.admit(subject, await imageIssuedAt(noon, "pending", `upload-${i}`));
+      clock.now = noon + 20 * minutes;
+      await expect(inFlight.admit(subject, await imageIssuedAt(clock.now, "pending"))).rejects.toMatchObject({ code: "too_many_pending", status: 429 });
+      clock.now = noon + multipartUploadMaxAgeSeconds * 1000;
+      await expect(inFlight.admit(subject, await imageIssuedAt(clock.now, "pending"))).resolves.toBeUndefined();
+    });
+
+    it("an upload being processed keeps its slot however long ago it was issued", async () => {
+      const clock = { now: noon };
+      const inFlight = new InFlightUploads(db, tableName, rule, () => clock.now);
+      const subject = "198.51.100.11";
+      for (let i = 0; i < rule.limit; i += 1) await inFlight.admit(subject, await imageIssuedAt(noon, "processing", i % 2 ? `upload-${i}` : undefined));
+      clock.now = noon + 2 * multipartUploadMaxAgeSeconds * 1000;
+      await expect(inFlight.admit(subject, await imageIssuedAt(clock.now, "pending"))).rejects.toMatchObject({ code: "too_many_pending" });
+    });
+
+    it("a single PUT whose URL expired unused frees its slot once no PUT started in time can still arrive", async () => {
+      const clock = { now: noon };
+      const inFlight = new InFlightUploads(db, tableName, rule, () => clock.now);
+      const subject = "198.51.100.12";
+      for (let i = 0; i < rule.limit; i += 1) await inFlight.admit(subject, await imageIssuedAt(noon, "pending"));
+      clock.now = noon + 15 * minutes - 1;
+      await expect(inFlight.admit(subject, await imageIssuedAt(clock.now, "pending"))).rejects.toMatchObject({ code: "too_many_pending" });
+      clock.now = noon + 15 * minutes;
+      await expect(inFlight.admit(subject, await imageIssuedAt(clock.now, "pending"))).resolves.toBeUndefined();
+    });
+
+    it("admits an upload it already counts again at no cost, even at the limit (resume, complete)", async () => {
+      const inFlight = new InFlightUploads(db, tableName, rule);
+      const subject = "198.51.100.13";
+      const ids = [];
+      for (let i = 0; i < rule.limit; i += 1) ids.push(await pendingImage());
+      for (const id of ids) await inFlight.admit(subject, id);
+      await expect(inFlight.admit(subject, ids[0]!)).resolves.toBeUndefined();
+      await expect(inFlight.admit(subject, await pendingImage())).rejects.toMatchObject({ code: "too_many_pending" });
+    });
   });
 });

@@ -44,6 +44,8 @@ describe("settings, parsed once", () => {
         uploadsPerMinutePerAddress: 240,
         uploadsInFlight: 8,
         uploadsInFlightPerAddress: 12,
+        uploadCallsPerMinute: 120,
+        uploadCallsPerMinutePerAddress: 240,
       });
       expect(limitsFromEnv({ PRISM_UPLOADS_IN_FLIGHT: "3" })).toEqual({ ...defaultLimits, uploadsInFlight: 3 });
     });

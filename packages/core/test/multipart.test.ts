@@ -16,6 +16,7 @@ import {
   completeMultipart,
   createUpload,
   multipartPartBytes,
+  multipartUploadMaxAgeSeconds,
   planParts,
   resumeMultipart,
   uploadUrlTtlSeconds,
@@ -255,3 +256,27 @@ describe("cancel", () => {
     expect(images.records.get(imageId)?.status).toBe("pending");
   });
 });
+
+describe("an upload's maximum age", () => {
+  const issuedAt = (images: FakeImages, imageId: string) => Date.parse(images.records.get(imageId)!.uploadedAt);
+
+  it("resume and complete refuse an upload past it, however often it was resumed; cancel still frees it", async () => {
+    const { images, deps, call, imageId, uploadId, s3 } = await startBigUpload();
+    const lastMoment = issuedAt(images, imageId) + multipartUploadMaxAgeSeconds * 1000 - 1;
+    await expect(resumeMultipart(call, { ...deps, now: () => lastMoment })).resolves.toMatchObject({ imageId });
+    const closed = { ...deps, now: () => lastMoment + 1 };
+    const notOpen = { code: "upload_not_found", status: 404, message: "This upload is no longer open: it finished, was cancelled, or expired. Add the file again to upload it." };
+    expect(await refusal(resumeMultipart(call, closed))).toEqual(notOpen);
+    const parts = planPartsOf(20 * MiB).map((partNumber) => ({ partNumber, etag: `"etag-${partNumber}"` }));
+    for (const { partNumber } of parts) s3.putPart(uploadId, partNumber, partNumber === 3 ? 4 * MiB : 8 * MiB);
+    expect(await refusal(completeMultipart(call, { uploadId, parts }, closed))).toEqual(notOpen);
+    expect(s3.completed).toHaveLength(0);
+    await expect(abortMultipart(call, closed)).resolves.toBeUndefined();
+    expect(images.records.has(imageId)).toBe(false);
+  });
+});
+
+function planPartsOf(size: number): number[] {
+  return planParts(size).parts.map((part) => part.partNumber);
+}
+

@@ -31,6 +31,14 @@ export const maxInFlightLimit = 100;
 /** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
 export const processorTimeoutSeconds = 120;
 
+/**
+ * The longest a multipart upload stays open, from its creation, however often it is resumed: after
+ * it, resume and complete refuse it and it no longer counts as in flight. The Uploads bucket's
+ * AbortIncompleteMultipartUpload rule (infra/storage.ts) uses the same figure, so S3 drops the parts
+ * of every upload Prism has stopped accepting. S3 counts lifecycle ages in whole days.
+ */
+export const multipartUploadMaxAgeDays = 1;
+
 /** Limits shared by the API (what it accepts) and the processor (what it decodes). */
 export const limitSettings = {
   // S3 takes at most 5 GiB in one PUT (files above 8 MiB go in parts). 100 MiB by default: a file
@@ -49,6 +57,12 @@ export const limitSettings = {
   uploadsInFlight: { variable: "PRISM_UPLOADS_IN_FLIGHT", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 8 },
   // Below the processor's reserved concurrency (20 by default), so one address cannot occupy every processor.
   uploadsInFlightPerAddress: { variable: "PRISM_UPLOADS_IN_FLIGHT_PER_ADDRESS", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 12 },
+  // Resume, complete and cancel of multipart uploads, together. A 100 MB upload makes one complete and
+  // a resume per 10 minutes of sending (fresh part URLs), plus one per reload or Retry: a handful an
+  // hour. 120 a minute also lets every upload a visitor may start in a minute finish in that minute.
+  uploadCallsPerMinute: { variable: "PRISM_UPLOAD_CALLS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 120 },
+  // Higher than per visitor, as for uploads: several people can share one address behind a NAT.
+  uploadCallsPerMinutePerAddress: { variable: "PRISM_UPLOAD_CALLS_PER_MINUTE_PER_ADDRESS", unit: "requests", min: 1, max: 1_000_000, defaultValue: 240 },
 } as const satisfies Record<string, WholeNumberSetting>;
 
 export type Limits = { readonly [Name in keyof typeof limitSettings]: number };

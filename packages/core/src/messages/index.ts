@@ -97,6 +97,14 @@ export const fileRefusals = {
     "Prism couldn't process this image: every attempt failed on our side. Upload it again; if it fails again, export it as JPEG or PNG and upload that.",
 } as const;
 
+/** What a request rate limit counts, as its refusal names it. */
+const rateLimitedRequests = {
+  uploads: "uploads",
+  uploadCalls: "requests to resume, finish or cancel uploads",
+} as const;
+
+export type RateLimitedRequests = keyof typeof rateLimitedRequests;
+
 /** Answers of the API that are not about a file. */
 export const apiMessages = {
   notFound: "No such image.",
@@ -108,8 +116,8 @@ export const apiMessages = {
   pageSize: (max: number) => `limit must be a whole number from 1 to ${max}.`,
   badCursor: "The cursor is not valid for this listing. Start again from the first page.",
   invalidBody: "The request body is not valid.",
-  rateLimited: (limit: number, windowSeconds: number, subject: string, retryAfterSeconds: number) =>
-    `Too many uploads at once: Prism accepts ${limit} every ${describeWindow(windowSeconds)} from ${subject}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
+  rateLimited: (limit: number, windowSeconds: number, subject: string, retryAfterSeconds: number, counts: RateLimitedRequests = "uploads") =>
+    `Too many ${rateLimitedRequests[counts]} at once: Prism accepts ${limit} every ${describeWindow(windowSeconds)} from ${subject}. Wait ${retryAfterSeconds} ${retryAfterSeconds === 1 ? "second" : "seconds"} and try again.`,
   tooManyPending: (limit: number, subject: string) =>
     `${limit} uploads from ${subject} are still waiting to be processed, the most Prism takes at once. ` +
     `Try again in a few seconds, when one of them is done.`,

@@ -2,13 +2,15 @@ import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { BatchGetCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { maxInFlightLimit } from "../config/index.ts";
 import { ApiError } from "../errors/index.ts";
+import type { ImageRecord } from "../images/model.ts";
 import { apiMessages } from "../messages/index.ts";
+import { multipartUploadMaxAgeSeconds, ticketIsOpen } from "../uploads/lifetime.ts";
 
 /**
  * Uploads one subject (an owner, or a client address) may have in flight at once: asked for and not
- * yet `ready` or `failed`. This is what keeps one person from filling the processor's queue with
- * heavy files while everyone else waits; a request rate alone cannot, since a handful of heavy
- * files is a low rate.
+ * yet `ready`, `failed` or removed (see `countsAsInFlight`). This is what keeps one person from
+ * filling the processor's queue with heavy files while everyone else waits; a request rate alone
+ * cannot, since a handful of heavy files is a low rate.
  */
 export interface InFlightRule {
   /** Part of the counter's key, so rules never share sets. */
@@ -19,21 +21,30 @@ export interface InFlightRule {
 }
 
 /**
- * After this long an upload no longer counts as in flight, whatever its record says: a `pending`
- * record whose URL expired unused (a failed or abandoned PUT) would otherwise hold its slot until
- * DynamoDB TTL removes it a day later. The upload URL lives 10 minutes; five more cover a queue.
+ * How long an in-flight set outlives its last admission (DynamoDB TTL): as long as any member can
+ * count, so a set is never dropped while one of its uploads may still be sent.
  */
-export const inFlightWindowSeconds = 15 * 60;
+const inFlightSetTtlSeconds = multipartUploadMaxAgeSeconds;
 
 /** When a refused caller may try again: roughly the time one upload takes to be processed. */
 export const inFlightRetryAfterSeconds = 5;
 
 export { maxInFlightLimit };
 
-interface RecordState {
-  imageId: string;
-  status?: string;
-  uploadedAt?: string;
+type RecordState = Pick<ImageRecord, "imageId"> & Partial<Pick<ImageRecord, "status" | "uploadedAt" | "multipartUploadId">>;
+
+/**
+ * Whether an upload holds one of its subject's slots at `now`. `processing` does until it ends
+ * `ready` or `failed` (the processor's retries and dead letters see to that); `pending` does while
+ * its ticket is open — a single PUT's URL and the arrival of a PUT started in time, a multipart
+ * upload's maximum age however often it is resumed — so an upload abandoned before its bytes arrived
+ * frees its slot once no byte can arrive any more, and no sooner. A record that is gone (cancelled,
+ * deleted, refused) or finished holds nothing.
+ */
+export function countsAsInFlight(record: RecordState | undefined, now: number): boolean {
+  if (record?.status === "processing") return true;
+  if (record?.status !== "pending" || record.uploadedAt === undefined) return false;
+  return ticketIsOpen({ ...record, uploadedAt: record.uploadedAt }, now);
 }
 
 /**
@@ -55,7 +66,12 @@ export class InFlightUploads {
     }
   }
 
-  /** Adds `imageId` to `subject`'s uploads in flight; throws `too_many_pending` (429) when they are at the limit. */
+  /**
+   * Adds `imageId` to `subject`'s uploads in flight; throws `too_many_pending` (429) when they are at
+   * the limit. An upload already among them is admitted again at no cost: resume and complete call
+   * this too, so an upload that reaches storage from another address (or after its slot was freed)
+   * needs a slot there.
+   */
   async admit(subject: string, imageId: string): Promise<void> {
     if (await this.tryAdd(subject, imageId)) return;
     // Try again whatever this prune removed: a concurrent admit may have pruned the set first (and
@@ -81,8 +97,13 @@ export class InFlightUploads {
           TableName: this.tableName,
           Key: { imageId: this.key(subject) },
           UpdateExpression: "ADD ids :id SET expiresAt = :expiresAt",
-          ConditionExpression: "attribute_not_exists(ids) OR size(ids) < :limit",
-          ExpressionAttributeValues: { ":id": new Set([imageId]), ":limit": this.rule.limit, ":expiresAt": Math.floor(this.now() / 1000) + inFlightWindowSeconds },
+          ConditionExpression: "attribute_not_exists(ids) OR size(ids) < :limit OR contains(ids, :member)",
+          ExpressionAttributeValues: {
+            ":id": new Set([imageId]),
+            ":member": imageId,
+            ":limit": this.rule.limit,
+            ":expiresAt": Math.floor(this.now() / 1000) + inFlightSetTtlSeconds,
+          },
         }),
       );
       return true;
@@ -92,7 +113,7 @@ export class InFlightUploads {
     }
   }
 
-  /** Removes the members that are finished, gone, or older than the window. */
+  /** Removes the members that no longer count as in flight. */
   private async prune(subject: string): Promise<void> {
     const { Attributes } = await this.db.send(
       new UpdateCommand({
@@ -114,7 +135,7 @@ export class InFlightUploads {
         RequestItems: {
           [this.tableName]: {
             Keys: ids.map((imageId) => ({ imageId })),
-            ProjectionExpression: "imageId, #status, uploadedAt",
+            ProjectionExpression: "imageId, #status, uploadedAt, multipartUploadId",
             ExpressionAttributeNames: { "#status": "status" },
             ConsistentRead: true,
           },
@@ -123,13 +144,9 @@ export class InFlightUploads {
     );
     const records = new Map(((Responses?.[this.tableName] ?? []) as RecordState[]).map((record) => [record.imageId, record]));
     // Keys DynamoDB did not get to this time are not known to be finished: they keep their slot.
-    for (const key of UnprocessedKeys?.[this.tableName]?.Keys ?? []) records.set(String(key.imageId), { imageId: String(key.imageId), status: "pending", uploadedAt: new Date(this.now()).toISOString() });
-    const oldest = this.now() - inFlightWindowSeconds * 1000;
-    const finished = ids.filter((id) => {
-      const record = records.get(id);
-      if (!record || (record.status !== "pending" && record.status !== "processing")) return true;
-      return record.uploadedAt === undefined || Date.parse(record.uploadedAt) < oldest;
-    });
+    const unread = new Set((UnprocessedKeys?.[this.tableName]?.Keys ?? []).map((key) => String(key.imageId)));
+    const now = this.now();
+    const finished = ids.filter((id) => !unread.has(id) && !countsAsInFlight(records.get(id), now));
     if (finished.length === 0) return;
     await this.db.send(
       new UpdateCommand({

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { ApiError } from "../errors/index.ts";
-import { apiMessages } from "../messages/index.ts";
+import { apiMessages, type RateLimitedRequests } from "../messages/index.ts";
 
 /** How many requests one subject may make per fixed window. */
 export interface RateRule {
@@ -11,6 +11,8 @@ export interface RateRule {
   readonly windowSeconds: number;
   /** Who the limit is for, in words; "one visitor" unless said. */
   readonly subject?: string;
+  /** What it counts, as its refusal names it; uploads unless said. */
+  readonly counts?: RateLimitedRequests;
 }
 
 /** Upload URLs one visitor may ask for per minute (`Limits.uploadsPerMinute`, @prism/core/config). */
@@ -26,7 +28,21 @@ export function addressUploadRule(limit: number): RateRule {
   return { name: "uploads-by-address", limit, windowSeconds: 60, subject: "one network address" };
 }
 
-export { InFlightUploads, inFlightWindowSeconds, maxInFlightLimit, type InFlightRule } from "./in-flight.ts";
+/**
+ * Resume, complete and cancel calls about multipart uploads one visitor may make per minute
+ * (`Limits.uploadCallsPerMinute`): each reads the record, and resume and complete list the parts
+ * storage holds and sign URLs.
+ */
+export function uploadCallRule(limit: number): RateRule {
+  return { name: "upload-calls", limit, windowSeconds: 60, counts: "uploadCalls" };
+}
+
+/** The same calls per client address, whatever cookies it sends (`Limits.uploadCallsPerMinutePerAddress`). */
+export function addressUploadCallRule(limit: number): RateRule {
+  return { name: "upload-calls-by-address", limit, windowSeconds: 60, subject: "one network address", counts: "uploadCalls" };
+}
+
+export { countsAsInFlight, InFlightUploads, maxInFlightLimit, type InFlightRule } from "./in-flight.ts";
 
 /** Counter items live this long after their window closes, then DynamoDB TTL removes them. */
 const counterGraceSeconds = 300;
@@ -65,7 +81,7 @@ export class RateLimiter {
       const retryAfterSeconds = Math.max(1, Math.ceil(windowEnd - nowSeconds));
       throw new ApiError(
         "rate_limited",
-        apiMessages.rateLimited(this.rule.limit, this.rule.windowSeconds, this.rule.subject ?? "one visitor", retryAfterSeconds),
+        apiMessages.rateLimited(this.rule.limit, this.rule.windowSeconds, this.rule.subject ?? "one visitor", retryAfterSeconds, this.rule.counts),
         { retryAfterSeconds },
       );
     }

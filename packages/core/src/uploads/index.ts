@@ -9,12 +9,11 @@ import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
 import { apiMessages, normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
+import { uploadUrlTtlSeconds } from "./lifetime.ts";
 import { abortQuietly, multipartTicket, startMultipart, usesMultipart, type MultipartTicket } from "./multipart.ts";
 
 export * from "./multipart.ts";
-
-/** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
-export const uploadUrlTtlSeconds = 600;
+export * from "./lifetime.ts";
 
 /** A `pending` record whose upload never arrived is removed by DynamoDB TTL after this long. */
 export const pendingRecordTtlSeconds = 24 * 60 * 60;

@@ -13,6 +13,8 @@ import { ApiError } from "../errors/index.ts";
 import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { isImageId, originalKey } from "../keys/index.ts";
 import { apiMessages, multipartMessages } from "../messages/index.ts";
+import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
+import { ticketIsOpen } from "./lifetime.ts";
 
 /**
  * Parts are 8 MiB: above S3's 5 MiB minimum (the last part may be smaller), and small enough that a
@@ -68,7 +70,20 @@ export interface MultipartDeps {
   readonly s3: S3Client;
   readonly uploadsBucket: string;
   readonly images: ImageRepository;
+  readonly admission?: MultipartAdmission;
   readonly now?: () => number;
+}
+
+/**
+ * The limits on calls about a multipart upload: a request rate per visitor and per client address
+ * (resume, complete and cancel together), and, where bytes can reach storage again (resume,
+ * complete), the uploads in flight as `POST /api/uploads` counts them.
+ */
+export interface MultipartAdmission {
+  readonly callsPerOwner?: RateLimiter;
+  readonly callsPerAddress?: RateLimiter;
+  readonly inFlightPerOwner?: InFlightUploads;
+  readonly inFlightPerAddress?: InFlightUploads;
 }
 
 /** A call about one image's multipart upload, by its owner (as the cookie says). */
@@ -76,6 +91,8 @@ export interface MultipartCall {
   readonly imageId: string;
   readonly uploadId: string;
   readonly ownerId: string;
+  /** The client's network address, as the CDN saw it; limits that hold across cookies count by it. */
+  readonly clientAddress?: string;
 }
 
 /** Starts the S3 multipart upload of an image's original; the content type is ours to set, not the browser's. */
@@ -130,6 +147,24 @@ async function authorize(call: MultipartCall, images: ImageRepository): Promise<
   return record as ImageRecord & { multipartUploadId: string };
 }
 
+/** Counts the call against the caller's request rates (429 `rate_limited` past one). */
+async function countCall(call: Pick<MultipartCall, "ownerId" | "clientAddress">, admission: MultipartAdmission = {}): Promise<void> {
+  await admission.callsPerOwner?.take(call.ownerId);
+  if (call.clientAddress) await admission.callsPerAddress?.take(call.clientAddress);
+}
+
+/**
+ * Lets an upload bring bytes to storage again (resume, complete): only while it is open — younger
+ * than its maximum age, however often it was resumed — and within the in-flight limits of the
+ * visitor and of the address it now comes from, exactly as when it was created.
+ */
+async function admitAgain(call: Pick<MultipartCall, "ownerId" | "clientAddress">, record: ImageRecord, deps: MultipartDeps): Promise<void> {
+  if (!ticketIsOpen(record, (deps.now ?? Date.now)())) throw new ApiError("upload_not_found", multipartMessages.uploadNotFound);
+  const { admission = {} } = deps;
+  await admission.inFlightPerOwner?.admit(call.ownerId, record.imageId);
+  if (call.clientAddress) await admission.inFlightPerAddress?.admit(call.clientAddress, record.imageId);
+}
+
 /** Every part S3 holds for the upload, by part number; a missing upload is `upload_not_found`. */
 async function storedParts(deps: MultipartDeps, imageId: string, uploadId: string): Promise<Map<number, Part>> {
   const parts = new Map<number, Part>();
@@ -162,7 +197,9 @@ function refusalFromS3(error: unknown): ApiError | undefined {
 
 /** Resume: the plan again, with what S3 already holds (ListParts) and fresh URLs for the rest. */
 export async function resumeMultipart(call: MultipartCall, deps: MultipartDeps & { readonly urlTtlSeconds: number }): Promise<MultipartTicket> {
+  await countCall(call, deps.admission);
   const record = await authorize(call, deps.images);
+  await admitAgain(call, record, deps);
   return multipartTicket(record, record.multipartUploadId, deps, await storedParts(deps, record.imageId, record.multipartUploadId));
 }
 
@@ -209,7 +246,9 @@ function sameEtag(a: string | undefined, b: string): boolean {
  */
 export async function completeMultipart(call: Omit<MultipartCall, "uploadId">, body: unknown, deps: MultipartDeps): Promise<void> {
   const request = parseCompletion(body);
+  await countCall(call, deps.admission);
   const record = await authorize({ ...call, uploadId: request.uploadId }, deps.images);
+  await admitAgain(call, record, deps);
   const { parts } = planParts(record.size);
   if (request.parts.length !== parts.length) throw new ApiError("invalid_parts", multipartMessages.partCount(parts.length, request.parts.length));
   request.parts.forEach((part, index) => {
@@ -248,6 +287,8 @@ export async function abortQuietly(deps: Pick<MultipartDeps, "s3" | "uploadsBuck
  * completed one is the processor's now (delete the image instead).
  */
 export async function abortMultipart(call: MultipartCall, deps: MultipartDeps): Promise<void> {
+  await countCall(call, deps.admission);
+  // No age or in-flight check: cancelling only ever frees storage and a slot.
   const record = await authorize(call, deps.images);
   try {
     await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(record.imageId), UploadId: record.multipartUploadId }));

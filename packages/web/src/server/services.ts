@@ -1,12 +1,13 @@
 import { Resource } from "sst";
 import { configFromLinks, siteOriginsFromLinks } from "@prism/core/links";
-import { addressUploadRule, InFlightUploads, RateLimiter, uploadRule } from "@prism/core/ratelimit";
+import { addressUploadCallRule, addressUploadRule, InFlightUploads, RateLimiter, uploadCallRule, uploadRule } from "@prism/core/ratelimit";
 import { siteSecurityHeaders } from "@prism/core/headers";
 import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
-import type { UploadAdmission } from "@prism/core/uploads";
+import type { MultipartAdmission, UploadAdmission } from "@prism/core/uploads";
 
 let services: PrismServices | undefined;
 let admission: UploadAdmission | undefined;
+let multipartCallAdmission: MultipartAdmission | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
@@ -35,6 +36,23 @@ export function uploadAdmission(): UploadAdmission {
     inFlightPerAddress: new InFlightUploads(db, tableName, { name: "address", limit: limits.uploadsInFlightPerAddress, subject: "one network address" }),
   };
   return admission;
+}
+
+/**
+ * The limits on resume, complete and cancel (`/api/uploads/{imageId}…`): their own request rates,
+ * and the same uploads in flight as `POST /api/uploads` counts.
+ */
+export function multipartAdmission(): MultipartAdmission {
+  const { db, config } = prism();
+  const { limits, tableName } = config;
+  const { inFlightPerOwner, inFlightPerAddress } = uploadAdmission();
+  multipartCallAdmission ??= {
+    callsPerOwner: new RateLimiter(db, tableName, uploadCallRule(limits.uploadCallsPerMinute)),
+    callsPerAddress: new RateLimiter(db, tableName, addressUploadCallRule(limits.uploadCallsPerMinutePerAddress)),
+    ...(inFlightPerOwner ? { inFlightPerOwner } : {}),
+    ...(inFlightPerAddress ? { inFlightPerAddress } : {}),
+  };
+  return multipartCallAdmission;
 }
 
 /**

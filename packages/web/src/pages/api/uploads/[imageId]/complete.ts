@@ -1,7 +1,7 @@
 import type { APIRoute } from "astro";
 import { completeMultipart } from "@prism/core/uploads";
 import { apiRoute, json, readJson } from "../../../../server/http.ts";
-import { prism } from "../../../../server/services.ts";
+import { clientAddress, multipartAdmission, prism } from "../../../../server/services.ts";
 
 /**
  * A completion lists every part's number and ETag (~60 bytes each): room for 1 000 parts, 8 GB at
@@ -16,6 +16,10 @@ export const POST: APIRoute = ({ params, request, locals }) =>
     const imageId = params.imageId ?? "";
     // Untrusted JSON: completeMultipart checks it against the record and against what storage holds.
     const body = await readJson(request, maxCompletionBodyBytes);
-    await completeMultipart({ imageId, ownerId: locals.ownerId }, body, { s3, images, uploadsBucket: config.buckets.uploads });
+    await completeMultipart(
+      { imageId, ownerId: locals.ownerId, clientAddress: clientAddress(request) },
+      body,
+      { s3, images, uploadsBucket: config.buckets.uploads, admission: multipartAdmission() },
+    );
     return json({ imageId });
   });
