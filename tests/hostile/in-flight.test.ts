@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InFlightUploads } from "@prism/core/ratelimit";
-import { multipartUploadMaxAgeSeconds } from "@prism/core/uploads";
+import { multipartUploadMaxAgeSeconds } from "@prism/core/images";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { startTableStandIns, type TableStandIns } from "../../testkit/stand-ins.ts";
 

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { multipartUploadMaxAgeSeconds } from "@prism/core/uploads";
+import { multipartUploadMaxAgeSeconds } from "@prism/core/images";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { localCredentials } from "../../packages/local/src/standins.ts";
 import { AddressedClient, type AddressedAnswer } from "../../testkit/addressed-client.ts";

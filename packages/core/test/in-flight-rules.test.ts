@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { multipartUploadMaxAgeDays } from "../src/config/index.ts";
 import { countsAsInFlight } from "../src/ratelimit/index.ts";
-import { multipartUploadMaxAgeSeconds, singlePutArrivalSeconds, ticketClosesAt, uploadUrlTtlSeconds } from "../src/uploads/index.ts";
+import { multipartUploadMaxAgeSeconds, singlePutArrivalSeconds, ticketClosesAt, uploadUrlTtlSeconds } from "../src/images/index.ts";
 
 const issued = Date.UTC(2026, 0, 15, 12, 0, 0);
 const uploadedAt = new Date(issued).toISOString();

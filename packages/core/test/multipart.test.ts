@@ -10,16 +10,14 @@ import {
 } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/errors/index.ts";
-import type { ImageRecord, ImageRepository } from "../src/images/index.ts";
+import { multipartUploadMaxAgeSeconds, uploadUrlTtlSeconds, type ImageRecord, type ImageRepository } from "../src/images/index.ts";
 import {
   abortMultipart,
   completeMultipart,
   createUpload,
   multipartPartBytes,
-  multipartUploadMaxAgeSeconds,
   planParts,
   resumeMultipart,
-  uploadUrlTtlSeconds,
   usesMultipart,
   type MultipartTicket,
 } from "../src/uploads/index.ts";

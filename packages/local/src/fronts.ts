@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { checkMultipart, MultipartStore, type S3Refusal } from "./multipart-front.ts";
+import { readBody } from "./request-body.ts";
 import { dynamoAccessRequests } from "./dynamo-access.ts";
 import { accessDeniedMessage, deniedAccess, isAllowed, localArn, principalOf, type AccessRequest, type LocalPrincipal } from "./iam.ts";
 import { readsObject, s3AccessRequests } from "./s3-access.ts";
@@ -230,16 +231,6 @@ function dynamoError(response: ServerResponse, status: number, type: string, mes
     .end(JSON.stringify({ __type: `com.amazon.coral.service#${type}`, message }));
 }
 
-export async function readBody(request: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    length += chunk.byteLength;
-    if (length > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Passes a checked request to the stand-in and its answer back, dropping the stand-in's own CORS headers. */
 function forward(

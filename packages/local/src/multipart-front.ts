@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, stat } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
-import { readBody } from "./fronts.ts";
+import { readBody } from "./request-body.ts";
 
 /**
  * The multipart half of the strict S3 front. s3rver 3.7.1 creates, stores parts and completes, but

@@ -7,23 +7,12 @@
  *
  * Depends only on zod: infra/ imports it too.
  */
-import { z } from "zod";
 import { avifVariable, planFromEnv, recipeVariable } from "./recipe.ts";
+import { readFlag, readWholeNumber, SettingError, wholeNumberRefusal, type WholeNumberSetting } from "./settings.ts";
 
-/** A whole-number setting: its environment variable, its bounds, its unit in words and its default. */
-export interface WholeNumberSetting {
-  readonly variable: string;
-  readonly min: number;
-  readonly max: number;
-  /** Said in the refusal: "a whole number of {unit} from {min} to {max}". */
-  readonly unit: string;
-  readonly defaultValue: number;
-}
+export * from "./settings.ts";
 
-/** The refusal every setting uses: names the setting, says the rule, quotes the value received. */
-export class SettingError extends RangeError {
-  override readonly name = "SettingError";
-}
+
 
 /** DynamoDB BatchGetItem reads at most 100 keys, and an in-flight set is checked in one batch. */
 export const maxInFlightLimit = 100;
@@ -101,37 +90,9 @@ const retiredOriginalsExpireDays = "PRISM_ORIGINALS_EXPIRE_DAYS";
 
 type Environment = Readonly<Record<string, string | undefined>>;
 
-/**
- * A whole-number setting's value. Unset (`undefined`) gives the default; anything else — an empty
- * string included, which is a mistake and not "unset" — must be a whole number within bounds. A
- * link may carry it as a JSON number, the environment as a string.
- */
-export function readWholeNumber(setting: WholeNumberSetting, raw: unknown, name: string = setting.variable): number {
-  const parsed = wholeNumberSchema(setting).safeParse(raw);
-  if (parsed.success) return parsed.data;
-  throw refusal(setting, name, raw);
-}
 
-function refusal(setting: WholeNumberSetting, name: string, raw: unknown): SettingError {
-  return new SettingError(`${name} must be a whole number of ${setting.unit} from ${setting.min} to ${setting.max}, received ${describe(raw)}`);
-}
 
-function wholeNumberSchema(setting: WholeNumberSetting) {
-  const digits = z
-    .string()
-    .regex(/^\s*\d+\s*$/)
-    .transform(Number);
-  return z
-    .union([z.undefined().transform(() => setting.defaultValue), z.number(), digits])
-    .pipe(z.number().int().min(setting.min).max(setting.max));
-}
 
-/** A `true`/`false` setting; unset or empty is false (how an operator clears a flag in a shell). */
-export function readFlag(variable: string, raw: string | undefined): boolean {
-  const parsed = z.enum(["", "false", "0", "true", "1"]).optional().safeParse(raw);
-  if (!parsed.success) throw new SettingError(`${variable} must be "true" or "false", received ${describe(raw)}`);
-  return parsed.data === "true" || parsed.data === "1";
-}
 
 /** The limits from an environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
 export function limitsFromEnv(env: Environment): Limits {
@@ -203,7 +164,7 @@ function readMemoryMb(raw: string | undefined): number {
   try {
     return readWholeNumber(setting, raw?.replace(/\s*MB$/, ""));
   } catch {
-    throw refusal(setting, setting.variable, raw);
+    throw wholeNumberRefusal(setting, setting.variable, raw);
   }
 }
 
@@ -216,9 +177,6 @@ function mapSettings<Settings extends Record<string, WholeNumberSetting>, T>(
   ) as { [Name in keyof Settings]: T };
 }
 
-function describe(raw: unknown): string {
-  return raw === undefined ? "nothing" : typeof raw === "string" ? JSON.stringify(raw) : String(JSON.stringify(raw) ?? raw);
-}
 export * from "./recipe.ts";
 
 /** The recipe's variables as set (validated: a bad recipe stops the deploy, not the first upload). */

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { outputFormats, type OutputFormat } from "../outputs/index.ts";
 import { defaultEncodings, makePlan, maxVariantSide, standardCrops, standardPlan, type FormatEncoding, type VariantPlan } from "../plan/index.ts";
-import { readFlag, SettingError } from "./index.ts";
+import { readFlag, SettingError } from "./settings.ts";
 
 export const recipeVariable = "PRISM_RECIPE";
 export const avifVariable = "PRISM_AVIF";

@@ -2,7 +2,7 @@ import type { ImageRecord, ImageStatus } from "./model.ts";
 import { phaseLabels, abandonedUploadMessage } from "../messages/index.ts";
 import { formatRank, variantUrl, type OutputFormat } from "../outputs/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
-import { uploadUrlTtlSeconds } from "../uploads/index.ts";
+import { uploadUrlTtlSeconds } from "./lifetime.ts";
 
 /**
  * Where an image is in its life, as people see it. `abandoned`: still `pending` long after its upload

@@ -4,7 +4,7 @@ import { maxInFlightLimit } from "../config/index.ts";
 import { ApiError } from "../errors/index.ts";
 import type { ImageRecord } from "../images/model.ts";
 import { apiMessages } from "../messages/index.ts";
-import { multipartUploadMaxAgeSeconds, ticketIsOpen } from "../uploads/lifetime.ts";
+import { multipartUploadMaxAgeSeconds, ticketIsOpen } from "../images/lifetime.ts";
 
 /**
  * Uploads one subject (an owner, or a client address) may have in flight at once: asked for and not

@@ -1,7 +1,6 @@
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../outputs/index.ts";
-import { abortQuietly } from "../uploads/multipart.ts";
 
 /** The Uploads bucket, and one variant bucket per output format (`@prism/core/outputs`). */
 export type BucketNames = { readonly uploads: string } & { readonly [Format in OutputFormat]: string };
@@ -141,4 +140,9 @@ export class ImageStorage {
       }
     }
   }
+}
+
+/** Aborts an upload nobody will finish (its record was refused or deleted); the lifecycle rule catches a failure here. */
+export async function abortQuietly(deps: { readonly s3: S3Client; readonly uploadsBucket: string }, imageId: string, uploadId: string): Promise<void> {
+  await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), UploadId: uploadId })).catch(() => undefined);
 }

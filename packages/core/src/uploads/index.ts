@@ -9,11 +9,11 @@ import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { originalKey } from "../keys/index.ts";
 import { apiMessages, normalizeContentType, refuseDeclaredUpload } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
-import { uploadUrlTtlSeconds } from "./lifetime.ts";
-import { abortQuietly, multipartTicket, startMultipart, usesMultipart, type MultipartTicket } from "./multipart.ts";
+import { uploadUrlTtlSeconds } from "../images/lifetime.ts";
+import { abortQuietly } from "../storage/index.ts";
+import { multipartTicket, startMultipart, usesMultipart, type MultipartTicket } from "./multipart.ts";
 
 export * from "./multipart.ts";
-export * from "./lifetime.ts";
 
 /** A `pending` record whose upload never arrived is removed by DynamoDB TTL after this long. */
 export const pendingRecordTtlSeconds = 24 * 60 * 60;

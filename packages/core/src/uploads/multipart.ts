@@ -14,7 +14,7 @@ import type { ImageRecord, ImageRepository } from "../images/index.ts";
 import { isImageId, originalKey } from "../keys/index.ts";
 import { apiMessages, multipartMessages } from "../messages/index.ts";
 import type { InFlightUploads, RateLimiter } from "../ratelimit/index.ts";
-import { ticketIsOpen } from "./lifetime.ts";
+import { ticketIsOpen } from "../images/lifetime.ts";
 
 /**
  * Parts are 8 MiB: above S3's 5 MiB minimum (the last part may be smaller), and small enough that a
@@ -274,11 +274,6 @@ export async function completeMultipart(call: Omit<MultipartCall, "uploadId">, b
   } catch (error) {
     throw refusalFromS3(error) ?? error;
   }
-}
-
-/** Aborts an upload nobody will finish (its record was refused or deleted); the lifecycle rule catches a failure here. */
-export async function abortQuietly(deps: Pick<MultipartDeps, "s3" | "uploadsBucket">, imageId: string, uploadId: string): Promise<void> {
-  await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), UploadId: uploadId })).catch(() => undefined);
 }
 
 /**

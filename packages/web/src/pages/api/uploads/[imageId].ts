@@ -1,5 +1,6 @@
 import type { APIRoute } from "astro";
-import { abortMultipart, resumeMultipart, uploadUrlTtlSeconds, type MultipartCall } from "@prism/core/uploads";
+import { uploadUrlTtlSeconds } from "@prism/core/images";
+import { abortMultipart, resumeMultipart, type MultipartCall } from "@prism/core/uploads";
 import { apiRoute, json } from "../../../server/http.ts";
 import { clientAddress, multipartAdmission, prism } from "../../../server/services.ts";
 

@@ -1,5 +1,5 @@
 import { multipartUploadMaxAgeDays } from "../config/index.ts";
-import type { ImageRecord } from "../images/model.ts";
+import type { ImageRecord } from "./model.ts";
 
 /** Presigned upload URLs live this long: enough to start a slow upload, short enough to be useless later. */
 export const uploadUrlTtlSeconds = 600;
