@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageRepository } from "@prism/core/images";
 import { createUpload, singlePut } from "@prism/core/uploads";
 import { allCredentials } from "../../packages/local/src/iam.ts";
+import { localCredentials } from "../../packages/local/src/standins.ts";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoPng } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
