@@ -18,9 +18,9 @@ try {
   console.log(`  data: ${options.dataDir}`);
   console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
   console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
-  if (stack.redriven.pending + stack.redriven.stale > 0) {
-    console.log(`  re-driving ${stack.redriven.pending} unprocessed upload(s) and ${stack.redriven.stale} interrupted one(s)`);
-  }
+  const { pending, interrupted, deletes } = stack.redriven;
+  if (pending + interrupted > 0) console.log(`  re-driving ${pending} unprocessed upload(s) and ${interrupted} interrupted one(s)`);
+  if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);
   console.log(`  dead-lettered events: ${deadLetters}${deadLetters > 0 ? ` (see ${stack.deadLetterFile})` : ""}`);
   console.log("Press Ctrl-C to stop.");
 

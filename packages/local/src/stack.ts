@@ -10,7 +10,7 @@ import { createLogger, type Logger } from "@prism/core/logging";
 import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { localResourceNames } from "./names.ts";
-import { redriveUnfinished } from "./redrive.ts";
+import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
 import { startStandIns } from "./standins.ts";
@@ -24,7 +24,7 @@ export interface LocalStackOptions {
   readonly siteDist: string;
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
-  /** Passed to the processor as in AWS (PRISM_CLAIM_TIMEOUT_MS); the re-drive on start waits it out. */
+  /** Passed to the processor as in AWS (PRISM_CLAIM_TIMEOUT_MS); the re-drive on start need not wait it out (see redrive.ts). */
   readonly claimTimeoutMs: number;
   /** What the `Limits` link carries in AWS. */
   readonly limits: Limits;
@@ -42,7 +42,7 @@ export interface LocalStack {
   /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
   readonly endpoints: { readonly s3: string; readonly dynamodb: string };
   readonly deadLetterFile: string;
-  readonly redriven: { pending: number; stale: number };
+  readonly redriven: RedriveReport;
   deadLetterCount(): Promise<number>;
   /** Resolves when every delivered event has been processed, retried or dead-lettered. */
   idle(): Promise<void>;
@@ -88,6 +88,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
  * configuration (SST links, SDK endpoints) from the environment once, as in Lambda.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const startedAt = Date.now();
   const entry = join(options.siteDist, "server", "entry.mjs");
   if (!existsSync(entry)) {
     throw new Error(`The site is not built (${entry} is missing). Run "npm run build" first, or use "npm start".`);
@@ -132,7 +133,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   // The same clients the handlers build, from the same links (`@prism/core/links` reads them at import).
   const { configFromLinks } = await import("@prism/core/links");
-  const { s3, db } = createPrismServices(configFromLinks());
+  const services = createPrismServices(configFromLinks());
+  const { s3, db } = services;
   route = (request, response) => {
     // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
     request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
@@ -146,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
   };
 
-  const redriven = await redriveUnfinished({ s3, db, bridge, claimTimeoutMs: options.claimTimeoutMs });
+  const redriven = await redriveUnfinished({ services, bridge, startedAt, logger: options.logger });
 
   return {
     url,
