@@ -4,6 +4,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stackProcessEnvironment } from "../packages/local/src/process-environment.ts";
 import { localCredentials } from "../packages/local/src/standins.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -30,6 +31,8 @@ export async function startStack(options: { dataDir?: string; env?: Record<strin
     cwd: root,
     env: {
       ...process.env,
+      // As `npm start` runs it: glibc reads these at exec, so they cannot be set from inside.
+      ...stackProcessEnvironment,
       PORT: "0",
       HOST: "127.0.0.1",
       PRISM_DATA_DIR: dataDir,

@@ -2,6 +2,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { createLogger } from "@prism/core/logging";
+import { missingProcessEnvironment } from "./process-environment.ts";
 import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
 
 /**
@@ -10,6 +11,11 @@ import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
  * warning and error goes through the same Powertools logger as the functions' lines.
  */
 const logger = createLogger("local");
+const missing = missingProcessEnvironment();
+if (missing.length > 0) {
+  // Too late to set now (glibc read it at exec); `npm start` sets it.
+  logger.warn(`started without ${missing.join(" ")}: memory will grow with every image processed; use "npm start"`);
+}
 try {
   const options = localStackOptionsFromEnv();
   const stack = await startLocalStack(options);
