@@ -67,6 +67,14 @@ export const processor = new sst.aws.Function("Processor", {
   },
 });
 
+// A bucket ARN names no account, so `sourceArn` alone would let a bucket of that name in another
+// account invoke the processor if ours were ever deleted and the name taken: AWS asks for
+// `sourceAccount` too. `notify` creates the permission inside the component and its `transform`
+// reaches only the BucketNotification, so a transform of every S3 → Lambda permission adds it.
+$transform(aws.lambda.Permission, (args) => {
+  if (args.principal === "s3.amazonaws.com") args.sourceAccount ??= aws.getCallerIdentityOutput().accountId;
+});
+
 // Only ObjectCreated (not every event family), only originals/: variants and anything else
 // written to the bucket never trigger processing.
 export const uploadsNotifications = uploadsBucket.notify({

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stackProcessEnvironment } from "../packages/local/src/process-environment.ts";
+import { localCredentials } from "../packages/local/src/standins.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -27,6 +31,8 @@ export async function startStack(options: { dataDir?: string; env?: Record<strin
     cwd: root,
     env: {
       ...process.env,
+      // As `npm start` runs it: glibc reads these at exec, so they cannot be set from inside.
+      ...stackProcessEnvironment,
       PORT: "0",
       HOST: "127.0.0.1",
       PRISM_DATA_DIR: dataDir,
@@ -92,4 +98,14 @@ export async function storedKeys(dataDir: string, bucket: string): Promise<strin
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
+}
+
+/**
+ * A client on a running stack's DynamoDB front (the address its startup report prints), to put a
+ * record into a state only a crash leaves behind. The caller destroys it.
+ */
+export function stackTable(stack: RunningStack): DynamoDBDocumentClient {
+  const endpoint = /table \(DynamoDB, this machine only\): (\S+)/.exec(stack.output())?.[1];
+  if (!endpoint) throw new Error(`the stack printed no table address:\n${stack.output()}`);
+  return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "us-east-1", credentials: localCredentials }));
 }

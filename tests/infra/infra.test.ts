@@ -291,6 +291,20 @@ describe.each([
       expect(n.topics ?? []).toEqual([]);
     });
 
+    test("only the Uploads bucket of this account may invoke the processor (sourceArn and sourceAccount)", () => {
+      const fromS3 = all(get(), "aws:lambda/permission:Permission")
+        .map((p) => p.inputs!)
+        .filter((p) => p.principal === "s3.amazonaws.com");
+      expect(fromS3).toEqual([
+        expect.objectContaining({
+          action: "lambda:InvokeFunction",
+          function: get().outputs.processorArn,
+          sourceArn: bucketArn(get(), "UploadsBucket"),
+          sourceAccount: "123456789012",
+        }),
+      ]);
+    });
+
     test("processor retries async invocations and sends failures to the dead-letter queue", () => {
       const cfg = inputs(get(), "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig", "ProcessorEventInvokeConfig");
       const queue = inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue");

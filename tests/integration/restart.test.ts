@@ -1,7 +1,9 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterEach, describe, expect, it } from "vitest";
+import { localResourceNames, variantRoutes } from "../../packages/local/src/names.ts";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
-import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
+import { removeDataDir, stackTable, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 import { expectedVariants, variantLabel } from "../../testkit/variants.ts";
 
 const running: RunningStack[] = [];
@@ -58,6 +60,72 @@ describe("the local stack across restarts", () => {
     expect(image.variants.map(variantLabel)).toEqual(expectedVariants(5000, 4000));
     expect(await second.stop()).toBe(0);
   });
+
+  it("re-drives at once, without waiting out the claim timeout, an image the killed process was processing", async () => {
+    // The default claim timeout (180 s, as in AWS): the previous process is gone, so its claim is dead now.
+    const first = await start();
+    const client = new PrismClient(first.url);
+    const imageId = await client.upload(await photoJpeg(5000, 4000, 22), "claimed.jpg", "image/jpeg");
+    const deadline = Date.now() + 20_000;
+    while ((await client.json<ImageBody>(`/api/images/${imageId}`)).body.status !== "processing") {
+      if (Date.now() > deadline) throw new Error("the image was never seen processing");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await first.kill();
+
+    const second = await start();
+    expect(second.output()).toContain("re-driving 0 unprocessed upload(s) and 1 interrupted one(s)");
+    // Well under the 180 s claim a restart used to wait out; the processing itself takes seconds.
+    const image = await sameVisitor(client, second.url).waitForFinished(imageId, 45_000);
+    expect(image.status).toBe("ready");
+    expect(image.variants.map(variantLabel)).toEqual(expectedVariants(5000, 4000));
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
+
+  it("finishes on start a delete the killed process left half done: the image, its files and its record are gone", async () => {
+    const first = await start();
+    const client = new PrismClient(first.url);
+    const plain = await client.upload(await photoPng(200, 120, 3), "half-deleted.png", "image/png");
+    const claimed = await client.upload(await photoPng(200, 120, 4), "deleted-while-claimed.png", "image/png");
+    for (const id of [plain, claimed]) expect((await client.waitForFinished(id)).status).toBe("ready");
+    const objectsOf = async (id: string) =>
+      (await Promise.all([localResourceNames.Uploads, ...Object.values(variantRoutes)].map((bucket) => storedKeys(first.dataDir, bucket))))
+        .flat()
+        .filter((key) => key.includes(id));
+    expect(await objectsOf(plain)).not.toHaveLength(0);
+    expect(await objectsOf(claimed)).not.toHaveLength(0);
+
+    // What a crash leaves: the delete's first step done and nothing after it; for the second image, a
+    // processor (of the process that died) still held the claim, so the delete must not wait for it.
+    const table = stackTable(first);
+    const now = Date.now();
+    try {
+      await table.send(new UpdateCommand({ TableName: localResourceNames.Images, Key: { imageId: plain }, UpdateExpression: "SET #status = :deleting", ExpressionAttributeNames: { "#status": "status" }, ExpressionAttributeValues: { ":deleting": "deleting" } }));
+      await table.send(
+        new UpdateCommand({
+          TableName: localResourceNames.Images,
+          Key: { imageId: claimed },
+          UpdateExpression: "SET #status = :deleting, claimToken = :token, claimedAt = :now, claimExpiresAt = :expires",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":token": "run-that-died", ":now": now, ":expires": now + 180_000 },
+        }),
+      );
+    } finally {
+      table.destroy();
+    }
+    await first.kill();
+
+    const second = await start();
+    expect(second.output()).toContain("finished 2 interrupted delete(s)");
+    const again = sameVisitor(client, second.url);
+    for (const id of [plain, claimed]) {
+      expect((await again.json(`/api/images/${id}`)).status, id).toBe(404);
+      expect(await objectsOf(id), id).toEqual([]);
+    }
+    const list = await again.json<{ items: { imageId: string }[] }>("/api/images");
+    expect(list.body.items.map((item) => item.imageId)).toEqual([]);
+    expect(await second.stop()).toBe(0);
+  }, 120_000);
 
   it("ends every upload ready when SIGKILL hits with several in flight, one set of variants each", async () => {
     const env = { PRISM_CLAIM_TIMEOUT_MS: "1500", PRISM_CONCURRENCY: "2" };

@@ -2,6 +2,7 @@
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { createLogger } from "@prism/core/logging";
+import { missingProcessEnvironment } from "./process-environment.ts";
 import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
 
 /**
@@ -10,6 +11,11 @@ import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
  * warning and error goes through the same Powertools logger as the functions' lines.
  */
 const logger = createLogger("local");
+const missing = missingProcessEnvironment();
+if (missing.length > 0) {
+  // Too late to set now (glibc read it at exec); `npm start` sets it.
+  logger.warn(`started without ${missing.join(" ")}: memory will grow with every image processed; use "npm start"`);
+}
 try {
   const options = localStackOptionsFromEnv();
   const stack = await startLocalStack(options);
@@ -18,9 +24,9 @@ try {
   console.log(`  data: ${options.dataDir}`);
   console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
   console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
-  if (stack.redriven.pending + stack.redriven.stale > 0) {
-    console.log(`  re-driving ${stack.redriven.pending} unprocessed upload(s) and ${stack.redriven.stale} interrupted one(s)`);
-  }
+  const { pending, interrupted, deletes } = stack.redriven;
+  if (pending + interrupted > 0) console.log(`  re-driving ${pending} unprocessed upload(s) and ${interrupted} interrupted one(s)`);
+  if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);
   console.log(`  dead-lettered events: ${deadLetters}${deadLetters > 0 ? ` (see ${stack.deadLetterFile})` : ""}`);
   console.log("Press Ctrl-C to stop.");
 

@@ -7,12 +7,13 @@ import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
 import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
-import { createPrismServices, createS3Client } from "@prism/core/services";
+import { S3Client } from "@aws-sdk/client-s3";
+import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { FunctionWorker } from "./functions.ts";
 import { principalCredentials } from "./iam.ts";
 import { localResourceNames } from "./names.ts";
-import { redriveUnfinished } from "./redrive.ts";
+import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
 import { startStandIns } from "./standins.ts";
@@ -26,7 +27,7 @@ export interface LocalStackOptions {
   readonly siteDist: string;
   readonly concurrency: number;
   readonly retryDelaysMs: readonly number[];
-  /** Passed to the processor as in AWS (PRISM_CLAIM_TIMEOUT_MS); the re-drive on start waits it out. */
+  /** Passed to the processor as in AWS (PRISM_CLAIM_TIMEOUT_MS); the re-drive on start need not wait it out (see redrive.ts). */
   readonly claimTimeoutMs: number;
   /** What the `Limits` link carries in AWS. */
   readonly limits: Limits;
@@ -44,7 +45,7 @@ export interface LocalStack {
   /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
   readonly endpoints: { readonly s3: string; readonly dynamodb: string };
   readonly deadLetterFile: string;
-  readonly redriven: { pending: number; stale: number };
+  readonly redriven: RedriveReport;
   deadLetterCount(): Promise<number>;
   /** Resolves when every delivered event has been processed, retried or dead-lettered. */
   idle(): Promise<void>;
@@ -90,6 +91,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
  * configuration (SST links, SDK endpoints) from the environment once, as in Lambda.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const startedAt = Date.now();
   const entry = join(options.siteDist, "server", "entry.mjs");
   if (!existsSync(entry)) {
     throw new Error(`The site is not built (${entry} is missing). Run "npm run build" first, or use "npm start".`);
@@ -139,9 +141,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The stack's own clients, as the platform (S3 events, Lambda's retries) with the operator's
   // credentials, from the same links the handlers read (`@prism/core/links` reads them at import).
   const { configFromLinks } = await import("@prism/core/links");
-  const { s3, db } = createPrismServices(configFromLinks());
+  const services = createPrismServices(configFromLinks());
+  const { s3, db } = services;
   // The Router reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
-  const cdn = createS3Client({ ...process.env, AWS_ACCESS_KEY_ID: principalCredentials.cdn.accessKeyId, AWS_SECRET_ACCESS_KEY: principalCredentials.cdn.secretAccessKey });
+  const cdn = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
   route = (request, response) => {
     // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
     request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
@@ -155,7 +158,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
   };
 
-  const redriven = await redriveUnfinished({ s3, db, bridge, claimTimeoutMs: options.claimTimeoutMs });
+  const redriven = await redriveUnfinished({ services, bridge, startedAt, logger: options.logger });
 
   return {
     url,

@@ -1,5 +1,5 @@
 import { defineMiddleware } from "astro:middleware";
-import { legacyOwnerCookieName, newOwnerId, ownerCookieMaxAgeSeconds, ownerCookieName, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
+import { newOwnerId, ownerCookieFor, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
 import { ApiError } from "@prism/core/errors";
 import { apiMessages } from "@prism/core/messages";
 import { isSiteOrigin } from "@prism/core/origins";
@@ -28,21 +28,15 @@ export const onRequest = defineMiddleware(async (context, next) => {
     return errorResponse(new ApiError("cross_site_request", apiMessages.crossSite));
   }
   const secrets = ownerCookieSecrets();
-  const current = readOwnerCookie(cookies.get(ownerCookieName)?.value, secrets);
-  const legacy = current ? undefined : readOwnerCookie(cookies.get(legacyOwnerCookieName)?.value, secrets);
+  const cookie = ownerCookieFor({ devServer: import.meta.env.DEV, url });
+  const current = readOwnerCookie(cookies.get(cookie.name)?.value, secrets);
+  const legacy = current || !cookie.legacyName ? undefined : readOwnerCookie(cookies.get(cookie.legacyName)?.value, secrets);
   const ownerId = current?.ownerId ?? legacy?.ownerId ?? newOwnerId();
   if (!current?.signedWithCurrentSecret) {
     // New visitors, cookies signed with the previous secret and cookies under the old name all
-    // leave with a `__Host-` cookie signed with the current secret. `__Host-` needs Secure, Path=/
-    // and no Domain; browsers accept Secure cookies from plain-HTTP loopback (`npm start`) too.
-    cookies.set(ownerCookieName, signOwnerCookie(ownerId, secrets[0]!), {
-      httpOnly: true,
-      sameSite: "lax",
-      secure: true,
-      path: "/",
-      maxAge: ownerCookieMaxAgeSeconds,
-    });
-    if (legacy) cookies.delete(legacyOwnerCookieName, { path: "/" });
+    // leave with the current cookie (`__Host-` but under `astro dev` on http), signed with the current secret.
+    cookies.set(cookie.name, signOwnerCookie(ownerId, secrets[0]!), cookie.attributes);
+    if (legacy && cookie.legacyName) cookies.delete(cookie.legacyName, { path: "/" });
   }
   context.locals.ownerId = ownerId;
   return withResponseHeaders(await next());

@@ -16,6 +16,46 @@ export const legacyOwnerCookieName = "prism_owner";
 /** A year: the gallery should survive as long as the browser keeps the cookie. */
 export const ownerCookieMaxAgeSeconds = 365 * 24 * 60 * 60;
 
+/**
+ * The owner cookie's name under `astro dev` on plain-HTTP loopback (`sst dev`): `__Host-` requires
+ * Secure, and Safari drops Secure cookies set by http://localhost, which would make every request a
+ * new visitor with an empty gallery. Never used where the site is served over https.
+ */
+export const devOwnerCookieName = "prism_owner";
+
+/** How the owner cookie is set: its name, the name it replaces (if any), and its attributes. */
+export interface OwnerCookie {
+  readonly name: string;
+  /** An older name still read and then replaced by `name`. */
+  readonly legacyName?: string;
+  readonly attributes: {
+    readonly httpOnly: true;
+    readonly sameSite: "lax";
+    readonly secure: boolean;
+    readonly path: "/";
+    readonly maxAge: number;
+  };
+}
+
+/**
+ * The owner cookie for a site served at `url`; `devServer` says the site runs under `astro dev`
+ * (what the server was started as, not anything a client sends). Only that dev server on plain
+ * HTTP at a loopback address gets the unprefixed, non-Secure cookie; every https site keeps
+ * `__Host-` + Secure, and so does `npm start` (a production build on http://127.0.0.1), whose
+ * browsers — Chromium and Firefox treat loopback as a secure context — keep it today.
+ */
+export function ownerCookieFor(site: { readonly devServer: boolean; readonly url: URL }): OwnerCookie {
+  const plainHttpDev = site.devServer && site.url.protocol === "http:" && isLoopbackHost(site.url.hostname);
+  const attributes = { httpOnly: true, sameSite: "lax", path: "/", maxAge: ownerCookieMaxAgeSeconds } as const;
+  return plainHttpDev
+    ? { name: devOwnerCookieName, attributes: { ...attributes, secure: false } }
+    : { name: ownerCookieName, legacyName: legacyOwnerCookieName, attributes: { ...attributes, secure: true } };
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
 export function newOwnerId(): string {
   return randomUUID();
 }
