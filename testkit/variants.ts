@@ -33,3 +33,11 @@ export function plannedVariants(width: number, height: number, plan: VariantPlan
 export function expectedVariants(width: number, height: number, plan: VariantPlan = standardPlan): string[] {
   return plannedVariants(width, height, plan).map(variantLabel);
 }
+
+/**
+ * Whether a variant bucket's key belongs to `imageId`: keys are `{format}/{imageId}/{version}/{file}`
+ * (@prism/core/outputs, `variantObjectKey`).
+ */
+export function isVariantKeyOf(key: string, imageId: string): boolean {
+  return key.split("/")[1] === imageId;
+}

@@ -7,7 +7,8 @@ import {
   referrerPolicy,
   variantContentSecurityPolicy,
 } from "../../packages/core/src/headers/index.ts";
-import { outputFormats } from "../../packages/core/src/outputs/index.ts";
+import { outputFormats, routePrefix, variantUrl } from "../../packages/core/src/outputs/index.ts";
+import { standardPlan, variantKey } from "../../packages/core/src/plan/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -443,7 +444,7 @@ describe.each([
   });
 
   describe("delivery", () => {
-    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png with the prefix rewritten away", () => {
+    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png, each path forwarded as it is", () => {
       expect(all(get(), "aws:cloudfront/distribution:Distribution").map((d) => d.name)).toEqual(["RouterCdnDistribution"]);
       const routes = all(get(), "pulumi-nodejs:dynamic:Resource")
         .filter((r) => r.name.endsWith("RoutesUpdate.sst.aws.KvRoutesUpdate"))
@@ -456,10 +457,34 @@ describe.each([
         const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${prefix}RouteKey.sst.aws.KvKeys`);
         const metadata = JSON.parse(key.inputs!.entries.metadata);
         expect(metadata.domain).toBe(`${bucketName(get(), bucket)}.s3.us-east-1.amazonaws.com`);
-        const rewrite = metadata.rewrite;
-        const sample = `/${prefix}/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`;
-        expect(sample.replace(new RegExp(rewrite.regex), rewrite.to)).toBe(`/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`);
+        // No rewrite: CloudFront caches a variant under the path the viewer asked for, which is the
+        // one a delete invalidates, and the bucket is asked for that path as its key.
+        expect(metadata.rewrite, prefix).toBeUndefined();
       }
+    });
+
+    test("a variant's route pattern is its key prefix, and the path CloudFront caches is / + its key (one mapping, @prism/core/outputs)", () => {
+      const imageId = "0b8f3c2e-1111-4222-8333-944455556666";
+      /** What the Router's viewer-request function leaves as the URI (the cache key's path) for a viewer's path. */
+      const cachedPath = (viewerPath: string) => {
+        const match = outputFormats
+          .map((format) => ({ format, metadata: JSON.parse(one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${format.id}RouteKey.sst.aws.KvKeys`).inputs!.entries.metadata) }))
+          .find(({ format }) => viewerPath.startsWith(`/${format.id}/`));
+        const rewrite = match?.metadata.rewrite as { regex: string; to: string } | undefined;
+        return rewrite ? viewerPath.replace(new RegExp(rewrite.regex), rewrite.to) : viewerPath;
+      };
+      for (const format of outputFormats) {
+        const key = variantKey(imageId, standardPlan, 640, format.id);
+        const route = all(get(), "pulumi-nodejs:dynamic:Resource")
+          .filter((r) => r.name === `RouterRoute/${format.id}RoutesUpdate.sst.aws.KvRoutesUpdate`)
+          .map((r) => r.inputs!.entry.split(",")[3]);
+        expect(route).toEqual([routePrefix(format.id)]);
+        expect(key.startsWith(`${route[0]!.slice(1)}/`), key).toBe(true);
+        expect(cachedPath(variantUrl(key))).toBe(`/${key}`);
+      }
+      // A WebP file asked for under the PNG route is cached under a key of its own, never the WebP variant's.
+      const webp = variantUrl(variantKey(imageId, standardPlan, 640, "webp"));
+      expect(cachedPath(webp.replace(/^\/webp\//, "/png/"))).not.toBe(cachedPath(webp));
     });
 
     test("every format of the output registry (@prism/core/outputs) gets its bucket, link, route, grants and output", () => {
