@@ -93,3 +93,10 @@ export async function storedKeys(dataDir: string, bucket: string): Promise<strin
     throw error;
   }
 }
+
+/** The local CDN's CloudFront API, from the stack's startup report. */
+export function cloudFrontEndpoint(stack: RunningStack): string {
+  const endpoint = /CDN invalidations \(CloudFront, this machine only\): (http:\/\/\S+)/.exec(stack.output())?.[1];
+  if (!endpoint) throw new Error(`the stack reported no CloudFront endpoint:\n${stack.output()}`);
+  return endpoint;
+}

@@ -18,6 +18,8 @@ export function standInEnvironment(input: {
   cookieSecret?: string;
   /** The owner cookie's previous secret, while a rotation is under way. */
   previousCookieSecret?: string;
+  /** The local CDN (./cdn.ts) and its CloudFront API; without it, nothing is invalidated. */
+  cdn?: { endpoint: string; distributionId: string };
 }): Record<string, string> {
   return {
     AWS_REGION: "us-east-1",
@@ -34,8 +36,9 @@ export function standInEnvironment(input: {
     ...Object.fromEntries(outputFormats.map((format) => [`SST_RESOURCE_${format.link}`, JSON.stringify({ name: localResourceNames[format.link] })])),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
-    // No CDN caches the variants offline (the stack serves them itself): nothing to invalidate.
-    SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
+    // The local CDN's distribution, invalidated through its CloudFront API as in AWS.
+    SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),
+    ...(input.cdn ? { AWS_ENDPOINT_URL_CLOUDFRONT: input.cdn.endpoint } : {}),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
   };

@@ -209,7 +209,7 @@ function forward(request: IncomingMessage, response: ServerResponse, target: Tar
   else request.pipe(upstream);
 }
 
-async function listenFront(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Front> {
+export async function listenFront(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Front> {
   const server: Server = createServer((request, response) => {
     // A refused upload is answered before its body arrives; read the rest so the client sees the answer.
     response.once("finish", () => {

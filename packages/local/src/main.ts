@@ -18,6 +18,7 @@ try {
   console.log(`  data: ${options.dataDir}`);
   console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
   console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
+  console.log(`  CDN invalidations (CloudFront, this machine only): ${stack.endpoints.cloudfront}`);
   if (stack.redriven.pending + stack.redriven.stale > 0) {
     console.log(`  re-driving ${stack.redriven.pending} unprocessed upload(s) and ${stack.redriven.stale} interrupted one(s)`);
   }

@@ -26,7 +26,7 @@ export interface ReceivedRequest {
 
 export interface SignatureCheck {
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  readonly service: "s3" | "dynamodb";
+  readonly service: "s3" | "dynamodb" | "cloudfront";
   readonly now?: () => number;
 }
 

@@ -13,8 +13,9 @@ import { localResourceNames } from "./names.ts";
 import { redriveUnfinished } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
-import { startStandIns } from "./standins.ts";
-import { serveVariant } from "./variants-route.ts";
+import { localCredentials, startStandIns } from "./standins.ts";
+import { cdnInvalidationSetting, startLocalCdn } from "./cdn.ts";
+import { fetchVariant } from "./variants-route.ts";
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -33,6 +34,8 @@ export interface LocalStackOptions {
   /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
   readonly ownerCookieSecret?: string;
   readonly ownerCookiePreviousSecret?: string;
+  /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
+  readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
   readonly logger: Logger;
 }
@@ -40,7 +43,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly url: string;
   /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
-  readonly endpoints: { readonly s3: string; readonly dynamodb: string };
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly cloudfront: string };
   readonly deadLetterFile: string;
   readonly redriven: { pending: number; stale: number };
   deadLetterCount(): Promise<number>;
@@ -76,6 +79,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     limits: limitsFromEnv(env),
     // The processor reads PRISM_RECIPE / PRISM_AVIF itself, as in AWS; a bad recipe stops the start.
     recipeVersion: planFromEnv(env).version,
+    cdnInvalidationMs: readWholeNumber(cdnInvalidationSetting, env.PRISM_CDN_INVALIDATION_MS),
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
@@ -104,7 +108,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
-  configureEnvironment({ ...standIns, cookieSecret, options });
+  const cdn = await startLocalCdn({ credentials: localCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
+  configureEnvironment({ ...standIns, cdn, cookieSecret, options });
 
   const { handler } = (await import("@prism/functions/processor")) as { handler: S3Handler };
   const { handler: deadLetterConsumer } = (await import("@prism/functions/dead-letters")) as { handler: DeadLetterConsumer };
@@ -136,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   route = (request, response) => {
     // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
     request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    serveVariant(s3, request, response)
+    cdn.cache
+      .serve(request, response, (path) => fetchVariant(s3, path))
       .then((served) => {
         if (!served) site.handler(request, response);
       })
@@ -150,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url,
-    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint },
+    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint, cloudfront: cdn.endpoint },
     deadLetterFile,
     redriven,
     deadLetterCount: () => countDeadLetters(deadLetterFile),
@@ -163,13 +169,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await bridge.stop();
       s3.destroy();
       db.destroy();
-      await standIns.close();
+      await Promise.all([standIns.close(), cdn.close()]);
     },
   };
 }
 
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
-function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; options: LocalStackOptions }): void {
+function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cdn: { endpoint: string; distributionId: string }; cookieSecret: string; options: LocalStackOptions }): void {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
   Object.assign(process.env, {
