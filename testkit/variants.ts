@@ -35,9 +35,13 @@ export function expectedVariants(width: number, height: number, plan: VariantPla
 }
 
 /**
- * Whether a variant bucket's key belongs to `imageId`: keys are `{format}/{imageId}/{version}/{file}`
+ * The image a variant bucket's key belongs to: keys are `{format}/{imageId}/{version}/{file}`
  * (@prism/core/outputs, `variantObjectKey`).
  */
+export function imageIdOfVariantKey(key: string): string | undefined {
+  return key.split("/")[1];
+}
+
 export function isVariantKeyOf(key: string, imageId: string): boolean {
-  return key.split("/")[1] === imageId;
+  return imageIdOfVariantKey(key) === imageId;
 }
