@@ -2,6 +2,7 @@
 // reads (`Resource.Uploads.name`, …) are sst.Linkables carrying only the name, because linking a
 // Bucket or Dynamo directly grants s3:* / dynamodb:*. Exact permissions live with each function.
 import { multipartUploadMaxAgeDays } from "../packages/core/src/config";
+import { cdnGrants } from "../packages/core/src/grants";
 import { outputFormats } from "../packages/core/src/outputs";
 import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_COLD_AFTER_DAYS, ORIGINALS_COLD_STORAGE_CLASS, USE_KMS } from "./config";
 import { distributionArn, siteOrigin } from "./router";
@@ -147,7 +148,14 @@ encrypt("Uploads", uploadsBucket);
 function variantBucket(name: string) {
   const bucket = new sst.aws.Bucket(`${name}Bucket`, {
     cors: false,
-    policy: [cloudfrontRead],
+    // What @prism/core/grants declares for the CDN (read, and list so a missing variant is a 404),
+    // which the local stack's CDN is held to as well.
+    policy: cdnGrants.map((grant) => ({
+      principals: cloudfrontRead.principals,
+      actions: [...grant.actions],
+      paths: grant.on.map((target) => ("objects" in target && target.objects !== undefined ? target.objects : "")),
+      conditions: fromOurDistribution,
+    })),
   });
   encrypt(name, bucket);
   return bucket;

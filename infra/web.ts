@@ -77,13 +77,14 @@ if (!$dev) {
 }
 
 /**
- * Variants, one route per output format: /webp/{imageId}/{planVersion}/{width}.webp → key
- * {imageId}/{planVersion}/{width}.webp in the WebP bucket. Patterns are path prefixes, and the
- * prefix is rewritten away because the buckets store keys without it. Originals are never routed.
+ * Variants, one route per output format: /webp/{imageId}/{planVersion}/640.webp → key
+ * webp/{imageId}/{planVersion}/640.webp in the WebP bucket. The path is forwarded as it is (no
+ * rewrite), so CloudFront caches each variant under the path a viewer asks for and a delete's
+ * invalidation (`@prism/core/cdn`) names exactly that; the mapping is `variantUrl` in
+ * @prism/core/outputs. Patterns are path prefixes. Originals are never routed.
  */
 for (const { format, bucket } of variantStores) {
-  const prefix = routePrefix(format.id);
-  router.routeBucket(prefix, bucket, { rewrite: { regex: `^${prefix}/(.*)$`, to: "/$1" } });
+  router.routeBucket(routePrefix(format.id), bucket);
 }
 
 // The site's own assets bucket (created by SST, CloudFront-only): same explicit encryption as

@@ -109,3 +109,10 @@ export function stackTable(stack: RunningStack): DynamoDBDocumentClient {
   if (!endpoint) throw new Error(`the stack printed no table address:\n${stack.output()}`);
   return DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint, region: "us-east-1", credentials: localCredentials }));
 }
+
+/** The local CDN's CloudFront API, from the stack's startup report. */
+export function cloudFrontEndpoint(stack: RunningStack): string {
+  const endpoint = /CDN invalidations \(CloudFront, this machine only\): (http:\/\/\S+)/.exec(stack.output())?.[1];
+  if (!endpoint) throw new Error(`the stack reported no CloudFront endpoint:\n${stack.output()}`);
+  return endpoint;
+}

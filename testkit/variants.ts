@@ -33,3 +33,15 @@ export function plannedVariants(width: number, height: number, plan: VariantPlan
 export function expectedVariants(width: number, height: number, plan: VariantPlan = standardPlan): string[] {
   return plannedVariants(width, height, plan).map(variantLabel);
 }
+
+/**
+ * The image a variant bucket's key belongs to: keys are `{format}/{imageId}/{version}/{file}`
+ * (@prism/core/outputs, `variantObjectKey`).
+ */
+export function imageIdOfVariantKey(key: string): string | undefined {
+  return key.split("/")[1];
+}
+
+export function isVariantKeyOf(key: string, imageId: string): boolean {
+  return imageIdOfVariantKey(key) === imageId;
+}

@@ -6,7 +6,7 @@ import { originalKey } from "@prism/core/keys";
 import { localResourceNames } from "../../packages/local/src/names.ts";
 import { countDeadLetters, S3EventBridge } from "../../packages/local/src/bridge.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
-import { expectedVariants } from "../../testkit/variants.ts";
+import { expectedVariants, imageIdOfVariantKey } from "../../testkit/variants.ts";
 import { listedKeys, startInProcessPrism, silentLogger, testImageId, type FaultKind, type FaultRule, type InProcessPrism, type Step } from "./in-process.ts";
 
 // DynamoDB and S3 faults injected into the real stand-ins, at each step of processing, delivered
@@ -164,7 +164,8 @@ describe("faults at every step of processing", () => {
 
     const stored = await prism.variantKeys();
     expect(stored.length, "variants to check").toBeGreaterThan(0);
-    const owners = [...new Set(stored.map((key) => key.split("/")[1]!))];
+    // `{bucket}/{key}`
+    const owners = [...new Set(stored.map((key) => imageIdOfVariantKey(key.slice(key.indexOf("/") + 1))!))];
     const listed = new Set<string>();
     for (const imageId of owners) {
       const record = await prism.images.get(imageId);

@@ -17,6 +17,7 @@ import { createProcessorHandler } from "@prism/functions/processor";
 import { localResourceNames, variantRoutes } from "../../packages/local/src/names.ts";
 import { localCredentials, startStandIns, type StandIns } from "../../packages/local/src/standins.ts";
 import { storedKeys } from "../../testkit/local-stack.ts";
+import { isVariantKeyOf } from "../../testkit/variants.ts";
 
 /**
  * One step of `processOriginal`, recognised from the request the SDK is about to send. The three
@@ -259,7 +260,7 @@ export async function startInProcessPrism(): Promise<InProcessPrism> {
           ),
         )
       ).flat();
-      return (imageId ? all.filter((key) => key.split("/")[1] === imageId) : all).sort();
+      return (imageId ? all.filter((key) => isVariantKeyOf(key.slice(key.indexOf("/") + 1), imageId)) : all).sort();
     },
     async close() {
       s3.destroy();

@@ -8,7 +8,8 @@ import {
   variantContentSecurityPolicy,
 } from "../../packages/core/src/headers/index.ts";
 import { functionGrants, type GrantTarget, type PrismFunction } from "../../packages/core/src/grants/index.ts";
-import { outputFormats } from "../../packages/core/src/outputs/index.ts";
+import { outputFormats, routePrefix, variantUrl } from "../../packages/core/src/outputs/index.ts";
+import { standardPlan, variantKey } from "../../packages/core/src/plan/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -92,6 +93,14 @@ const cloudfrontRead = (s: Synth, b: string) => ({
   Principal: { Service: "cloudfront.amazonaws.com" },
   Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
 });
+/** Listing, so S3 answers a missing variant 404 instead of 403 (@prism/core/grants `cdnGrants`). */
+const cloudfrontList = (s: Synth, b: string) => ({
+  Effect: "Allow",
+  Action: "s3:ListBucket",
+  Resource: bucketArn(s, b),
+  Principal: { Service: "cloudfront.amazonaws.com" },
+  Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+});
 const deadLetterConsumer = (s: Synth) => {
   const found = all(s, "aws:lambda/function:Function").filter((f) => f.name.startsWith("ProcessorDeadLettersSubscriber"));
   expect(found).toHaveLength(1);
@@ -151,10 +160,11 @@ describe.each([
     });
 
     test("variant buckets and the site's assets are readable only by our distribution (AWS:SourceArn)", () => {
-      for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
+      for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"]) {
         const allows = bucketPolicy(get(), b).filter((st) => st.Effect === "Allow");
-        expect(allows, b).toEqual([cloudfrontRead(get(), b)]);
+        expect(allows, b).toEqual([cloudfrontRead(get(), b), cloudfrontList(get(), b)]);
       }
+      expect(bucketPolicy(get(), "SiteAssets").filter((st) => st.Effect === "Allow")).toEqual([cloudfrontRead(get(), "SiteAssets")]);
     });
 
     test("no bucket policy statement names a VPC endpoint (such a statement grants and restricts nothing)", () => {
@@ -488,7 +498,7 @@ describe.each([
   });
 
   describe("delivery", () => {
-    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png with the prefix rewritten away", () => {
+    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png, each path forwarded as it is", () => {
       expect(all(get(), "aws:cloudfront/distribution:Distribution").map((d) => d.name)).toEqual(["RouterCdnDistribution"]);
       const routes = all(get(), "pulumi-nodejs:dynamic:Resource")
         .filter((r) => r.name.endsWith("RoutesUpdate.sst.aws.KvRoutesUpdate"))
@@ -501,10 +511,34 @@ describe.each([
         const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${prefix}RouteKey.sst.aws.KvKeys`);
         const metadata = JSON.parse(key.inputs!.entries.metadata);
         expect(metadata.domain).toBe(`${bucketName(get(), bucket)}.s3.us-east-1.amazonaws.com`);
-        const rewrite = metadata.rewrite;
-        const sample = `/${prefix}/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`;
-        expect(sample.replace(new RegExp(rewrite.regex), rewrite.to)).toBe(`/0b8f3c2e-1111-4222-8333-944455556666/1/640.${prefix}`);
+        // No rewrite: CloudFront caches a variant under the path the viewer asked for, which is the
+        // one a delete invalidates, and the bucket is asked for that path as its key.
+        expect(metadata.rewrite, prefix).toBeUndefined();
       }
+    });
+
+    test("a variant's route pattern is its key prefix, and the path CloudFront caches is / + its key (one mapping, @prism/core/outputs)", () => {
+      const imageId = "0b8f3c2e-1111-4222-8333-944455556666";
+      /** What the Router's viewer-request function leaves as the URI (the cache key's path) for a viewer's path. */
+      const cachedPath = (viewerPath: string) => {
+        const match = outputFormats
+          .map((format) => ({ format, metadata: JSON.parse(one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${format.id}RouteKey.sst.aws.KvKeys`).inputs!.entries.metadata) }))
+          .find(({ format }) => viewerPath.startsWith(`/${format.id}/`));
+        const rewrite = match?.metadata.rewrite as { regex: string; to: string } | undefined;
+        return rewrite ? viewerPath.replace(new RegExp(rewrite.regex), rewrite.to) : viewerPath;
+      };
+      for (const format of outputFormats) {
+        const key = variantKey(imageId, standardPlan, 640, format.id);
+        const route = all(get(), "pulumi-nodejs:dynamic:Resource")
+          .filter((r) => r.name === `RouterRoute/${format.id}RoutesUpdate.sst.aws.KvRoutesUpdate`)
+          .map((r) => r.inputs!.entry.split(",")[3]);
+        expect(route).toEqual([routePrefix(format.id)]);
+        expect(key.startsWith(`${route[0]!.slice(1)}/`), key).toBe(true);
+        expect(cachedPath(variantUrl(key))).toBe(`/${key}`);
+      }
+      // A WebP file asked for under the PNG route is cached under a key of its own, never the WebP variant's.
+      const webp = variantUrl(variantKey(imageId, standardPlan, 640, "webp"));
+      expect(cachedPath(webp.replace(/^\/webp\//, "/png/"))).not.toBe(cachedPath(webp));
     });
 
     test("every format of the output registry (@prism/core/outputs) gets its bucket, link, route, grants and output", () => {
@@ -740,9 +774,10 @@ describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REG
 
   test("with the VPC, bucket policies still name no VPC endpoint, and CloudFront still reads only for our distribution", () => {
     for (const b of ALL_BUCKETS) expect(JSON.stringify(bucketPolicy(hardened, b)), b).not.toContain("aws:SourceVpce");
-    for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket", "SiteAssets"]) {
-      expect(bucketPolicy(hardened, b).filter((st) => st.Effect === "Allow"), b).toEqual([cloudfrontRead(hardened, b)]);
+    for (const b of ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"]) {
+      expect(bucketPolicy(hardened, b).filter((st) => st.Effect === "Allow"), b).toEqual([cloudfrontRead(hardened, b), cloudfrontList(hardened, b)]);
     }
+    expect(bucketPolicy(hardened, "SiteAssets").filter((st) => st.Effect === "Allow")).toEqual([cloudfrontRead(hardened, "SiteAssets")]);
   });
 
   test("alarm e-mail is subscribed, and the CloudFront alarm gets a us-east-1 topic outside us-east-1", () => {

@@ -6,7 +6,7 @@ import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg, photoPng } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, storedKeys, type RunningStack } from "../../testkit/local-stack.ts";
 import { writeOriginalDirectly } from "../../testkit/storage.ts";
-import { expectedVariants, variantLabel } from "../../testkit/variants.ts";
+import { expectedVariants, isVariantKeyOf, variantLabel } from "../../testkit/variants.ts";
 
 let stack: RunningStack;
 
@@ -146,7 +146,8 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     const first = await client.waitForFinished(ticket.imageId);
     expect(first.status).toBe("ready");
     const keys = await storedKeys(stack.dataDir, "prism-webp");
-    const mine = keys.filter((key) => key.startsWith(ticket.imageId));
+    const mine = keys.filter((key) => isVariantKeyOf(key, ticket.imageId));
+    expect(mine).toHaveLength(first.variants.filter((variant) => variant.format === "webp").length);
     const written = await Promise.all(mine.map((key) => stat(join(stack.dataDir, "s3", "prism-webp", `${key}._S3rver_object`))));
 
     // The upload URL creates the original once (If-None-Match: *) ...
@@ -158,7 +159,7 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     expect(second).toEqual(first);
     const after = await Promise.all(mine.map((key) => stat(join(stack.dataDir, "s3", "prism-webp", `${key}._S3rver_object`))));
     expect(after.map((s) => s.mtimeMs)).toEqual(written.map((s) => s.mtimeMs));
-    expect((await storedKeys(stack.dataDir, "prism-webp")).filter((key) => key.startsWith(ticket.imageId))).toEqual(mine);
+    expect((await storedKeys(stack.dataDir, "prism-webp")).filter((key) => isVariantKeyOf(key, ticket.imageId))).toEqual(mine);
   });
 
   it("shows and deletes images only for their owner", async () => {
@@ -211,7 +212,7 @@ describe("presign → PUT → processor → ready, on the local stack", () => {
     for (const variant of image.variants) expect((await fetch(new URL(variant.url, stack.url))).status).toBe(404);
     expect(await storedKeys(stack.dataDir, "prism-uploads")).not.toContain(`originals/${imageId}`);
     for (const bucket of ["prism-webp", "prism-jpeg", "prism-png"]) {
-      expect((await storedKeys(stack.dataDir, bucket)).filter((key) => key.startsWith(imageId))).toEqual([]);
+      expect((await storedKeys(stack.dataDir, bucket)).filter((key) => isVariantKeyOf(key, imageId))).toEqual([]);
     }
   });
 });

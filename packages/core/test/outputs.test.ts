@@ -19,6 +19,25 @@ const imageId = "11111111-1111-4111-8111-111111111111";
 const fifth: OutputFormatRecord = { id: "jxl", contentType: "image/jxl", extension: "jxl", link: "JXL", encoderCost: 4, maxSide: 8_000 };
 const withFifth = [...outputFormats, fifth];
 
+describe("one mapping from object key to viewer path to CloudFront's cache key", () => {
+  it("a variant's key starts with its format, and the path a viewer asks for is / + that key", () => {
+    const key = variantKey(imageId, standardPlan, 640, "webp");
+    expect(key).toBe(`webp/${imageId}/${standardPlan.version}/640.webp`);
+    expect(variantUrl(key)).toBe(`/webp/${imageId}/${standardPlan.version}/640.webp`);
+    // The route matches the path as it is: the key the bucket is asked for is the path without its /.
+    expect(parseVariantRoute(variantUrl(key))).toEqual({ format: "webp", encodedKey: key });
+  });
+
+  it("each format's route pattern is its key prefix, so no two formats share a cache key", () => {
+    for (const format of outputFormats) {
+      expect(routePrefix(format.id)).toBe(`/${format.id}`);
+      expect(variantUrl(variantKey(imageId, standardPlan, 640, format.id)).startsWith(`${routePrefix(format.id)}/`)).toBe(true);
+    }
+    // A WebP file asked for under another format's route is another path, and so another cache key.
+    expect(parseVariantRoute(`/png/${imageId}/${standardPlan.version}/640.webp`)).toEqual({ format: "png", encodedKey: `png/${imageId}/${standardPlan.version}/640.webp` });
+  });
+});
+
 describe("output-format registry", () => {
   it("lists AVIF, WebP, JPEG and PNG, in the order a page offers them, with their types and extensions", () => {
     expect(outputFormats.map(({ id, contentType, extension, link }) => [id, contentType, extension, link])).toEqual([
@@ -57,8 +76,9 @@ describe("output-format registry", () => {
 
     it("variant keys, URLs and the route that serves them", () => {
       const key = variantKey(imageId, standardPlan, 640, "jxl", withFifth);
-      expect(key).toBe(`${imageId}/${standardPlan.version}/640.jxl`);
-      const url = variantUrl("jxl", key);
+      expect(key).toBe(`jxl/${imageId}/${standardPlan.version}/640.jxl`);
+      const url = variantUrl(key);
+      expect(url).toBe(`/${key}`);
       expect(url.startsWith(`${routePrefix("jxl")}/`)).toBe(true);
       expect(parseVariantRoute(url, withFifth)).toEqual({ format: "jxl", encodedKey: key });
       // The real registry has no route for it.

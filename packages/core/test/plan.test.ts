@@ -74,11 +74,11 @@ describe("variant plan", () => {
 
   it("puts the plan version in every variant key, so a new recipe never overwrites old variants", () => {
     const id = "0b6f1e9e-4c1a-4a57-9a3e-2f0c5d6e7f80";
-    expect(variantKey(id, standardPlan, 640, "webp")).toBe(`${id}/${standardPlan.version}/640.webp`);
-    expect(variantKey(id, { version: "v2" }, 640, "jpeg")).toBe(`${id}/v2/640.jpg`);
+    expect(variantKey(id, standardPlan, 640, "webp")).toBe(`webp/${id}/${standardPlan.version}/640.webp`);
+    expect(variantKey(id, { version: "v2" }, 640, "jpeg")).toBe(`jpeg/${id}/v2/640.jpg`);
     expect(variantKey(id, { version: "v2" }, 640, "jpeg")).not.toBe(variantKey(id, { version: "v1" }, 640, "jpeg"));
     // A crop is keyed by its name, never by its width: a 400 × 400 square is not the 400 px width.
-    expect(plannedVariantKey(id, standardPlan, { format: "webp", width: 400, crop: "square" })).toBe(`${id}/${standardPlan.version}/square.webp`);
-    expect(plannedVariantKey(id, standardPlan, { format: "jpeg", width: 400 })).toBe(`${id}/${standardPlan.version}/400.jpg`);
+    expect(plannedVariantKey(id, standardPlan, { format: "webp", width: 400, crop: "square" })).toBe(`webp/${id}/${standardPlan.version}/square.webp`);
+    expect(plannedVariantKey(id, standardPlan, { format: "jpeg", width: 400 })).toBe(`jpeg/${id}/${standardPlan.version}/400.jpg`);
   });
 });

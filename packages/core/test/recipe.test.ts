@@ -131,12 +131,20 @@ describe("named crops", () => {
     expect(none.crops).toEqual([]);
     expect(planFromEnv({ PRISM_RECIPE: '{"crops":{}}' })).toEqual(none);
     expect(none.version).not.toBe(standardPlan.version);
-    // The standard recipe's version before crops were in it (README, "Re-applying a recipe"): a stage
-    // that turns them off has nothing to reprocess. Fails when the encodings change: update the README.
-    expect(none.version).toBe("r1360a2573696");
+    // Pinned (README, "Re-applying a recipe"). Fails when the encodings or the key layout change:
+    // update the README.
+    expect(none.version).toBe("rda904d557ea7");
     expect([none.widths, none.encodings]).toEqual([standardPlan.widths, standardPlan.encodings]);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":"off"}' })).toThrow(/^PRISM_RECIPE\.crops must be "standard", "none" or crops by name/);
     expect(() => planFromEnv({ PRISM_RECIPE: '{"crops":[]}' })).toThrow(/^PRISM_RECIPE\.crops must be "standard", "none" or crops by name/);
+  });
+
+  it("versions change with the key layout, so `npm run reprocess` moves images stored without the format prefix", () => {
+    // The versions of the standard recipe and the no-crops recipe while keys had no format prefix.
+    const beforeFormatPrefixedKeys = ["rcfb4b1eba4ac", "r1360a2573696"];
+    expect(beforeFormatPrefixedKeys).not.toContain(standardPlan.version);
+    expect(beforeFormatPrefixedKeys).not.toContain(planFromEnv({ PRISM_RECIPE: '{"crops":"none"}' }).version);
+    expect(standardPlan.version).toBe("r597de69f1a13");
   });
 
   it("are part of the recipe: named and sized in PRISM_RECIPE, refused by name when malformed", () => {

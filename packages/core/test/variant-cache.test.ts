@@ -1,7 +1,8 @@
 import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { describe, expect, it } from "vitest";
-import { CloudFrontVariantCache, variantCachePaths } from "../src/cdn/index.ts";
-import { variantUrl } from "../src/images/view.ts";
+import { CloudFrontVariantCache, exactVariantCachePaths, variantCachePaths } from "../src/cdn/index.ts";
+import { toImageView, variantUrl } from "../src/images/view.ts";
+import type { ImageRecord } from "../src/images/model.ts";
 import { contentTypeByFormat, standardPlan, variantKey, type OutputFormat } from "../src/plan/index.ts";
 
 const imageId = "11111111-1111-4111-8111-111111111111";
@@ -12,7 +13,7 @@ describe("forgetting a deleted image at the CDN", () => {
     expect(paths).toEqual([`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]);
     for (const format of Object.keys(contentTypeByFormat) as OutputFormat[]) {
       for (const width of [...standardPlan.widths, 77]) {
-        const url = variantUrl(format, variantKey(imageId, standardPlan, width, format));
+        const url = variantUrl(variantKey(imageId, standardPlan, width, format));
         expect(paths.some((path) => url.startsWith(path.slice(0, -1))), url).toBe(true);
       }
     }
@@ -33,7 +34,7 @@ describe("forgetting a deleted image at the CDN", () => {
     expect(first?.InvalidationBatch?.CallerReference).not.toBe(second?.InvalidationBatch?.CallerReference);
   });
 
-  it("when 15 wildcard paths are already in progress, invalidates the image's known variant URLs one by one", async () => {
+  it("when 15 wildcard paths are already in progress, invalidates the image's known variant paths one by one: the paths the image view shows and CloudFront caches", async () => {
     const sent: CreateInvalidationCommand[] = [];
     const busy = new TooManyInvalidationsInProgress({ message: "Processing your request(s) will exceed the maximum number of in-progress wildcard invalidations.", $metadata: {} });
     const client = {
@@ -52,6 +53,13 @@ describe("forgetting a deleted image at the CDN", () => {
       { Quantity: 4, Items: variantCachePaths(imageId) },
       { Quantity: 2, Items: [`/webp/${imageId}/${standardPlan.version}/320.webp`, `/jpeg/${imageId}/${standardPlan.version}/320.jpg`] },
     ]);
+    // The same strings the image view hands out (and so the paths viewers asked for and CloudFront
+    // cached, the Router forwarding them unchanged).
+    const record = {
+      imageId, ownerId: "o", status: "ready", filename: "a.jpg", contentType: "image/jpeg", size: 1, uploadedAt: new Date(0).toISOString(),
+      variants: known.map((location) => ({ ...location, width: 320, height: 200, bytes: 1 })),
+    } satisfies ImageRecord;
+    expect(exactVariantCachePaths(known)).toEqual(toImageView(record).variants.map((variant) => variant.url));
     // Nothing known to fall back to, or any other refusal: the delete must hear about it.
     await expect(new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, [])).rejects.toBe(busy);
   });

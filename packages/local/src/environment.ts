@@ -22,6 +22,8 @@ export function standInEnvironment(input: {
   credentials?: LocalCredentials;
   /** The site's own origins (the stack's URLs), which the site admits state changes from. */
   siteOrigins?: readonly string[];
+  /** The local CDN (./cdn.ts) and its CloudFront API; without it, nothing is invalidated. */
+  cdn?: { endpoint: string; distributionId: string };
 }): Record<string, string> {
   const credentials = input.credentials ?? operatorCredentials;
   return {
@@ -39,8 +41,9 @@ export function standInEnvironment(input: {
     ...Object.fromEntries(outputFormats.map((format) => [`SST_RESOURCE_${format.link}`, JSON.stringify({ name: localResourceNames[format.link] })])),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
-    // No CDN caches the variants offline (the stack serves them itself): nothing to invalidate.
-    SST_RESOURCE_Cdn: JSON.stringify({ distributionId: "" }),
+    // The local CDN's distribution, invalidated through its CloudFront API as in AWS.
+    SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),
+    ...(input.cdn ? { AWS_ENDPOINT_URL_CLOUDFRONT: input.cdn.endpoint } : {}),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
     // In AWS the Router link gives the site its origin; offline there is no Router.

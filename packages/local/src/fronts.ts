@@ -108,7 +108,7 @@ const maxDeleteObjectsBytes = 2 * 1024 * 1024;
  * Whose credentials signed a request whose signature holds. The fronts know only the stack's own
  * key pairs (./iam.ts), so there is always one.
  */
-function signerOf(request: IncomingMessage): LocalPrincipal {
+export function signerOf(request: IncomingMessage): LocalPrincipal {
   const principal = principalOf(signingAccessKeyId({ rawUrl: request.url ?? "/", headers: request.headers }) ?? "");
   if (!principal) throw new Error("a request with a valid signature names no known principal");
   return principal;
@@ -263,7 +263,7 @@ function forward(
   else request.pipe(upstream);
 }
 
-async function listenFront(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Front> {
+export async function listenFront(handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>): Promise<Front> {
   const server: Server = createServer((request, response) => {
     // A refused upload is answered before its body arrives; read the rest so the client sees the answer.
     response.once("finish", () => {

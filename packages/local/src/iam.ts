@@ -1,6 +1,6 @@
-import { functionGrants, prismFunctions, type Grant, type GrantTarget, type PrismFunction } from "@prism/core/grants";
+import { cdnGrants, functionGrants, prismFunctions, type Grant, type GrantTarget, type PrismFunction } from "@prism/core/grants";
 import { outputFormats } from "@prism/core/outputs";
-import { localResourceNames } from "./names.ts";
+import { localDistributionId, localResourceNames } from "./names.ts";
 
 /**
  * IAM for the offline stack. Each function runs with credentials of its own (./functions.ts) and
@@ -58,8 +58,6 @@ export const localArn = {
   distribution: (id: string) => `arn:aws:cloudfront::${localAccount}:distribution/${id}`,
 };
 
-/** The offline CDN's distribution ID (the `Cdn` link's `distributionId`). */
-export const localDistributionId = "PRISMLOCALCDN";
 
 function arnsOf(target: GrantTarget): string[] {
   if ("bucket" in target) {
@@ -74,9 +72,6 @@ function arnsOf(target: GrantTarget): string[] {
   // No SQS or KMS offline: the bridge hands dead letters over itself, and nothing is encrypted with a key.
   return [];
 }
-
-/** CloudFront's read of the variant buckets (their bucket policy, infra/storage.ts `cloudfrontRead`). */
-const cdnGrants: readonly Grant[] = [{ actions: ["s3:GetObject"], on: [{ bucket: "variants", objects: "*" }] }];
 
 interface Statement {
   readonly actions: readonly string[];

@@ -24,6 +24,7 @@ try {
   console.log(`  data: ${options.dataDir}`);
   console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
   console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
+  console.log(`  CDN invalidations (CloudFront, this machine only): ${stack.endpoints.cloudfront}`);
   const { pending, interrupted, deletes } = stack.redriven;
   if (pending + interrupted > 0) console.log(`  re-driving ${pending} unprocessed upload(s) and ${interrupted} interrupted one(s)`);
   if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);

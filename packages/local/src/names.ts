@@ -15,3 +15,6 @@ export const localResourceNames: Readonly<Record<"Uploads" | "Images" | OutputLi
   Images: "prism-images",
   ...(Object.fromEntries(outputFormats.map((format) => [format.link, variantRoutes[format.id]])) as Record<OutputLink, string>),
 };
+
+/** The local CDN's distribution ID (./cdn.ts), in `SST_RESOURCE_Cdn` as the Router's is in AWS. */
+export const localDistributionId = "E0LOCALPRISM";

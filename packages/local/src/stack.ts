@@ -11,13 +11,14 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { FunctionWorker } from "./functions.ts";
-import { principalCredentials } from "./iam.ts";
+import { allCredentials, principalCredentials } from "./iam.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
 import { loadOrCreateCookieSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
 import { startStandIns } from "./standins.ts";
-import { serveVariant } from "./variants-route.ts";
+import { cdnInvalidationSetting, startLocalCdn } from "./cdn.ts";
+import { fetchVariant } from "./variants-route.ts";
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -36,6 +37,8 @@ export interface LocalStackOptions {
   /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
   readonly ownerCookieSecret?: string;
   readonly ownerCookiePreviousSecret?: string;
+  /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
+  readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
   readonly logger: Logger;
 }
@@ -43,7 +46,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly url: string;
   /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
-  readonly endpoints: { readonly s3: string; readonly dynamodb: string };
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly cloudfront: string };
   readonly deadLetterFile: string;
   readonly redriven: RedriveReport;
   deadLetterCount(): Promise<number>;
@@ -79,6 +82,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     limits: limitsFromEnv(env),
     // The processor reads PRISM_RECIPE / PRISM_AVIF itself, as in AWS; a bad recipe stops the start.
     recipeVersion: planFromEnv(env).version,
+    cdnInvalidationMs: readWholeNumber(cdnInvalidationSetting, env.PRISM_CDN_INVALIDATION_MS),
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
@@ -108,7 +112,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
-  configureEnvironment({ ...standIns, cookieSecret, siteOrigins, options });
+  const cdn = await startLocalCdn({ credentials: allCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
+  configureEnvironment({ ...standIns, cdn, cookieSecret, siteOrigins, options });
 
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
@@ -143,12 +148,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { configFromLinks } = await import("@prism/core/links");
   const services = createPrismServices(configFromLinks());
   const { s3, db } = services;
-  // The Router reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
-  const cdn = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
+  // The CDN reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
+  const cdnReader = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
   route = (request, response) => {
     // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
     request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
-    serveVariant(cdn, request, response)
+    cdn.cache
+      .serve(request, response, (path) => fetchVariant(cdnReader, path))
       .then((served) => {
         if (!served) forwardToSite(request, response, site.port!);
       })
@@ -162,7 +168,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url,
-    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint },
+    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint, cloudfront: cdn.endpoint },
     deadLetterFile,
     redriven,
     deadLetterCount: () => countDeadLetters(deadLetterFile),
@@ -175,15 +181,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       await bridge.stop();
       await Promise.all([processor.stop(), deadLetters.stop(), site.stop()]);
       s3.destroy();
-      cdn.destroy();
+      cdnReader.destroy();
       db.destroy();
-      await standIns.close();
+      await Promise.all([standIns.close(), cdn.close()]);
     },
   };
 }
 
 /** Points this process's SST links and AWS SDK at the stand-ins, before any handler is imported. */
-function configureEnvironment(input: { s3Endpoint: string; dynamoEndpoint: string; cookieSecret: string; siteOrigins: readonly string[]; options: LocalStackOptions }): void {
+function configureEnvironment(input: {
+  s3Endpoint: string;
+  dynamoEndpoint: string;
+  cdn: { endpoint: string; distributionId: string };
+  cookieSecret: string;
+  siteOrigins: readonly string[];
+  options: LocalStackOptions;
+}): void {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
   Object.assign(process.env, {

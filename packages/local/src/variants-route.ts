@@ -1,7 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
-import { variantSecurityHeaders } from "@prism/core/headers";
 import { isImageId } from "@prism/core/keys";
 import { outputFormat, parseVariantRoute, type OutputFormat } from "@prism/core/outputs";
 import { variantRoutes } from "./names.ts";
@@ -10,9 +7,10 @@ import { variantRoutes } from "./names.ts";
 const variantTailPattern = /^(?:v\d{1,4}|r[0-9a-f]{12})\/(?:\d{1,5}|[a-z][a-z0-9-]{0,31})\.([a-z]+)$/;
 
 /**
- * The variant key a route path names, or undefined when it names anything else. Each segment is
- * decoded on its own, so an encoded `/` (`%2F`) or `..` cannot climb out of the bucket or into
- * another one, and only keys shaped like a variant of this route's format are admitted.
+ * The variant key a route path names (`webp/{imageId}/…`, the path without its leading `/`), or
+ * undefined when it names anything else. Each segment is decoded on its own, so an encoded `/`
+ * (`%2F`) or `..` cannot climb out of the bucket or into another one, and only keys shaped like a
+ * variant of this route's format, under its prefix, are admitted.
  */
 export function variantKeyFromPath(route: OutputFormat, encodedKey: string): string | undefined {
   let segments: string[];
@@ -22,53 +20,48 @@ export function variantKeyFromPath(route: OutputFormat, encodedKey: string): str
     return undefined;
   }
   if (segments.some((segment) => segment === "" || segment === "." || segment === ".." || /[/\\]/.test(segment))) return undefined;
-  const [imageId, ...tail] = segments;
+  const [prefix, imageId, ...tail] = segments;
   const extension = variantTailPattern.exec(tail.join("/"))?.[1];
-  return imageId !== undefined && isImageId(imageId) && extension === outputFormat(route).extension ? segments.join("/") : undefined;
+  return prefix === route && imageId !== undefined && isImageId(imageId) && extension === outputFormat(route).extension ? segments.join("/") : undefined;
 }
 
+/** What an origin answered, whole: the local CDN keeps it as it came. */
+export interface OriginResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Uint8Array;
+}
+
+const notFound: OriginResponse = { status: 404, headers: { "Content-Type": "text/plain" }, body: new TextEncoder().encode("Not found") };
+
 /**
- * What the CloudFront router does in AWS: `/{format}/…` (`/webp/…`, …) are objects of the variant
- * buckets, served with the Content-Type and Cache-Control they were stored with. Originals have no
- * route. Returns false for paths that are not variant routes.
+ * The variant buckets as CloudFront's origins in AWS: `/{format}/…` (`/webp/…`, …) is read as the
+ * key `{format}/…` of that format's bucket, with the Content-Type and Cache-Control it was stored
+ * with (the Router forwards the path unchanged). Originals have no route. Undefined for paths that
+ * are not variant routes. A missing key is a 404 without Cache-Control, as S3's error is; a path no
+ * variant can have is refused unread, `no-store`.
  */
-export async function serveVariant(s3: S3Client, request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-  const path = (request.url ?? "/").split("?")[0] ?? "/";
+export async function fetchVariant(s3: S3Client, path: string): Promise<OriginResponse | undefined> {
   const match = parseVariantRoute(path);
-  if (!match) return false;
-  const { format: route, encodedKey } = match;
-  if (request.method !== "GET" && request.method !== "HEAD") {
-    response.writeHead(405, { Allow: "GET, HEAD" }).end();
-    return true;
-  }
-  const key = variantKeyFromPath(route, encodedKey);
-  if (key === undefined) {
-    response.writeHead(404, { "Content-Type": "text/plain", "Cache-Control": "no-store" }).end("Not found");
-    return true;
-  }
+  if (!match) return undefined;
+  const key = variantKeyFromPath(match.format, match.encodedKey);
+  if (key === undefined) return { ...notFound, headers: { ...notFound.headers, "Cache-Control": "no-store" } };
   try {
-    const object = await s3.send(
-      new GetObjectCommand({ Bucket: variantRoutes[route], Key: key, IfNoneMatch: request.headers["if-none-match"] }),
-    );
-    response.writeHead(200, {
-      // What CloudFront's response-headers policy adds in AWS.
-      ...variantSecurityHeaders,
-      "Content-Type": object.ContentType ?? "application/octet-stream",
-      "Cache-Control": object.CacheControl ?? "no-cache",
-      ...(object.ContentLength !== undefined ? { "Content-Length": String(object.ContentLength) } : {}),
-      ...(object.ETag ? { ETag: object.ETag } : {}),
-    });
-    if (request.method === "HEAD" || !object.Body) {
-      response.end();
-      (object.Body as Readable | undefined)?.destroy();
-      return true;
-    }
-    (object.Body as Readable).pipe(response);
+    const object = await s3.send(new GetObjectCommand({ Bucket: variantRoutes[match.format], Key: key }));
+    const body = object.Body ? await object.Body.transformToByteArray() : new Uint8Array();
+    return {
+      status: 200,
+      headers: {
+        "Content-Type": object.ContentType ?? "application/octet-stream",
+        "Cache-Control": object.CacheControl ?? "no-cache",
+        "Content-Length": String(body.byteLength),
+        ...(object.ETag ? { ETag: object.ETag } : {}),
+      },
+      body,
+    };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 304) response.writeHead(304).end();
-    else if (error instanceof NoSuchKey || status === 404) response.writeHead(404, { "Content-Type": "text/plain", "Cache-Control": "no-store" }).end("Not found");
-    else throw error;
+    if (error instanceof NoSuchKey || status === 404) return notFound;
+    throw error;
   }
-  return true;
 }

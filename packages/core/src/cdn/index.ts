@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import type { VariantLocation } from "../images/model.ts";
-import { outputFormats, variantUrl, type OutputRegistry } from "../outputs/index.ts";
+import { outputFormats, variantObjectKey, variantUrl, type OutputRegistry } from "../outputs/index.ts";
 
 /**
  * Copies of an image's variants that a CDN keeps. Variants are served with a year-long immutable
@@ -14,10 +14,19 @@ export interface VariantCache {
 
 /**
  * One wildcard path per output format (`/webp/{imageId}/*`, …): every width and plan version of the
- * image, in as few paths as CloudFront allows (a `*` may only end a path).
+ * image, in as few paths as CloudFront allows (a `*` may only end a path). The Router forwards the
+ * viewer's path unchanged, so these are the paths CloudFront cached (`variantUrl`).
  */
 export function variantCachePaths(imageId: string, registry: OutputRegistry = outputFormats): string[] {
-  return registry.map((format) => variantUrl(format.id, `${imageId}/*`));
+  return registry.map((format) => variantUrl(variantObjectKey(format.id, `${imageId}/*`)));
+}
+
+/**
+ * The exact paths CloudFront caches a set of variants under: `variantUrl` of each key, the same
+ * mapping the Router and the image view use.
+ */
+export function exactVariantCachePaths(known: readonly VariantLocation[]): string[] {
+  return known.map(({ key }) => variantUrl(key));
 }
 
 /** The Router's CloudFront distribution. */
@@ -31,10 +40,12 @@ export class CloudFrontVariantCache implements VariantCache {
     try {
       await this.invalidate(imageId, variantCachePaths(imageId));
     } catch (error) {
-      // A distribution may have only 15 wildcard paths in progress (five deletes), but 3,000 exact
-      // ones: under a burst of deletes, the image's known variant URLs are invalidated one by one.
+      // A distribution may have only 15 wildcard paths in progress, and a delete names four (one per
+      // format: the AVIF route exists whether or not the recipe makes AVIF), so a fourth delete
+      // within an invalidation's few minutes is refused. Exact paths may number 3,000 in progress:
+      // the image's known variant paths are invalidated one by one instead.
       if (!(error instanceof TooManyInvalidationsInProgress) || known.length === 0) throw error;
-      await this.invalidate(imageId, known.map(({ format, key }) => variantUrl(format, key)));
+      await this.invalidate(imageId, exactVariantCachePaths(known));
     }
   }
 
@@ -50,7 +61,7 @@ export class CloudFrontVariantCache implements VariantCache {
 }
 
 /**
- * Where no CDN sits in front of the variants (the offline stack serves them itself, uncached),
+ * Where no CDN sits in front of the variants (tests that run the site's code without a stack),
  * there is nothing to forget; the paths are kept so a test can see what would have been invalidated.
  */
 export class NoVariantCache implements VariantCache {

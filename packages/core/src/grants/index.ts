@@ -50,6 +50,17 @@ const eraseOriginals: Grant[] = [
   { actions: ["s3:ListBucketVersions"], on: [{ bucket: "uploads" }], listPrefix: "originals/*" },
 ];
 
+/**
+ * What the Router's distribution may do to the variant buckets (their bucket policies, for this
+ * distribution only). Listing is what makes S3 answer a missing variant 404 rather than 403: S3
+ * tells a caller that may not list a bucket nothing about which keys exist, and CloudFront passes
+ * S3's answer on to the viewer.
+ */
+export const cdnGrants: readonly Grant[] = [
+  { actions: ["s3:GetObject"], on: [{ bucket: "variants", objects: "*" }] },
+  { actions: ["s3:ListBucket"], on: [{ bucket: "variants" }] },
+];
+
 export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> = {
   site: [
     // Presigned PUT of an original. A file larger than one part goes up in parts

@@ -71,7 +71,7 @@ export function toImageView(record: ImageRecord, clock: () => number = Date.now)
       width: variant.width,
       height: variant.height,
       bytes: variant.bytes,
-      url: variantUrl(variant.format, variant.key),
+      url: variantUrl(variant.key),
       ...(variant.crop ? { crop: variant.crop } : {}),
     })),
   };

@@ -8,10 +8,10 @@
  * sniffs) are a separate concern: see `@prism/core/formats`.
  */
 export interface OutputFormatRecord<Id extends string = string> {
-  /** The format's name in records and keys, and its route prefix (`/webp/…`). */
+  /** The format's name in records, the prefix of its variant keys (`webp/…`) and so its route (`/webp/…`). */
   readonly id: Id;
   readonly contentType: string;
-  /** File extension of its variant keys (`{imageId}/v1/640.jpg`). */
+  /** File extension of its variant keys (`jpeg/{imageId}/{version}/640.jpg`). */
   readonly extension: string;
   /**
    * Name of its SST link (`Resource.WebP.name`) and bucket component (`WebPBucket`). Part of every
@@ -94,24 +94,44 @@ export function maxSideOf(registry: OutputRegistry = outputFormats): number {
 }
 
 /**
- * The path prefix under which a format's variants are served (`/webp`): a CloudFront Router route
- * to its bucket in AWS, a route of the offline stack, a proxy of `astro dev` under `sst dev`.
+ * One mapping, defined here and nowhere else: a variant's object key starts with its format
+ * (`webp/{imageId}/{version}/640.webp` in the WebP bucket), the path a viewer asks for is `/` + that
+ * key, and the CloudFront Router forwards the path unchanged (no rewrite), so the path CloudFront
+ * caches under is the same string. A delete's invalidation paths (`@prism/core/cdn`) are therefore
+ * exactly what CloudFront holds, and each format has a cache-key space of its own: `/png/…/640.webp`
+ * can never be cached under the key of `/webp/…/640.webp`.
+ *
+ * (Until 2026-12, keys had no format prefix and the Router rewrote `/webp/…` to `/…` before the
+ * cache lookup. `variantKeyLayout` is part of the recipe version, so `npm run reprocess` moves
+ * those images.)
+ */
+export const variantKeyLayout = "format-prefixed";
+
+/** The key of a variant in its format's bucket: `{format}/{rest}` (`rest`: `{imageId}/{version}/{file}`). */
+export function variantObjectKey(format: string, rest: string): string {
+  return `${format}/${rest}`;
+}
+
+/**
+ * The path pattern of a format's route (`/webp`): a CloudFront Router route to its bucket in AWS,
+ * a route of the offline CDN, a proxy of `astro dev` under `sst dev`. It is the key prefix: the
+ * Router forwards the path as it is, and the bucket holds the key under the same prefix.
  */
 export function routePrefix(format: string): string {
-  return `/${format}`;
+  return variantUrl(variantObjectKey(format, "")).slice(0, -1);
 }
 
 /**
- * Variants are served from the same origin as the site: the CloudFront router (and the local
- * stack) maps `/{format}/{key}` to the format's bucket, so a relative URL works everywhere.
+ * The path a viewer asks for, and CloudFront caches under, for a variant's object key: `/` + key.
+ * Variants are served from the same origin as the site, so a relative URL works everywhere.
  */
-export function variantUrl(format: string, key: string): string {
-  return `${routePrefix(format)}/${key}`;
+export function variantUrl(key: string): string {
+  return `/${key}`;
 }
 
 /**
- * The format and the (still URL-encoded) key a variant URL path names, or undefined for any other
- * path. The inverse of `variantUrl`, as the router matches it: by path prefix.
+ * The format and the (still URL-encoded) object key a variant path names, or undefined for any
+ * other path. The inverse of `variantUrl`, as the Router matches it: by path prefix.
  */
 export function parseVariantRoute<Id extends string = OutputFormat>(
   path: string,
@@ -119,7 +139,7 @@ export function parseVariantRoute<Id extends string = OutputFormat>(
 ): { format: Id; encodedKey: string } | undefined {
   for (const format of registry) {
     const prefix = `${routePrefix(format.id)}/`;
-    if (path.startsWith(prefix) && path.length > prefix.length) return { format: format.id, encodedKey: path.slice(prefix.length) };
+    if (path.startsWith(prefix) && path.length > prefix.length) return { format: format.id, encodedKey: path.slice(1) };
   }
   return undefined;
 }

@@ -2,11 +2,12 @@
  * The variant plan: data describing every output Prism makes from one original. The pipeline is the
  * one executor of a plan. `version` is part of every variant key and is derived from the plan's
  * content (`planVersion`), so a changed recipe writes new keys and never overwrites variants that
- * pages and caches already point at. Records store their keys, so images made by an older plan
- * (`v1`) stay readable.
+ * pages and caches already point at. Records store their keys; an image recorded under another
+ * version (an older recipe, or keys of the layout before `variantKeyLayout`) is brought to this one
+ * by `npm run reprocess`.
  */
 import { createHash } from "node:crypto";
-import { contentTypeByFormat, extensionByFormat, formatRank, maxSideOf, outputFormat, outputFormats, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
+import { contentTypeByFormat, extensionByFormat, formatRank, maxSideOf, outputFormat, outputFormats, variantKeyLayout, variantObjectKey, type OutputFormat, type OutputRegistry } from "../outputs/index.ts";
 
 export { contentTypeByFormat, extensionByFormat, type OutputFormat };
 
@@ -54,7 +55,7 @@ export type FormatEncoding = AvifEncoding | WebpEncoding | JpegEncoding | PngEnc
  * picture by sharp's `entropy` strategy (bench/README.md, "Crops"), never enlarged.
  */
 export interface CropSpec {
-  /** Its name in records, the API and its key (`{imageId}/{version}/{name}.webp`). */
+  /** Its name in records, the API and its key (`webp/{imageId}/{version}/{name}.webp`). */
   readonly name: string;
   readonly width: number;
   readonly height: number;
@@ -87,10 +88,12 @@ export const defaultEncodings = {
 /**
  * The version of a plan's content: `r` and 12 hex digits of the SHA-256 of its canonical JSON (keys
  * sorted), so the same recipe always gets the same version, and any change in widths, formats or
- * settings gets another one.
+ * settings gets another one. The key layout (`variantKeyLayout`) is hashed in too: a record is at
+ * the current version only if its keys are where the routes look, so a layout change is one more
+ * thing `npm run reprocess` moves.
  */
 export function planVersion(content: PlanContent): string {
-  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings, crops: content.crops }, (_key, value: unknown) =>
+  const canonical = JSON.stringify({ widths: content.widths, encodings: content.encodings, crops: content.crops, layout: variantKeyLayout }, (_key, value: unknown) =>
     value && typeof value === "object" && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
       : value,
@@ -129,9 +132,9 @@ export function cropSize(crop: Pick<CropSpec, "width" | "height">, sourceWidth: 
   return { width: Math.max(1, Math.floor((sourceHeight * crop.width) / crop.height)), height: sourceHeight };
 }
 
-/** Object key of one crop inside its format's bucket. */
+/** Object key of one crop inside its format's bucket (`webp/{imageId}/{version}/square.webp`). */
 export function cropKey(imageId: string, plan: Pick<VariantPlan, "version">, crop: string, format: OutputFormat): string {
-  return `${imageId}/${plan.version}/${crop}.${outputFormat(format).extension}`;
+  return variantObjectKey(format, `${imageId}/${recipeVersion(plan)}/${crop}.${outputFormat(format).extension}`);
 }
 
 /**
@@ -200,11 +203,11 @@ export function recipeVersion(plan: Pick<VariantPlan, "version">): string {
   return plan.version;
 }
 
-/** Object key of one variant inside its format's bucket. */
+/** Object key of one variant inside its format's bucket (`webp/{imageId}/{version}/640.webp`). */
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: OutputFormat): string;
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry): string;
 export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, width: number, format: string, registry: OutputRegistry = outputFormats): string {
-  return `${imageId}/${recipeVersion(plan)}/${width}.${outputFormat(format, registry).extension}`;
+  return variantObjectKey(format, `${imageId}/${recipeVersion(plan)}/${width}.${outputFormat(format, registry).extension}`);
 }
 
 /**

@@ -18,7 +18,7 @@ export interface PrismConfig {
   readonly uploadsKeepVersions: boolean;
   /**
    * The CloudFront distribution that caches variants, for invalidation on delete. Only the site
-   * is linked to it; empty or absent where no CDN serves the variants (the offline stack).
+   * is linked to it (offline, to the local CDN); empty or absent for tools that delete nothing.
    */
   readonly cdnDistributionId?: string | undefined;
 }
