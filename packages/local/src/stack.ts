@@ -151,8 +151,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // The CDN reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
   const cdnReader = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
   route = (request, response) => {
-    // What CloudFront does in AWS: the viewer's address, set by the CDN and never by the client.
-    request.headers["cloudfront-viewer-address"] = `${request.socket.remoteAddress}:${request.socket.remotePort}`;
     cdn.cache
       .serve(request, response, (path) => fetchVariant(cdnReader, path))
       .then((served) => {
@@ -205,9 +203,18 @@ function configureEnvironment(input: {
   });
 }
 
-/** What the Router does with every path that is not a variant's: the site's function answers it. */
+/**
+ * What the Router does with every path that is not a variant's: the site's function answers it,
+ * told the viewer's address as CloudFront tells it (`CloudFront-Viewer-Address`, set by the CDN and
+ * never by the client: one the client sent is replaced).
+ */
 function forwardToSite(request: IncomingMessage, response: ServerResponse, port: number): void {
-  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path: request.url, headers: endToEnd(request.rawHeaders) }, (answer) => {
+  const headers = [
+    ...endToEnd(request.rawHeaders, "cloudfront-viewer-address"),
+    "CloudFront-Viewer-Address",
+    `${request.socket.remoteAddress}:${request.socket.remotePort}`,
+  ];
+  const upstream = httpRequest({ host: "127.0.0.1", port, method: request.method, path: request.url, headers }, (answer) => {
     response.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
     answer.pipe(response);
   });
@@ -224,10 +231,11 @@ function forwardToSite(request: IncomingMessage, response: ServerResponse, port:
 /** Headers about one connection (RFC 9110 §7.6.1) stay on their hop; the rest cross the proxy as they came. */
 const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade"]);
 
-function endToEnd(rawHeaders: readonly string[]): string[] {
+function endToEnd(rawHeaders: readonly string[], ...dropped: string[]): string[] {
   const kept: string[] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    if (!hopByHop.has(rawHeaders[i]!.toLowerCase())) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
+    const name = rawHeaders[i]!.toLowerCase();
+    if (!hopByHop.has(name) && !dropped.includes(name)) kept.push(rawHeaders[i]!, rawHeaders[i + 1]!);
   }
   return kept;
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
-import type { VariantLocation } from "../images/model.ts";
-import { outputFormats, variantObjectKey, variantUrl, type OutputRegistry } from "../outputs/index.ts";
+import { outputFormats, variantObjectKey, variantUrl, type OutputRegistry, type VariantLocation } from "../outputs/index.ts";
 
 /**
  * Copies of an image's variants that a CDN keeps. Variants are served with a year-long immutable

@@ -1,5 +1,6 @@
 import type { ImageErrorCode } from "../errors/index.ts";
 import type { ImageFacts } from "../pipeline/index.ts";
+import type { VariantLocation } from "../outputs/index.ts";
 import type { OutputFormat } from "../plan/index.ts";
 
 /**
@@ -12,12 +13,7 @@ import type { OutputFormat } from "../plan/index.ts";
  */
 export type ImageStatus = "pending" | "processing" | "ready" | "failed" | "deleting";
 
-/** Where one variant object is (or may be) stored. */
-export interface VariantLocation {
-  readonly format: OutputFormat;
-  /** Key in the format's bucket. */
-  readonly key: string;
-}
+export type { VariantLocation } from "../outputs/index.ts";
 
 export interface VariantRecord extends VariantLocation {
   readonly width: number;

@@ -121,6 +121,12 @@ export function routePrefix(format: string): string {
   return variantUrl(variantObjectKey(format, "")).slice(0, -1);
 }
 
+/** Where one variant object is (or may be) stored: its format's bucket, and its key there. */
+export interface VariantLocation {
+  readonly format: OutputFormat;
+  readonly key: string;
+}
+
 /**
  * The path a viewer asks for, and CloudFront caches under, for a variant's object key: `/` + key.
  * Variants are served from the same origin as the site, so a relative URL works everywhere.
