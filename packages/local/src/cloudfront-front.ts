@@ -3,7 +3,6 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { listenFront, signerOf, type Front } from "./fronts.ts";
 import { accessDeniedMessage, deniedAccess, localArn } from "./iam.ts";
 import { readBody } from "./request-body.ts";
-import type { LocalCdn } from "./cdn.ts";
 import { checkSignature, type SignatureCheck } from "./sigv4.ts";
 
 /**
@@ -13,7 +12,8 @@ import { checkSignature, type SignatureCheck } from "./sigv4.ts";
  * was invalidated. The site reaches it through `AWS_ENDPOINT_URL_CLOUDFRONT`.
  */
 export interface CloudFrontFrontOptions {
-  readonly cdn: LocalCdn;
+  /** The cache an invalidation empties (./cdn.ts). */
+  readonly cdn: { invalidate(paths: readonly string[]): void };
   readonly distributionId: string;
   readonly credentials: SignatureCheck["credentials"];
   /**
