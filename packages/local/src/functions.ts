@@ -42,6 +42,7 @@ interface Pending {
 
 export class FunctionWorker {
   private readonly pending = new Map<string, Pending>();
+  private exit: Error | undefined;
 
   private constructor(
     private readonly worker: Worker,
@@ -61,7 +62,10 @@ export class FunctionWorker {
       this.pending.clear();
     };
     worker.on("error", failAll);
-    worker.on("exit", (code) => failAll(new Error(`the function's worker exited (code ${code})`)));
+    worker.on("exit", (code) => {
+      this.exit = new Error(`the function's worker exited (code ${code})`);
+      failAll(this.exit);
+    });
   }
 
   /** Starts `setup` as `principal`, with `env` and that principal's credentials; resolves once it is ready. */
@@ -100,6 +104,7 @@ export class FunctionWorker {
       },
     };
     return new Promise<Result>((resolve, reject) => {
+      if (this.exit) return reject(this.exit);
       this.pending.set(id, { resolve: (result) => resolve(result as Result), reject });
       this.worker.postMessage(invocation);
     });

@@ -218,6 +218,9 @@ function forwardToSite(request: IncomingMessage, response: ServerResponse, port:
     response.writeHead(answer.statusCode ?? 502, endToEnd(answer.rawHeaders));
     answer.pipe(response);
   });
+  // Node sends a request's head with its first body chunk; a site that answers from the head alone
+  // (a declared body too large) must get it now, not when bytes that may never come arrive.
+  upstream.flushHeaders();
   upstream.once("error", () => {
     if (!response.headersSent) response.writeHead(502).end("Bad gateway");
     else response.destroy();
