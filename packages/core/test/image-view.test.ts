@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../src/errors/index.ts";
 import {
-  abandonedAfterMs,
   defaultPageSize,
   galleryPage,
   presentImage,
@@ -9,6 +8,7 @@ import {
   type ImageRecord,
   type ImageRepository,
   type ImageServiceDeps,
+  ticketClosesAt,
 } from "../src/images/index.ts";
 
 const uploadedAt = "2026-01-01T00:00:00.000Z";
@@ -17,11 +17,18 @@ const record = (status: ImageRecord["status"], extra: Partial<ImageRecord> = {})
 const at = (ms: number) => () => Date.parse(uploadedAt) + ms;
 
 describe("an image's view, decided once in core", () => {
-  it("calls a pending upload abandoned once its URL has long expired, and abandoned is settled", () => {
-    expect(toImageView(record("pending"), at(abandonedAfterMs))).toMatchObject({ phase: "waiting-for-upload", settled: false });
-    const abandoned = toImageView(record("pending"), at(abandonedAfterMs + 1));
+  it("calls a pending upload abandoned once its ticket has closed, and abandoned is settled", () => {
+    const closes = ticketClosesAt(record("pending")) - Date.parse(uploadedAt);
+    expect(toImageView(record("pending"), at(closes - 1))).toMatchObject({ phase: "waiting-for-upload", settled: false });
+    const abandoned = toImageView(record("pending"), at(closes));
     expect(abandoned).toMatchObject({ phase: "abandoned", settled: true });
     expect(presentImage(abandoned)).toMatchObject({ label: "Upload didn't finish", tone: "failed", deletable: true, problem: expect.stringMatching(/never reached Prism/) });
+  });
+
+  it("keeps a multipart upload waiting while it may still send parts, long after a single PUT's window", () => {
+    const multipart = record("pending", { multipartUploadId: "upload-1" });
+    expect(toImageView(multipart, at(2 * 60 * 60 * 1000))).toMatchObject({ phase: "waiting-for-upload", settled: false });
+    expect(toImageView(multipart, at(ticketClosesAt(multipart) - Date.parse(uploadedAt)))).toMatchObject({ phase: "abandoned" });
   });
 
   it("keeps only pending and processing images unsettled", () => {
@@ -45,7 +52,7 @@ describe("the gallery page's listing", () => {
   const deps = (listByOwner: ImageRepository["listByOwner"]) => ({ images: { listByOwner } }) as unknown as ImageServiceDeps;
 
   it("is settled only when every image on it is", async () => {
-    const page = await galleryPage("o", {}, deps(async () => ({ items: [record("ready"), record("pending")] })), at(abandonedAfterMs + 1));
+    const page = await galleryPage("o", {}, deps(async () => ({ items: [record("ready"), record("pending")] })), at(ticketClosesAt(record("pending")) - Date.parse(uploadedAt)));
     expect(page).toMatchObject({ settled: true, pageSize: defaultPageSize });
   });
 

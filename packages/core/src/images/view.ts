@@ -2,16 +2,14 @@ import type { ImageRecord, ImageStatus } from "./model.ts";
 import { phaseLabels, abandonedUploadMessage } from "../messages/index.ts";
 import { formatRank, variantUrl, type OutputFormat } from "../outputs/index.ts";
 import type { SourceFormat } from "../formats/index.ts";
-import { uploadUrlTtlSeconds } from "./lifetime.ts";
+import { ticketIsOpen } from "./lifetime.ts";
 
 /**
- * Where an image is in its life, as people see it. `abandoned`: still `pending` long after its upload
- * URL expired — the file never arrived and never will, so nothing is coming.
+ * Where an image is in its life, as people see it. `abandoned`: still `pending` once its upload ticket
+ * has closed (./lifetime.ts: a single PUT's URL and its last arrival; a multipart upload's maximum
+ * age) — the file never arrived and never will, so nothing is coming.
  */
 export type ImagePhase = "waiting-for-upload" | "processing" | "ready" | "failed" | "abandoned" | "deleting";
-
-/** A `pending` record this old will never be processed: its upload URL expired (plus a minute for a PUT still in flight). */
-export const abandonedAfterMs = (uploadUrlTtlSeconds + 60) * 1000;
 
 /** An image as the HTTP API shows it to its owner. */
 export interface ImageView
@@ -28,10 +26,12 @@ export interface ImageView
 
 export { variantUrl };
 
-export function imagePhase(record: Pick<ImageRecord, "status" | "uploadedAt">, now: number): ImagePhase {
+export function imagePhase(record: Pick<ImageRecord, "status" | "uploadedAt" | "multipartUploadId">, now: number): ImagePhase {
   switch (record.status) {
     case "pending":
-      return now - Date.parse(record.uploadedAt) > abandonedAfterMs ? "abandoned" : "waiting-for-upload";
+      // The same rule as the in-flight limits (ratelimit/in-flight.ts): a 100 MB upload still sending
+      // its parts long after a single PUT's window is not abandoned.
+      return ticketIsOpen(record, now) ? "waiting-for-upload" : "abandoned";
     default:
       return record.status;
   }
