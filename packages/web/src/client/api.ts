@@ -58,25 +58,33 @@ export async function jsonRequest(path: string, method: "POST", payload: unknown
   }
 }
 
-/** How many times a refused-for-now (429) upload request waits its Retry-After and asks again by itself. */
+/** How many times a refused-for-now (429) request waits its Retry-After and asks again by itself. */
 const automaticWaits = 12;
 const longestAutomaticWaitSeconds = 30;
+
+/**
+ * Sends a request of the upload API, waiting out a short `Retry-After` on a 429 and asking again
+ * (a big drop of files meets the limits on uploads in flight and on calls per minute: earlier ones
+ * finish, as the answer says). A longer wait, or the twelfth refusal, is the caller's to show.
+ */
+export async function sendWaitingOutLimits(send: () => Promise<Response>, wait = (seconds: number) => new Promise((resolve) => setTimeout(resolve, seconds * 1000))): Promise<Response> {
+  for (let attempt = 0; ; attempt += 1) {
+    let response: Response;
+    try {
+      response = await send();
+    } catch {
+      throw new TransferError(transferMessages.unreachable);
+    }
+    const waitSeconds = Number(response.headers.get("retry-after"));
+    if (response.status !== 429 || attempt >= automaticWaits || !(waitSeconds > 0 && waitSeconds <= longestAutomaticWaitSeconds)) return response;
+    await wait(waitSeconds);
+  }
+}
 
 export async function requestUpload(file: File): Promise<UploadTicket> {
   const body = JSON.stringify({ filename: file.name, contentType: declaredContentType(file), size: file.size });
   const headers = { "Content-Type": "application/json", "x-amz-content-sha256": await payloadHash(body) };
-  let response: Response;
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      response = await fetch("/api/uploads", { method: "POST", headers, body });
-    } catch {
-      throw new TransferError(transferMessages.unreachable);
-    }
-    // A big drop of files meets the limit on uploads in flight: wait for earlier ones, as told.
-    const waitSeconds = Number(response.headers.get("retry-after"));
-    if (response.status !== 429 || attempt >= automaticWaits || !(waitSeconds > 0 && waitSeconds <= longestAutomaticWaitSeconds)) break;
-    await new Promise((resolve) => setTimeout(resolve, waitSeconds * 1000));
-  }
+  const response = await sendWaitingOutLimits(() => fetch("/api/uploads", { method: "POST", headers, body }));
   if (response.ok) return (await response.json()) as UploadTicket;
   throw await readApiError(response, transferMessages.refused(response.status));
 }

@@ -6,7 +6,7 @@
  * (Uppy's core and S3 plugin alone weigh 22.8 kB gzip; the whole page is 7 kB).
  */
 import { multipartMessages, transferMessages } from "@prism/core/messages";
-import { jsonRequest, readApiError, TransferError, type MultipartTicket, type UploadTicket } from "./api.ts";
+import { jsonRequest, readApiError, sendWaitingOutLimits, TransferError, type MultipartTicket, type UploadTicket } from "./api.ts";
 
 /** Parts in flight per file (the AWS SDK's own default); three files upload at once. */
 const partsInFlight = 4;
@@ -47,12 +47,7 @@ function uploadPath(ticket: MultipartTicket): string {
 
 /** The plan again (`GET /api/uploads/{imageId}`): what storage holds, fresh URLs for the rest; undefined once the upload is closed. */
 export async function resumePlan(imageId: string, uploadId: string): Promise<MultipartTicket | undefined> {
-  let response: Response;
-  try {
-    response = await fetch(`/api/uploads/${encodeURIComponent(imageId)}?uploadId=${encodeURIComponent(uploadId)}`, { cache: "no-store" });
-  } catch {
-    throw new TransferError(transferMessages.unreachable);
-  }
+  const response = await sendWaitingOutLimits(() => fetch(`/api/uploads/${encodeURIComponent(imageId)}?uploadId=${encodeURIComponent(uploadId)}`, { cache: "no-store" }));
   if (response.status === 404) return undefined;
   if (!response.ok) throw await readApiError(response, transferMessages.refused(response.status));
   return (await response.json()) as MultipartTicket;
@@ -139,7 +134,7 @@ export async function sendInParts(initial: MultipartTicket, file: Blob, options:
   }
 
   const parts = ticket.upload.parts.map(({ partNumber }) => ({ partNumber, etag: etags.get(partNumber) ?? "" }));
-  const response = await jsonRequest(`${uploadPath(ticket)}/complete`, "POST", { uploadId: ticket.upload.uploadId, parts });
+  const response = await sendWaitingOutLimits(() => jsonRequest(`${uploadPath(ticket)}/complete`, "POST", { uploadId: ticket.upload.uploadId, parts }));
   if (!response.ok) throw await readApiError(response, transferMessages.refused(response.status));
 }
 
