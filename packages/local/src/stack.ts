@@ -148,7 +148,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const { configFromLinks } = await import("@prism/core/links");
   const services = createPrismServices(configFromLinks());
   const { s3, db } = services;
-  // The CDN reads the variant buckets as CloudFront does: s3:GetObject only, so a missing key is 403.
+  // The CDN reads the variant buckets as CloudFront does, with the grants their bucket policies give it
+  // (@prism/core/grants cdnGrants: read, and list, so a missing variant is a 404).
   const cdnReader = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
   route = (request, response) => {
     cdn.cache
