@@ -146,3 +146,4 @@ export class ImageStorage {
 export async function abortQuietly(deps: { readonly s3: S3Client; readonly uploadsBucket: string }, imageId: string, uploadId: string): Promise<void> {
   await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), UploadId: uploadId })).catch(() => undefined);
 }
+export * from "./transforms.ts";
