@@ -19,7 +19,7 @@ export const transformBudgetPerImage = 50;
 export interface TransformDeps {
   /** Hex; the `TransformSecret` link. */
   readonly secretHex: string;
-  readonly transforms: TransformStorage;
+  readonly transforms: Pick<TransformStorage, "read" | "write" | "count">;
   readonly originals: Pick<ImageStorage, "readOriginal">;
   readonly maxInputPixels: number;
   readonly maxUploadBytes: number;
