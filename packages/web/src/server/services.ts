@@ -11,7 +11,7 @@ let multipartCallAdmission: MultipartAdmission | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
-  services ??= createPrismServices({ ...configFromLinks(), cdnDistributionId: Resource.Cdn.distributionId });
+  services ??= createPrismServices({ ...configFromLinks(), cdnDistributionId: Resource.Cdn.distributionId, transformsBucket: Resource.Transforms.name });
   return services;
 }
 
