@@ -17,7 +17,7 @@ const client = () => new PrismClient(stack.url);
 
 beforeAll(async () => {
   // Invalidations stay in progress for a minute, as CloudFront's can: a fourth delete in a row
-  // then exceeds the 15 wildcard paths in progress (four per delete).
+  // then exceeds the 15 wildcard paths in progress (five per delete).
   stack = await startStack({ env: { PRISM_CDN_INVALIDATION_MS: "60000" } });
   cloudFront = new CloudFrontClient({ endpoint: cloudFrontEndpoint(stack), region: "us-east-1", credentials: localCredentials, maxAttempts: 1 });
 });

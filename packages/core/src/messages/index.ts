@@ -136,6 +136,7 @@ export const transformRefusals = {
     `${option} (${what}) must be a whole number from ${min} to ${max}; received “${received}”.`,
   oneOf: (option: string, allowed: readonly string[], received: string) => `${option} must be ${listInWords(allowed, "or")}; received “${received}”.`,
   noSize: "Give a width (w_), a height (h_) or both.",
+  noOptions: "Give the transform's options, for example options=w_500,f_auto.",
   qualityWithPng: "q_ (quality) does not apply to f_png, which is lossless. Leave q_ out or choose another format.",
   formatMismatch: (pathFormat: string, optionsFormat: string) =>
     `The path asks for ${pathFormat}, but its options say ${optionsFormat}. Request the transform URL as it was signed.`,

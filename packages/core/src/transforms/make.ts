@@ -4,7 +4,7 @@ import { processSingleOutput } from "../pipeline/index.ts";
 import { contentTypeByFormat, defaultEncodings, type FormatEncoding, type OutputFormat } from "../plan/index.ts";
 import type { ImageStorage, StoredTransform, TransformStorage } from "../storage/index.ts";
 import { outputFormatFor, parseTransformOptions, type TransformOptions } from "./options.ts";
-import { verifyTransformSignature } from "./signing.ts";
+import { signedTransformPath, verifyTransformSignature } from "./signing.ts";
 
 /**
  * The most distinct transforms one image gets. Each is made once and stored for good, so without a
@@ -108,4 +108,14 @@ export async function makeTransform(
 function encodingFor(format: OutputFormat, quality: number | undefined): FormatEncoding {
   const encoding: FormatEncoding = defaultEncodings[format];
   return quality === undefined || encoding.format === "png" ? encoding : { ...encoding, quality };
+}
+
+/**
+ * A signed URL path for the image's owner (the caller checks ownership): the options are validated
+ * first, so a URL that would only ever be refused is never signed.
+ */
+export function transformUrlFor(secretHex: string, options: string | null | undefined, imageId: string): string {
+  if (!options) throw new ApiError("invalid_request", transformRefusals.noOptions);
+  parseTransformOptions(options);
+  return signedTransformPath(secretHex, options, imageId);
 }

@@ -26,3 +26,8 @@ function transformKey(secretHex: string): Buffer {
   }
   return Buffer.from(secretHex, "hex");
 }
+
+/** The viewer path of a signed transform: `/t/{signature}/{options}/{imageId}`, options as given. */
+export function signedTransformPath(secretHex: string, options: string, imageId: string): string {
+  return `/t/${signTransform(secretHex, options, imageId)}/${options}/${imageId}`;
+}

@@ -88,3 +88,8 @@ export function ownSiteOrigins(): string[] {
   origins ??= siteOriginsFromLinks(import.meta.env.DEV);
   return origins;
 }
+
+/** The transform signing secret (hex): the site signs on-demand transform URLs for an image's owner. */
+export function transformSecret(): string {
+  return Resource.TransformSecret.value;
+}
