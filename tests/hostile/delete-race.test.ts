@@ -148,13 +148,13 @@ describe("a delete racing the processor", () => {
     await expectGone(imageId);
   });
 
-  it("delete after ready: every variant goes, and each format's paths are invalidated once", async () => {
+  it("delete after ready: every variant goes, and each format's paths (and the transforms') are invalidated once", async () => {
     const imageId = await uploadedImage();
     expect((await processOriginal(imageId, prism.deps())).outcome).toBe("ready");
     expect(await prism.variantKeys(imageId)).toHaveLength(expectedVariants(700, 500).length);
     const cache = new NoVariantCache();
     await deleteImage(imageId, owner, deleteDeps(cache));
-    expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]]);
+    expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`, `/t/${imageId}/*`]]);
     await expectGone(imageId);
   });
 
