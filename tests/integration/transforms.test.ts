@@ -192,6 +192,13 @@ describe("on-demand transforms (/t/{signature}/{options}/{imageId})", () => {
     expect((await stranger.json(`/api/images/${imageId}/transform-url?options=w_500`)).status).toBe(404);
   });
 
+  it("the image page offers its owner a signed URL for a size the recipe lacks, and it works", async () => {
+    const page = await owner.request(`/images/${imageId}`);
+    const url = /<code id="on-demand-url">([^<]+)<\/code>/.exec(await page.text())?.[1];
+    expect(url).toBe(`${stack.url}${signedTransformPath(secret, "w_960,f_auto", imageId)}`);
+    expect(await transform("w_960,f_auto")).toMatchObject({ status: 200, width: 960, height: 640, format: "avif" });
+  });
+
   it("deleting the image deletes its transforms, and the CDN serves them no more (/t/{imageId}/* invalidated)", async () => {
     const id = await readyImage(400, 300, 4);
     const cached = await transform("w_200,f_webp", id);
