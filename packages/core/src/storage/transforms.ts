@@ -1,5 +1,5 @@
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { isMissingObject, variantCacheControl } from "./index.ts";
+import { isMissingObject, variantCacheControl } from "./objects.ts";
 
 /** A stored on-demand transform: its bytes and the Content-Type it was stored with. */
 export interface StoredTransform {
