@@ -54,7 +54,9 @@ export class LocalCdn {
     origin: (path: string) => Promise<OriginResponse | undefined>,
     viewerRequest: ViewerRequestFunction = (path) => path,
   ): Promise<boolean> {
-    const [viewerPath = "/", query] = (request.url ?? "/").split("?", 2);
+    const url = request.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const [viewerPath, query] = queryAt === -1 ? [url, undefined] : [url.slice(0, queryAt), url.slice(queryAt + 1)];
     // What a viewer-request CloudFront Function does: it runs before the cache, so the path it
     // returns is both the cache key's and the one the origin receives.
     const path = viewerRequest(viewerPath, request);
