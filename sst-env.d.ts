@@ -37,6 +37,14 @@ declare module "sst" {
       "name": string
       "type": "sst.sst.Linkable"
     }
+    "TransformSecret": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
+    "Transforms": {
+      "name": string
+      "type": "sst.aws.Bucket"
+    }
     "Uploads": {
       "name": string
       "type": "sst.sst.Linkable"

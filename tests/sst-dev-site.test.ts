@@ -8,13 +8,14 @@ const { variantProxy } = (await import("../packages/web/astro.config.mjs" as str
   variantProxy: (env: Record<string, string | undefined>) => ProxyConfig;
 };
 
-test("astro dev proxies every variant route to the Router the Router link names", () => {
+test("astro dev proxies every variant route, and the transforms', to the Router the Router link names", () => {
   const env = { SST_RESOURCE_Router: JSON.stringify({ url: "https://d111111abcdef8.cloudfront.net", type: "sst.aws.Router" }) };
   expect(variantProxy(env)).toEqual({
     "/avif": { target: "https://d111111abcdef8.cloudfront.net", changeOrigin: true },
     "/webp": { target: "https://d111111abcdef8.cloudfront.net", changeOrigin: true },
     "/jpeg": { target: "https://d111111abcdef8.cloudfront.net", changeOrigin: true },
     "/png": { target: "https://d111111abcdef8.cloudfront.net", changeOrigin: true },
+    "/t/": { target: "https://d111111abcdef8.cloudfront.net", changeOrigin: true },
   });
 });
 

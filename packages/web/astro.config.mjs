@@ -4,15 +4,20 @@ import node from "@astrojs/node";
 import aws from "astro-sst";
 import { outputFormats, routePrefix } from "@prism/core/outputs";
 
+/** On-demand transforms (`/t/{signature}/{options}/{imageId}`, @prism/core/transforms), with its `/` so no page path (`/tags`) is taken. */
+const transformRoute = "/t/";
+
 /**
  * Under `sst dev` the page runs here while the variants are served by the deployed Router (its URL
- * arrives as the `Router` link): the dev server proxies each output format's route (/webp, …) to it,
- * so variant URLs stay relative, as they are behind CloudFront and in the local stack.
+ * arrives as the `Router` link): the dev server proxies each output format's route (/webp, …) and the
+ * on-demand transforms' (/t/) to it, so variant URLs stay relative, as they are behind CloudFront
+ * and in the local stack.
  */
 export function variantProxy(env = process.env) {
   if (!env.SST_RESOURCE_Router) return undefined;
   const { url } = JSON.parse(env.SST_RESOURCE_Router);
-  return Object.fromEntries(outputFormats.map((format) => [routePrefix(format.id), { target: url, changeOrigin: true }]));
+  const routes = [...outputFormats.map((format) => routePrefix(format.id)), transformRoute];
+  return Object.fromEntries(routes.map((route) => [route, { target: url, changeOrigin: true }]));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { NoVariantCache, variantCachePaths, type VariantCache } from "@prism/core/cdn";
+import { NoVariantCache, imageCachePaths, type VariantCache } from "@prism/core/cdn";
 import { deleteImage, getImage, type DeleteImageDeps } from "@prism/core/images";
 import { originalKey } from "@prism/core/keys";
 import { processOriginal, type ProcessingOutcome } from "@prism/core/processing";
@@ -148,13 +148,13 @@ describe("a delete racing the processor", () => {
     await expectGone(imageId);
   });
 
-  it("delete after ready: every variant goes, and each format's paths are invalidated once", async () => {
+  it("delete after ready: every variant goes, and each format's paths (and the transforms') are invalidated once", async () => {
     const imageId = await uploadedImage();
     expect((await processOriginal(imageId, prism.deps())).outcome).toBe("ready");
     expect(await prism.variantKeys(imageId)).toHaveLength(expectedVariants(700, 500).length);
     const cache = new NoVariantCache();
     await deleteImage(imageId, owner, deleteDeps(cache));
-    expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`]]);
+    expect(cache.forgotten).toEqual([[`/avif/${imageId}/*`, `/webp/${imageId}/*`, `/jpeg/${imageId}/*`, `/png/${imageId}/*`, `/t/${imageId}/*`]]);
     await expectGone(imageId);
   });
 
@@ -235,7 +235,7 @@ describe("a delete that fails half-way", () => {
 
     const cache = new NoVariantCache();
     await deleteImage(imageId, owner, deleteDeps(cache));
-    expect(cache.forgotten).toEqual([variantCachePaths(imageId)]);
+    expect(cache.forgotten).toEqual([imageCachePaths(imageId)]);
     await expectGone(imageId);
   });
 });

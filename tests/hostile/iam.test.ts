@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ownerIndexName } from "@prism/core/images";
@@ -69,6 +69,30 @@ describe("the fronts hold each function to its grants", () => {
   it("refuses a listing without the s3:prefix its grant is conditioned on", async () => {
     await expect(s3As("site").send(new ListObjectsV2Command({ Bucket: uploads }))).rejects.toMatchObject({ name: "AccessDenied" });
     await expect(s3As("processor").send(new ListObjectsV2Command({ Bucket: uploads, Prefix: "originals/" }))).resolves.toBeDefined();
+  });
+
+  it("lets the transformer read originals and read and write transforms, and nothing else; the site only lists and deletes them", async () => {
+    const transforms = localResourceNames.Transforms;
+    const key = `t/${imageId}/${"A".repeat(43)}/w_10/webp`;
+    const transformer = s3As("transformer");
+    await expect(transformer.send(new GetObjectCommand({ Bucket: uploads, Key: originalKey(imageId) }))).resolves.toBeDefined();
+    await expect(transformer.send(new PutObjectCommand({ Bucket: transforms, Key: key, Body: "made" }))).resolves.toBeDefined();
+    expect(await (await transformer.send(new GetObjectCommand({ Bucket: transforms, Key: key }))).Body?.transformToString()).toBe("made");
+    // Listing both buckets: a missing original or transform is a 404, not a 403.
+    await expect(transformer.send(new GetObjectCommand({ Bucket: transforms, Key: `${key}x` }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    await expect(transformer.send(new GetObjectCommand({ Bucket: uploads, Key: originalKey("0b8f3c2e-1111-4222-8333-000000000000") }))).rejects.toMatchObject({ name: "NoSuchKey" });
+    for (const refused of [
+      new PutObjectCommand({ Bucket: uploads, Key: originalKey(imageId), Body: "overwritten" }),
+      new PutObjectCommand({ Bucket: localResourceNames.WebP, Key: `webp/${imageId}/r000000000000/640.webp`, Body: "x" }),
+      new DeleteObjectCommand({ Bucket: transforms, Key: key }),
+      new PutObjectCommand({ Bucket: transforms, Key: "elsewhere", Body: "x" }),
+    ]) {
+      await expect(transformer.send(refused as PutObjectCommand)).rejects.toMatchObject({ name: "AccessDenied" });
+    }
+    const site = s3As("site");
+    await expect(site.send(new PutObjectCommand({ Bucket: transforms, Key: key, Body: "x" }))).rejects.toMatchObject({ name: "AccessDenied" });
+    await expect(site.send(new ListObjectsV2Command({ Bucket: transforms, Prefix: `t/${imageId}/` }))).resolves.toMatchObject({ KeyCount: 1 });
+    await expect(site.send(new DeleteObjectCommand({ Bucket: transforms, Key: key }))).resolves.toBeDefined();
   });
 
   it("refuses a copy whose source the signer may not read (a PUT naming another object)", async () => {

@@ -1,7 +1,7 @@
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from "@aws-sdk/client-cloudfront";
 import { DeleteObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { variantCachePaths } from "../../packages/core/src/cdn/index.ts";
+import { imageCachePaths } from "../../packages/core/src/cdn/index.ts";
 import { localDistributionId, matchesInvalidationPath } from "../../packages/local/src/cdn.ts";
 import { variantRoutes } from "../../packages/local/src/names.ts";
 import { localCredentials } from "../../packages/local/src/standins.ts";
@@ -17,7 +17,7 @@ const client = () => new PrismClient(stack.url);
 
 beforeAll(async () => {
   // Invalidations stay in progress for a minute, as CloudFront's can: a fourth delete in a row
-  // then exceeds the 15 wildcard paths in progress (four per delete).
+  // then exceeds the 15 wildcard paths in progress (five per delete).
   stack = await startStack({ env: { PRISM_CDN_INVALIDATION_MS: "60000" } });
   cloudFront = new CloudFrontClient({ endpoint: cloudFrontEndpoint(stack), region: "us-east-1", credentials: localCredentials, maxAttempts: 1 });
 });
@@ -85,13 +85,13 @@ describe("the local CDN in front of the variants", () => {
     expect((await fetchVariant(webp.url)).status).toBe(404);
     const [paths, ...others] = await invalidationsSince(before);
     expect(others).toEqual([]);
-    expect(paths).toEqual(variantCachePaths(image.imageId));
+    expect(paths).toEqual(imageCachePaths(image.imageId));
     expect(paths!.filter((path) => matchesInvalidationPath(path, webp.url))).toEqual([`/webp/${image.imageId}/*`]);
   });
 
   it("past 15 wildcard paths in progress, a delete invalidates the image's variant paths one by one, and they are the cached ones", async () => {
     const owner = client();
-    // The previous test's delete holds 4 wildcard paths; two more deletes make 12.
+    // The previous test's delete holds 5 wildcard paths (4 formats and the transforms); two more deletes make 15.
     const [first, second, last] = [await readyImage(owner, 3), await readyImage(owner, 4), await readyImage(owner, 5)];
     for (const variant of last!.variants) expect((await fetchVariant(variant.url)).status, variant.url).toBe(200);
     for (const image of [first!, second!]) expect((await owner.request(`/api/images/${image.imageId}`, { method: "DELETE" })).status).toBe(204);

@@ -1,6 +1,6 @@
 import { CreateInvalidationCommand, TooManyInvalidationsInProgress, type CloudFrontClient } from "@aws-sdk/client-cloudfront";
 import { describe, expect, it } from "vitest";
-import { CloudFrontVariantCache, exactVariantCachePaths, variantCachePaths } from "../src/cdn/index.ts";
+import { CloudFrontVariantCache, exactVariantCachePaths, imageCachePaths, variantCachePaths } from "../src/cdn/index.ts";
 import { toImageView, variantUrl } from "../src/images/view.ts";
 import type { ImageRecord } from "../src/images/model.ts";
 import { contentTypeByFormat, standardPlan, variantKey, type OutputFormat } from "../src/plan/index.ts";
@@ -19,6 +19,10 @@ describe("forgetting a deleted image at the CDN", () => {
     }
   });
 
+  it("a delete also names the image's on-demand transforms, all cached under /t/{imageId}/", () => {
+    expect(imageCachePaths(imageId)).toEqual([...variantCachePaths(imageId), `/t/${imageId}/*`]);
+  });
+
   it("asks the Router's distribution to invalidate exactly those paths, as a new invalidation each time", async () => {
     const sent: CreateInvalidationCommand[] = [];
     const client = { send: async (command: CreateInvalidationCommand) => (sent.push(command), {}) } as unknown as CloudFrontClient;
@@ -29,7 +33,7 @@ describe("forgetting a deleted image at the CDN", () => {
     const [first, second] = sent.map((command) => command.input);
     expect(first).toMatchObject({
       DistributionId: "E2EXAMPLE",
-      InvalidationBatch: { Paths: { Quantity: 4, Items: variantCachePaths(imageId) } },
+      InvalidationBatch: { Paths: { Quantity: 5, Items: imageCachePaths(imageId) } },
     });
     expect(first?.InvalidationBatch?.CallerReference).not.toBe(second?.InvalidationBatch?.CallerReference);
   });
@@ -50,9 +54,17 @@ describe("forgetting a deleted image at the CDN", () => {
     ];
     await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, known);
     expect(sent.map((command) => command.input.InvalidationBatch?.Paths)).toEqual([
-      { Quantity: 4, Items: variantCachePaths(imageId) },
+      { Quantity: 5, Items: imageCachePaths(imageId) },
       { Quantity: 2, Items: [`/webp/${imageId}/${standardPlan.version}/320.webp`, `/jpeg/${imageId}/${standardPlan.version}/320.jpg`] },
     ]);
+    // The transforms the delete found are invalidated by their exact paths too, even with no variant known.
+    const transform = `/t/${imageId}/${"A".repeat(43)}/w_500/webp`;
+    sent.length = 0;
+    await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, known, [transform]);
+    expect(sent[1]?.input.InvalidationBatch?.Paths?.Items).toEqual([`/webp/${imageId}/${standardPlan.version}/320.webp`, `/jpeg/${imageId}/${standardPlan.version}/320.jpg`, transform]);
+    sent.length = 0;
+    await new CloudFrontVariantCache(client, "E2EXAMPLE").forgetImage(imageId, [], [transform]);
+    expect(sent[1]?.input.InvalidationBatch?.Paths?.Items).toEqual([transform]);
     // The same strings the image view hands out (and so the paths viewers asked for and CloudFront
     // cached, the Router forwarding them unchanged).
     const record = {

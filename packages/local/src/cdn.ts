@@ -6,9 +6,10 @@ import { localDistributionId } from "./names.ts";
 import type { OriginResponse } from "./variants-route.ts";
 
 /**
- * What the Router's distribution does in front of the variant buckets, offline: a cache keyed
- * exactly as CloudFront keys it (the path the viewer asked for, unchanged since the Router does not
- * rewrite variant paths, plus its query string: SST's cache policy keys on every query string),
+ * What the Router's distribution does in front of the variant buckets and the transforms, offline:
+ * a cache keyed exactly as CloudFront keys it (the path after the viewer-request function: the
+ * viewer's own for variants, which the Router does not rewrite, the one mapping's for transforms;
+ * plus its query string: SST's cache policy keys on every query string),
  * holding only what CloudFront would hold, and forgetting what an invalidation names. A test can
  * therefore tell whether a delete invalidated the paths that were really cached: a missed path
  * keeps being served.
@@ -18,6 +19,9 @@ export interface LocalCdnOptions {
   readonly errorCachingMinTtlMs?: number;
   readonly now?: () => number;
 }
+
+/** The Router's viewer-request function: the path to cache and forward, from the viewer's path and headers. */
+export type ViewerRequestFunction = (path: string, request: Pick<IncomingMessage, "headers">) => string;
 
 /** One cached answer and when it stops being served. */
 interface CacheEntry {
@@ -44,9 +48,19 @@ export class LocalCdn {
    * Answers a viewer's request from the cache, or from `origin` (the variant buckets) and caches
    * that answer as CloudFront would. Returns false for paths the origin does not serve.
    */
-  async serve(request: IncomingMessage, response: ServerResponse, origin: (path: string) => Promise<OriginResponse | undefined>): Promise<boolean> {
-    const cacheKey = request.url ?? "/";
-    const path = cacheKey.split("?")[0] ?? "/";
+  async serve(
+    request: IncomingMessage,
+    response: ServerResponse,
+    origin: (path: string) => Promise<OriginResponse | undefined>,
+    viewerRequest: ViewerRequestFunction = (path) => path,
+  ): Promise<boolean> {
+    const url = request.url ?? "/";
+    const queryAt = url.indexOf("?");
+    const [viewerPath, query] = queryAt === -1 ? [url, undefined] : [url.slice(0, queryAt), url.slice(queryAt + 1)];
+    // What a viewer-request CloudFront Function does: it runs before the cache, so the path it
+    // returns is both the cache key's and the one the origin receives.
+    const path = viewerRequest(viewerPath, request);
+    const cacheKey = query === undefined ? path : `${path}?${query}`;
     let answer = this.cached(cacheKey);
     if (!answer) {
       const fetched = await origin(path);

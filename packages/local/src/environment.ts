@@ -16,6 +16,8 @@ export function standInEnvironment(input: {
   /** The limits added later may be left out (the links' readers default them). */
   limits: Pick<Limits, "maxUploadBytes" | "maxInputPixels" | "uploadsPerMinute"> & Partial<Limits>;
   cookieSecret?: string;
+  /** The transform signing secret (hex), `Resource.TransformSecret.value`. */
+  transformSecret?: string;
   /** The owner cookie's previous secret, while a rotation is under way. */
   previousCookieSecret?: string;
   /** Whose credentials the SDK signs with: the operator's, unless a function's (./iam.ts). */
@@ -40,6 +42,8 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Uploads: JSON.stringify({ name: localResourceNames.Uploads, versioned: false }),
     ...Object.fromEntries(outputFormats.map((format) => [`SST_RESOURCE_${format.link}`, JSON.stringify({ name: localResourceNames[format.link] })])),
     SST_RESOURCE_Images: JSON.stringify({ name: localResourceNames.Images }),
+    SST_RESOURCE_Transforms: JSON.stringify({ name: localResourceNames.Transforms }),
+    ...(input.transformSecret ? { SST_RESOURCE_TransformSecret: JSON.stringify({ value: input.transformSecret }) } : {}),
     SST_RESOURCE_Limits: JSON.stringify(input.limits),
     // The local CDN's distribution, invalidated through its CloudFront API as in AWS.
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),

@@ -61,7 +61,12 @@ export const localArn = {
 
 function arnsOf(target: GrantTarget): string[] {
   if ("bucket" in target) {
-    const buckets = target.bucket === "uploads" ? [localResourceNames.Uploads] : outputFormats.map((format) => localResourceNames[format.link]);
+    const buckets =
+      target.bucket === "uploads"
+        ? [localResourceNames.Uploads]
+        : target.bucket === "transforms"
+          ? [localResourceNames.Transforms]
+          : outputFormats.map((format) => localResourceNames[format.link]);
     return buckets.map((bucket) => (target.objects === undefined ? localArn.bucket(bucket) : localArn.object(bucket, target.objects)));
   }
   if ("table" in target) {

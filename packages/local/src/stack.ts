@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
@@ -14,11 +14,12 @@ import { FunctionWorker } from "./functions.ts";
 import { allCredentials, principalCredentials } from "./iam.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
-import { loadOrCreateCookieSecret } from "./secret.ts";
+import { loadOrCreateCookieSecret, loadOrCreateTransformSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
 import { startStandIns } from "./standins.ts";
 import { cdnInvalidationSetting, startLocalCdn } from "./cdn.ts";
 import { fetchVariant } from "./variants-route.ts";
+import { fetchTransform, isTransformPath, transformViewerRequest, type TransformerInvoker } from "./transform-route.ts";
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -37,6 +38,8 @@ export interface LocalStackOptions {
   /** Owner-cookie secrets: unset, one is generated and kept in `dataDir`; the previous one, to rehearse a rotation. */
   readonly ownerCookieSecret?: string;
   readonly ownerCookiePreviousSecret?: string;
+  /** The transform signing secret (hex, PRISM_TRANSFORM_SECRET): unset, one is generated and kept in `dataDir`. */
+  readonly transformSecret?: string;
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -84,6 +87,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     recipeVersion: planFromEnv(env).version,
     cdnInvalidationMs: readWholeNumber(cdnInvalidationSetting, env.PRISM_CDN_INVALIDATION_MS),
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
+    ...(env.PRISM_TRANSFORM_SECRET ? { transformSecret: readTransformSecret(env.PRISM_TRANSFORM_SECRET) } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
   };
@@ -102,6 +106,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   await mkdir(options.dataDir, { recursive: true });
   const cookieSecret = options.ownerCookieSecret ?? (await loadOrCreateCookieSecret(options.dataDir));
+  const transformSecret = options.transformSecret ?? (await loadOrCreateTransformSecret(options.dataDir));
 
   let route: NodeHandler = (_request, response) => response.writeHead(503).end("Starting");
   const server = createServer((request, response) => route(request, response));
@@ -113,13 +118,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
   const cdn = await startLocalCdn({ credentials: allCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
-  configureEnvironment({ ...standIns, cdn, cookieSecret, siteOrigins, options });
+  configureEnvironment({ ...standIns, cdn, cookieSecret, transformSecret, siteOrigins, options });
 
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
   await import("sharp");
   const processor = await FunctionWorker.start("processor", { kind: "handler", module: "@prism/functions/processor", exportName: "handler" }, process.env);
   const deadLetters = await FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env);
+  const transformer = await FunctionWorker.start("transformer", { kind: "handler", module: "@prism/functions/transformer", exportName: "handler" }, process.env);
+  const invokeTransformer: TransformerInvoker = (event, context) => transformer.invoke(event, context);
   const site = await FunctionWorker.start("site", { kind: "http", module: pathToFileURL(entry).href, exportName: "handler" }, { ...process.env, ASTRO_NODE_AUTOSTART: "disabled" });
   const handler: S3Handler = (event, context) => processor.invoke(event, context);
   const deadLetterConsumer: DeadLetterConsumer = (event, context) => deadLetters.invoke(event, context);
@@ -152,8 +159,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // (@prism/core/grants cdnGrants: read, and list, so a missing variant is a 404).
   const cdnReader = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", credentials: principalCredentials.cdn });
   route = (request, response) => {
+    // As the Router's behaviours: `/t/` to the transformer's Function URL (its path rewritten by the
+    // viewer-request function first), the format prefixes to the variant buckets.
+    const transform = isTransformPath((request.url ?? "/").split("?")[0] ?? "/");
     cdn.cache
-      .serve(request, response, (path) => fetchVariant(cdnReader, path))
+      .serve(
+        request,
+        response,
+        (path) => (transform ? fetchTransform(invokeTransformer, path, request) : fetchVariant(cdnReader, path)),
+        transform ? transformViewerRequest : undefined,
+      )
       .then((served) => {
         if (!served) forwardToSite(request, response, site.port!);
       })
@@ -178,7 +193,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         server.closeAllConnections();
       });
       await bridge.stop();
-      await Promise.all([processor.stop(), deadLetters.stop(), site.stop()]);
+      await Promise.all([processor.stop(), deadLetters.stop(), transformer.stop(), site.stop()]);
       s3.destroy();
       cdnReader.destroy();
       db.destroy();
@@ -193,6 +208,7 @@ function configureEnvironment(input: {
   dynamoEndpoint: string;
   cdn: { endpoint: string; distributionId: string };
   cookieSecret: string;
+  transformSecret: string;
   siteOrigins: readonly string[];
   options: LocalStackOptions;
 }): void {
@@ -202,6 +218,12 @@ function configureEnvironment(input: {
     ...standInEnvironment({ ...input, limits: input.options.limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
     PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
   });
+}
+
+/** PRISM_TRANSFORM_SECRET, refused by name unless it is hex of at least 16 bytes (what signing takes). */
+function readTransformSecret(raw: string): string {
+  if (/^(?:[0-9a-fA-F]{2}){16,}$/.test(raw)) return raw;
+  throw new SettingError("PRISM_TRANSFORM_SECRET must be at least 32 hexadecimal digits (16 bytes), e.g. the output of `openssl rand -hex 32`.");
 }
 
 /**

@@ -44,7 +44,7 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     directory: join(options.dataDir, "s3"),
     configureBuckets: [
       // CORS is the front's to answer, for the site's origins only.
-      ...[localResourceNames.Uploads, ...Object.values(variantRoutes)].map((name) => ({ name, configs: [] })),
+      ...[localResourceNames.Uploads, localResourceNames.Transforms, ...Object.values(variantRoutes)].map((name) => ({ name, configs: [] })),
     ],
   });
   serializeDeletes(s3);

@@ -22,4 +22,12 @@ describe("the offline stack's settings", () => {
     expect(() => localStackOptionsFromEnv({ PRISM_CONCURRENCY: "0" })).toThrow(/^PRISM_CONCURRENCY must be a whole number of images from 1 to 64, received "0"$/);
     expect(() => localStackOptionsFromEnv({ PRISM_RETRY_DELAYS_MS: "200,soon" })).toThrow(/PRISM_RETRY_DELAYS_MS .* received "soon"/);
   });
+
+  it("take the transform secret as hex of at least 16 bytes, and refuse anything else by name", () => {
+    expect(localStackOptionsFromEnv({ PRISM_TRANSFORM_SECRET: "ab".repeat(32) }).transformSecret).toBe("ab".repeat(32));
+    expect(localStackOptionsFromEnv({}).transformSecret).toBeUndefined();
+    for (const bad of ["secret", "ab".repeat(15), "abc"]) {
+      expect(() => localStackOptionsFromEnv({ PRISM_TRANSFORM_SECRET: bad })).toThrow(/^PRISM_TRANSFORM_SECRET must be at least 32 hexadecimal digits/);
+    }
+  });
 });

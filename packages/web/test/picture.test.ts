@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pictureSnippet, pictureSources } from "../src/lib/picture.ts";
+import { onDemandExampleWidth, pictureSnippet, pictureSources } from "../src/lib/picture.ts";
 
 type Variant = Parameters<typeof pictureSources>[0]["variants"][number];
 
@@ -20,5 +20,15 @@ describe("the <picture> a page draws and the snippet it offers", () => {
     const image = { filename: "a.jpg", variants: formats(["webp", "jpeg", "png"]) };
     expect(pictureSources(image)?.avifSrcset).toBe("");
     expect(pictureSnippet(image, "")).not.toContain("image/avif");
+  });
+});
+
+describe("the on-demand example the image page offers", () => {
+  it("is a width the recipe did not make and the original can fill", () => {
+    const original = { width: 2000, height: 1000, format: "jpeg" as const, bytes: 1 };
+    expect(onDemandExampleWidth({ variants: formats(["webp", "jpeg"]), original })).toBe(960);
+    expect(onDemandExampleWidth({ variants: [variant("webp", 960)], original })).toBe(800);
+    expect(onDemandExampleWidth({ variants: [], original: { ...original, width: 300 } })).toBe(240);
+    expect(onDemandExampleWidth({ variants: [], original: { ...original, width: 100 } })).toBeUndefined();
   });
 });

@@ -7,8 +7,11 @@ import { outputFormats, variantObjectKey, variantUrl, type OutputRegistry, type 
  * Cache-Control, so deleting the objects is not enough: the edges must be told to forget them.
  */
 export interface VariantCache {
-  /** `known`: the variants the record lists or a processor announced, for a fallback by exact path. */
-  forgetImage(imageId: string, known: readonly VariantLocation[]): Promise<void>;
+  /**
+   * `known`: the variants the record lists or a processor announced; `knownTransforms`: the cache
+   * paths of the on-demand transforms the delete found (`/t/{imageId}/…`); both for a fallback by exact path.
+   */
+  forgetImage(imageId: string, known: readonly VariantLocation[], knownTransforms?: readonly string[]): Promise<void>;
 }
 
 /**
@@ -18,6 +21,19 @@ export interface VariantCache {
  */
 export function variantCachePaths(imageId: string, registry: OutputRegistry = outputFormats): string[] {
   return registry.map((format) => variantUrl(variantObjectKey(format.id, `${imageId}/*`)));
+}
+
+/**
+ * What a delete invalidates: the variant paths (`variantCachePaths`) and the image's on-demand
+ * transforms, all cached under `/t/{imageId}/` (the edge's one mapping, @prism/core/transforms).
+ */
+export function imageCachePaths(imageId: string): string[] {
+  return [...variantCachePaths(imageId), transformCachePrefix(imageId) + "*"];
+}
+
+/** Every transform of the image is cached under this path prefix (the object key's, with its `/`). */
+export function transformCachePrefix(imageId: string): string {
+  return `/t/${imageId}/`;
 }
 
 /**
@@ -35,16 +51,18 @@ export class CloudFrontVariantCache implements VariantCache {
     private readonly distributionId: string,
   ) {}
 
-  async forgetImage(imageId: string, known: readonly VariantLocation[]): Promise<void> {
+  async forgetImage(imageId: string, known: readonly VariantLocation[], knownTransforms: readonly string[] = []): Promise<void> {
     try {
-      await this.invalidate(imageId, variantCachePaths(imageId));
+      await this.invalidate(imageId, imageCachePaths(imageId));
     } catch (error) {
-      // A distribution may have only 15 wildcard paths in progress, and a delete names four (one per
-      // format: the AVIF route exists whether or not the recipe makes AVIF), so a fourth delete
-      // within an invalidation's few minutes is refused. Exact paths may number 3,000 in progress:
-      // the image's known variant paths are invalidated one by one instead.
-      if (!(error instanceof TooManyInvalidationsInProgress) || known.length === 0) throw error;
-      await this.invalidate(imageId, exactVariantCachePaths(known));
+      // A distribution may have only 15 wildcard paths in progress, and a delete names five (one per
+      // format: the AVIF route exists whether or not the recipe makes AVIF; and the transforms'), so
+      // a fourth delete within an invalidation's few minutes is refused. Exact paths may number 3,000
+      // in progress: the image's known variant paths, and the transforms the delete found in their
+      // bucket (each one's key is its cache path), are invalidated one by one instead.
+      const exact = [...exactVariantCachePaths(known), ...knownTransforms];
+      if (!(error instanceof TooManyInvalidationsInProgress) || exact.length === 0) throw error;
+      await this.invalidate(imageId, exact);
     }
   }
 
@@ -67,6 +85,6 @@ export class NoVariantCache implements VariantCache {
   readonly forgotten: string[][] = [];
 
   async forgetImage(imageId: string, _known: readonly VariantLocation[]): Promise<void> {
-    this.forgotten.push(variantCachePaths(imageId));
+    this.forgotten.push(imageCachePaths(imageId));
   }
 }

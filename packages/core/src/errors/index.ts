@@ -45,6 +45,10 @@ export const apiErrorStatus = {
   invalid_request: 400,
   /** A state-changing request from another site (the middleware). */
   cross_site_request: 403,
+  /** An on-demand transform's URL whose signature is missing or not the one its options and image get. */
+  bad_signature: 403,
+  /** An image that already has as many on-demand transforms as Prism makes for one (@prism/core/transforms). */
+  transform_budget_exhausted: 403,
   not_found: 404,
   /** The upload id is not the image's open multipart upload (another one, or finished, cancelled, expired). */
   upload_not_found: 404,
@@ -55,6 +59,8 @@ export const apiErrorStatus = {
   file_too_large: 413,
   request_too_large: 413,
   unsupported_type: 415,
+  /** An on-demand transform of an original the pipeline refuses (the same sentence its processing gave). */
+  unprocessable_image: 422,
   rate_limited: 429,
   too_many_pending: 429,
   /** A fault of ours; the answer carries no internals. */

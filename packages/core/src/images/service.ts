@@ -2,7 +2,7 @@ import type { VariantCache } from "../cdn/index.ts";
 import { ApiError } from "../errors/index.ts";
 import { apiMessages } from "../messages/index.ts";
 import { isImageId } from "../keys/index.ts";
-import type { ImageStorage } from "../storage/index.ts";
+import type { ImageStorage, TransformStorage } from "../storage/index.ts";
 import type { ImagePage, ImageRepository } from "./repository.ts";
 import type { ImageRecord, VariantLocation } from "./model.ts";
 import { toImageView, type ImageView } from "./view.ts";
@@ -83,6 +83,8 @@ export async function galleryPage(
 
 export interface DeleteImageDeps extends ImageServiceDeps {
   readonly variantCache: VariantCache;
+  /** The image's on-demand transforms (@prism/core/transforms); absent where none are made. */
+  readonly transforms?: Pick<TransformStorage, "deleteAll"> | undefined;
   readonly now?: () => number;
 }
 
@@ -92,8 +94,9 @@ export interface DeleteImageDeps extends ImageServiceDeps {
  * 1. the record becomes `deleting` — from here no processor can mark it ready, so nothing new will
  *    ever point at a variant;
  * 2. every version of the original, every listed variant and every variant a processing run
- *    announced it would write are deleted;
- * 3. the CDN is told to forget the image's variant paths;
+ *    announced it would write are deleted; then, with the original gone (so no new one can be
+ *    made), its on-demand transforms;
+ * 3. the CDN is told to forget the image's variant and transform paths;
  * 4. the record is removed — unless a live processor still holds the claim: it may still store a
  *    variant, so it removes what it wrote and then the record itself (see processOriginal).
  * A failure leaves the record `deleting` and visible, and deleting again repeats every step.
@@ -109,8 +112,11 @@ export async function deleteImage(imageId: string, ownerId: string, deps: Delete
     // A file sent in parts and deleted before it was completed: its parts go too.
     ...(record.multipartUploadId ? [deps.storage.abortUpload(imageId, record.multipartUploadId)] : []),
   ]);
+  // A transformer that read the original just before it was erased may still store its transform
+  // after this listing: the Transforms bucket's lifecycle rule removes such a straggler.
+  const transformKeys = (await deps.transforms?.deleteAll(imageId)) ?? [];
   try {
-    await deps.variantCache.forgetImage(imageId, known);
+    await deps.variantCache.forgetImage(imageId, known, transformKeys.map((key) => `/${key}`));
   } catch (cause) {
     // CloudFront refuses while too many wildcard invalidations are in progress (and may throttle).
     throw new ApiError(

@@ -125,6 +125,26 @@ export const apiMessages = {
     "The image's files are deleted, but the CDN did not yet accept the request to forget its cached copies. Delete it again in a minute to finish.",
 } as const;
 
+/**
+ * Refusals of an on-demand transform (`/t/{signature}/{options}/{imageId}`): each names the option
+ * and what it accepts, as sharp's errors do.
+ */
+export const transformRefusals = {
+  unknownOption: (given: string, known: string) => `“${given}” is not a transform option. Use ${known}, separated by commas.`,
+  repeated: (option: string) => `${option} is given more than once. Give each option once.`,
+  wholeNumber: (option: string, what: string, min: number, max: number, received: string) =>
+    `${option} (${what}) must be a whole number from ${min} to ${max}; received “${received}”.`,
+  oneOf: (option: string, allowed: readonly string[], received: string) => `${option} must be ${listInWords(allowed, "or")}; received “${received}”.`,
+  noSize: "Give a width (w_), a height (h_) or both.",
+  noOptions: "Give the transform's options, for example options=w_500,f_auto.",
+  qualityWithPng: "q_ (quality) does not apply to f_png, which is lossless. Leave q_ out or choose another format.",
+  formatMismatch: (pathFormat: string, optionsFormat: string) =>
+    `The path asks for ${pathFormat}, but its options say ${optionsFormat}. Request the transform URL as it was signed.`,
+  badSignature: "This transform URL's signature is missing or does not match its options and image. Ask Prism for a signed URL.",
+  budgetExhausted: (budget: number) =>
+    `This image already has ${budget} on-demand sizes, the most Prism makes for one image. Use one of those URLs or a size of its recipe.`,
+} as const;
+
 /** What the gallery and the image page say about an image in each phase (see images/view). */
 export const phaseLabels = {
   "waiting-for-upload": "Waiting for upload",

@@ -5,7 +5,7 @@ import { PermanentImageError } from "../errors/index.ts";
 import { diagnoseUnreadable, isAvifSequence, isoBoxes, sniffSourceFormat, type HeifColour, type SourceFormat } from "../formats/index.ts";
 import { fileRefusals } from "../messages/index.ts";
 import { byOutputFormat } from "../outputs/index.ts";
-import { contentTypeByFormat, cropSize, sizesFor, type FormatEncoding, type OutputFormat, type VariantPlan, type VariantSize } from "../plan/index.ts";
+import { contentTypeByFormat, cropSize, singleOutputGeometry, sizesFor, type FormatEncoding, type OutputFormat, type SingleOutput, type VariantPlan, type VariantSize } from "../plan/index.ts";
 import { decodeHeic, heicHeader } from "./heic.ts";
 
 export interface PipelineOptions {
@@ -155,6 +155,42 @@ export async function processImage(input: Buffer, options: PipelineOptions): Pro
     variants,
     timings: { decodeMs: decoded - started, encodeMs: finished - decoded, firstFormatsMs: encodedFirst - started, totalMs: finished - started },
   };
+}
+
+export interface SingleOutputOptions extends Pick<PipelineOptions, "maxInputPixels" | "maxWholeDecodeBytes"> {
+  readonly output: SingleOutput;
+}
+
+/**
+ * One output of a given size (an on-demand transform), made as a plan's variants are: the same
+ * checks of the header and pixel limits, one decode (shrunk on load) to upright sRGB with the
+ * metadata left behind, the same encoders and the same refusals (PermanentImageError).
+ */
+export async function processSingleOutput(input: Buffer, options: SingleOutputOptions): Promise<EncodedVariant> {
+  const header = await inspectSource(input);
+  const oriented = orientedSize(header);
+  if (oriented.width * oriented.height > options.maxInputPixels) throw tooManyPixels(oriented.width, oriented.height, options.maxInputPixels);
+  const kindLimit = pixelLimitFor(header, options);
+  if (oriented.width * oriented.height > kindLimit) throw tooManyPixelsForKind(header, oriented, kindLimit);
+  const { box, picture } = singleOutputGeometry(options.output, oriented);
+  const decoded = await decodeOnce(decodable(input, header.format), header, options.maxInputPixels, picture, oriented);
+  return encode(await fitRaw(decoded, box), options.output.encoding);
+}
+
+/** The decoded picture cut (cover) or padded (contain) to its box; as it is when it already is the box. */
+async function fitRaw(raw: RawImage, box: VariantSize): Promise<RawImage> {
+  if (raw.width === box.width && raw.height === box.height) return raw;
+  if (raw.width >= box.width && raw.height >= box.height) {
+    const { data, info } = await fromRaw(raw).resize({ ...box, fit: "cover", position: "centre" }).raw().toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: raw.channels };
+  }
+  // Padded with transparency (the JPEG encoder flattens it onto white, as for any transparent picture).
+  const { data, info } = await fromRaw(raw)
+    .ensureAlpha()
+    .resize({ ...box, fit: "contain", position: "centre", background: { r: 255, g: 255, b: 255, alpha: 0 } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 4 };
 }
 
 /** What an original's header says, before any pixel is decoded. */

@@ -218,3 +218,50 @@ export function variantKey(imageId: string, plan: Pick<VariantPlan, "version">, 
 export function plannedVariantKey(imageId: string, plan: Pick<VariantPlan, "version">, variant: { readonly format: OutputFormat; readonly width: number; readonly crop?: string }): string {
   return variant.crop ? cropKey(imageId, plan, variant.crop, variant.format) : variantKey(imageId, plan, variant.width, variant.format);
 }
+
+/**
+ * One output of a given size, besides a plan's (an on-demand transform, @prism/core/transforms):
+ * `width` and/or `height` (at least one), how the picture fits them, and its encoding.
+ * - `inside`: the whole picture, as large as fits within the size (one side given: that side).
+ * - `cover`: exactly the size (both sides given), the picture scaled to fill it and its middle cut.
+ * - `contain`: exactly the size (both sides given), the whole picture in it, the rest padded
+ *   (transparent; white in JPEG, which has no alpha).
+ * With one side given, `cover` and `contain` are `inside`: there is nothing to cut or pad.
+ */
+export interface SingleOutput {
+  readonly width?: number | undefined;
+  readonly height?: number | undefined;
+  readonly fit: "cover" | "contain" | "inside";
+  readonly encoding: FormatEncoding;
+}
+
+/** Where one output's pixels come from: the picture scaled to `picture`, then cut or padded to `box`. */
+export interface SingleOutputGeometry {
+  readonly box: VariantSize;
+  readonly picture: VariantSize;
+}
+
+/**
+ * The size of a `SingleOutput` made from a picture of `source` size. Never enlarged: a size larger
+ * than the picture gives the picture's own size (`inside`), or the largest box of the asked shape
+ * within it (`cover`, `contain`, as `cropSize`); so no side of the output exceeds the original's.
+ */
+export function singleOutputGeometry(output: Pick<SingleOutput, "width" | "height" | "fit">, source: VariantSize): SingleOutputGeometry {
+  const { width, height } = output;
+  if (width === undefined && height === undefined) throw new RangeError("a single output needs a width, a height or both");
+  if (output.fit === "inside" || width === undefined || height === undefined) {
+    const scale = Math.min(1, width === undefined ? Infinity : width / source.width, height === undefined ? Infinity : height / source.height);
+    const picture = scaled(source, scale);
+    return { box: picture, picture };
+  }
+  const box = cropSize({ width, height }, source.width, source.height);
+  const ratios = [box.width / source.width, box.height / source.height];
+  const picture = scaled(source, output.fit === "cover" ? Math.max(...ratios) : Math.min(...ratios));
+  // Rounding may leave the covering picture a pixel short of its box: it must cover it whole.
+  if (output.fit === "cover") return { box, picture: { width: Math.max(picture.width, box.width), height: Math.max(picture.height, box.height) } };
+  return { box, picture: { width: Math.min(picture.width, box.width), height: Math.min(picture.height, box.height) } };
+}
+
+function scaled(source: VariantSize, scale: number): VariantSize {
+  return { width: Math.max(1, Math.min(source.width, Math.round(source.width * scale))), height: Math.max(1, Math.min(source.height, Math.round(source.height * scale))) };
+}

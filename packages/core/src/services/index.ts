@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { CloudFrontVariantCache, NoVariantCache, type VariantCache } from "../cdn/index.ts";
 import { ImageRepository } from "../images/index.ts";
 import type { Limits } from "../config/index.ts";
-import { ImageStorage, type BucketNames } from "../storage/index.ts";
+import { ImageStorage, TransformStorage, type BucketNames } from "../storage/index.ts";
 
 export { defaultLimits, type Limits } from "../config/index.ts";
 
@@ -21,6 +21,8 @@ export interface PrismConfig {
    * is linked to it (offline, to the local CDN); empty or absent for tools that delete nothing.
    */
   readonly cdnDistributionId?: string | undefined;
+  /** The Transforms bucket, for deleting an image's on-demand transforms. Only the site is linked to it. */
+  readonly transformsBucket?: string | undefined;
 }
 
 export interface PrismServices {
@@ -30,6 +32,7 @@ export interface PrismServices {
   readonly images: ImageRepository;
   readonly storage: ImageStorage;
   readonly variantCache: VariantCache;
+  readonly transforms: TransformStorage | undefined;
 }
 
 /**
@@ -73,6 +76,7 @@ export function createPrismServices(config: PrismConfig, env: NodeJS.ProcessEnv 
     variantCache: config.cdnDistributionId
       ? new CloudFrontVariantCache(new CloudFrontClient({}), config.cdnDistributionId)
       : new NoVariantCache(),
+    transforms: config.transformsBucket ? new TransformStorage(s3, config.transformsBucket) : undefined,
   };
 }
 

@@ -1,27 +1,10 @@
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
+import { isMissingObject, variantCacheControl } from "./objects.ts";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../outputs/index.ts";
 
 /** The Uploads bucket, and one variant bucket per output format (`@prism/core/outputs`). */
 export type BucketNames = { readonly uploads: string } & { readonly [Format in OutputFormat]: string };
-
-/**
- * Whether an S3 error says the object does not exist. Only `NoSuchKey` (GET) or a bare 404
- * `NotFound` (HEAD, which has no body) does: S3 answers a missing key with 403 AccessDenied when
- * the caller lacks s3:ListBucket, and a 403 may equally be a missing grant or a KMS denial, so it is
- * a fault to retry and alarm on. `NoSuchBucket` is a 404 too, and a misconfiguration, not a missing
- * original.
- */
-export function isMissingObject(error: unknown): boolean {
-  if (error instanceof NoSuchKey) return true;
-  if (typeof error !== "object" || error === null) return false;
-  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  if (name === "NoSuchKey") return true;
-  return name === "NotFound" && $metadata?.httpStatusCode === 404;
-}
-
-/** Variants never change once written: their key carries the plan version. */
-export const variantCacheControl = "public, max-age=31536000, immutable";
 
 /** S3 allows at most 1000 keys per DeleteObjects call. */
 const deleteBatchSize = 1000;
@@ -146,3 +129,5 @@ export class ImageStorage {
 export async function abortQuietly(deps: { readonly s3: S3Client; readonly uploadsBucket: string }, imageId: string, uploadId: string): Promise<void> {
   await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: deps.uploadsBucket, Key: originalKey(imageId), UploadId: uploadId })).catch(() => undefined);
 }
+export * from "./transforms.ts";
+export { isMissingObject, variantCacheControl } from "./objects.ts";

@@ -11,7 +11,7 @@ let multipartCallAdmission: MultipartAdmission | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
-  services ??= createPrismServices({ ...configFromLinks(), cdnDistributionId: Resource.Cdn.distributionId });
+  services ??= createPrismServices({ ...configFromLinks(), cdnDistributionId: Resource.Cdn.distributionId, transformsBucket: Resource.Transforms.name });
   return services;
 }
 
@@ -87,4 +87,9 @@ export function ownSiteOrigins(): string[] {
   // `astro dev` is how `sst dev` runs the page: its origins are the dev server's too.
   origins ??= siteOriginsFromLinks(import.meta.env.DEV);
   return origins;
+}
+
+/** The transform signing secret (hex): the site signs on-demand transform URLs for an image's owner. */
+export function transformSecret(): string {
+  return Resource.TransformSecret.value;
 }

@@ -1,0 +1,15 @@
+import type { APIRoute } from "astro";
+import { getImage } from "@prism/core/images";
+import { transformUrlFor } from "@prism/core/transforms";
+import { apiRoute, json } from "../../../../server/http.ts";
+import { prism, transformSecret } from "../../../../server/services.ts";
+
+/**
+ * `GET /api/images/{imageId}/transform-url?options=w_500,f_auto` → `{ url }`, a signed on-demand
+ * transform of the caller's image (404 when absent or not theirs; 400 naming a bad option).
+ */
+export const GET: APIRoute = ({ params, locals, url }) =>
+  apiRoute(async () => {
+    const image = await getImage(params.imageId ?? "", locals.ownerId, prism());
+    return json({ url: transformUrlFor(transformSecret(), url.searchParams.get("options"), image.imageId) });
+  }, { imageId: params.imageId });
