@@ -9,7 +9,7 @@
  */
 
 /** The functions Prism deploys, and the operator's `npm run reprocess`, which runs with its own grants. */
-export const prismFunctions = ["site", "processor", "deadLetters", "reprocess"] as const;
+export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer"] as const;
 export type PrismFunction = (typeof prismFunctions)[number];
 
 export type IamAction = `s3:${string}` | `dynamodb:${string}` | `cloudfront:${string}` | `sqs:${string}` | `kms:${string}`;
@@ -20,6 +20,8 @@ export type GrantTarget =
   | { readonly bucket: "uploads"; readonly objects?: string }
   /** Every output format's bucket (listing), or their objects matching `objects`. */
   | { readonly bucket: "variants"; readonly objects?: string }
+  /** The Transforms bucket itself (listing), or its objects matching `objects`. */
+  | { readonly bucket: "transforms"; readonly objects?: string }
   /** The images table, or one of its indexes. */
   | { readonly table: "images"; readonly index?: string }
   /** The Router's CloudFront distribution. */
@@ -70,6 +72,9 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     { actions: ["s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"], on: [originals] },
     ...eraseOriginals,
     { actions: ["s3:DeleteObject"], on: [variantObjects] },
+    // Deleting an image deletes its on-demand transforms, found by listing its prefix.
+    { actions: ["s3:DeleteObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
+    { actions: ["s3:ListBucket"], on: [{ bucket: "transforms" }], listPrefix: "t/*" },
     // A deleted image's variant paths are invalidated at the Router's edges (and nowhere else).
     { actions: ["cloudfront:CreateInvalidation"], on: [{ distribution: "router" }] },
     // BatchGetItem: a full in-flight set looks up its members to drop the finished ones
@@ -108,6 +113,14 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     { actions: ["s3:GetObject"], on: [originals] },
     { actions: ["s3:ListBucket"], on: [{ bucket: "uploads" }] },
     { actions: ["s3:PutObject", "s3:DeleteObject"], on: [variantObjects] },
+    dataKeyUse,
+  ],
+  // Makes a signed on-demand transform once, from the original, and stores it (@prism/core/transforms).
+  transformer: [
+    { actions: ["s3:GetObject"], on: [originals] },
+    // Listing both buckets makes a missing original or stored transform a 404 (NoSuchKey), not a 403.
+    { actions: ["s3:ListBucket"], on: [{ bucket: "uploads" }, { bucket: "transforms" }] },
+    { actions: ["s3:GetObject", "s3:PutObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
     dataKeyUse,
   ],
 };
