@@ -37,6 +37,7 @@ export default $config({
     const { router } = await import("./infra/router");
     const storage = await import("./infra/storage");
     const { processor, deadLetterQueue } = await import("./infra/processor");
+    const { transformer } = await import("./infra/transforms");
     const { site } = await import("./infra/web");
     const { alarms, dashboard } = await import("./infra/monitoring");
 
@@ -47,9 +48,11 @@ export default $config({
       uploadsBucket: storage.uploadsBucket.name,
       // webpBucket, jpegBucket, …: one per output format.
       ...Object.fromEntries(storage.variantStores.map(({ format, bucket }) => [`${format.id}Bucket`, bucket.name])),
+      transformsBucket: storage.transformsBucket.name,
       imagesTable: storage.imagesTable.name,
       processorName: processor.name,
       processorArn: processor.arn,
+      transformerName: transformer.name,
       deadLetterQueueUrl: deadLetterQueue.url,
       alarmTopicArn: alarms.arn,
       dashboard: dashboard.dashboardName,

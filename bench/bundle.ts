@@ -5,7 +5,7 @@
  */
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 import { repoRoot } from "./corpus.ts";
 
 export interface BundleFigures {
@@ -15,9 +15,13 @@ export interface BundleFigures {
   readonly byPackage: readonly { name: string; bytes: number }[];
 }
 
-export async function measureProcessorBundle(): Promise<BundleFigures> {
-  const result = await build({
-    entryPoints: [join(repoRoot, "packages/functions/src/processor.ts")],
+/**
+ * esbuild's options for a handler bundled as SST v3 builds a Node function (infra/processor.ts,
+ * infra/transforms.ts): bundled, minified, ESM for Node 22, `sharp` external, SST's banner.
+ */
+export function sstBundleOptions(entry: string, outfile: string) {
+  return {
+    entryPoints: [join(repoRoot, entry)],
     bundle: true,
     minify: true,
     platform: "node",
@@ -34,10 +38,16 @@ export async function measureProcessorBundle(): Promise<BundleFigures> {
         `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
       ].join("\n"),
     },
-    outfile: "processor.mjs",
+    outfile,
+    logLevel: "silent",
+  } satisfies BuildOptions;
+}
+
+export async function measureProcessorBundle(): Promise<BundleFigures> {
+  const result = await build({
+    ...sstBundleOptions("packages/functions/src/processor.ts", "processor.mjs"),
     write: false,
     metafile: true,
-    logLevel: "silent",
   });
   const file = result.outputFiles.find((output) => output.path.endsWith(".mjs"));
   if (!file) throw new Error("esbuild produced no processor.mjs");

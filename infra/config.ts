@@ -63,6 +63,22 @@ export const ORIGINALS_COLD_STORAGE_CLASS = "GLACIER_IR";
 export const NONCURRENT_VERSION_DAYS = 30;
 
 /**
+ * Stored transforms (the Transforms bucket) expire this many days after they were made. A transform
+ * is re-made on demand from its original, so expiring the ones nobody asked for bounds storage to
+ * what is in use; the CDN keeps serving hot ones from its cache (year-long Cache-Control) meanwhile,
+ * and a miss after expiry only costs one more make.
+ */
+export const TRANSFORMS_EXPIRE_AFTER_DAYS = 30;
+
+/**
+ * The transformer (infra/transforms.ts): sized as the processor, one full vCPU at 1769 MB, because a
+ * first request waits on one sharp pipeline; 30 s covers the largest original's decode with headroom
+ * while a viewer (and CloudFront's origin read timeout, 30 s by default) still waits for it.
+ */
+export const TRANSFORMER_MEMORY = "1769 MB" as const;
+export const TRANSFORMER_TIMEOUT_SECONDS = 30;
+
+/**
  * Limits shared by the site (what it accepts) and the processor (what it decodes), carried to both
  * by the `Limits` link (infra/storage.ts).
  */

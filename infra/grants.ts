@@ -1,7 +1,7 @@
 // Each function's IAM statements, built from the one declaration of what it may do
 // (@prism/core/grants), which the offline stack also enforces per function.
 import { functionGrants, type GrantTarget, type PrismFunction } from "../packages/core/src/grants";
-import { dataKey, imagesTable, uploadsBucket, variantBuckets } from "./storage";
+import { dataKey, imagesTable, transformsBucket, uploadsBucket, variantBuckets } from "./storage";
 
 /** The deployed resources a declaration may name that storage.ts does not own. */
 export interface GrantArns {
@@ -12,7 +12,7 @@ export interface GrantArns {
 /** The ARNs a target stands for here; none for the data key of a stage without one. */
 function arnsOf(target: GrantTarget, arns: GrantArns): $util.Input<string>[] {
   if ("bucket" in target) {
-    const buckets = target.bucket === "uploads" ? [uploadsBucket] : variantBuckets;
+    const buckets = { uploads: [uploadsBucket], variants: variantBuckets, transforms: [transformsBucket] }[target.bucket];
     return buckets.map((bucket) => (target.objects === undefined ? bucket.arn : $interpolate`${bucket.arn}/${target.objects}`));
   }
   if ("table" in target) return [target.index === undefined ? imagesTable.arn : $interpolate`${imagesTable.arn}/index/${target.index}`];

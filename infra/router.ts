@@ -1,4 +1,5 @@
-// One CloudFront distribution for the whole product: the site at "/", variants under
+// One CloudFront distribution for the whole product: the site at "/", on-demand transforms at "/t"
+// (infra/transforms.ts, mapped to their cache path at the edge below), variants under
 // one route per output format, "/webp" and so on (added in infra/web.ts). It is created first because the
 // Uploads bucket's CORS rule needs its origin, and every CloudFront grant (bucket policies, the
 // KMS key policy, the site server's invoke permission) names its ARN.
@@ -8,6 +9,8 @@ import {
   referrerPolicy,
   variantContentSecurityPolicy,
 } from "../packages/core/src/headers";
+import { transformSync } from "esbuild";
+import { transformCachePath } from "../packages/core/src/transforms/edge";
 
 /**
  * Security headers on every response of the distribution (the values live in @prism/core/headers,
@@ -30,12 +33,30 @@ export const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy("Securit
 });
 
 /**
+ * On-demand transforms (`/t/{signature}/{options}/{imageId}`, infra/transforms.ts): the one mapping
+ * (@prism/core/transforms) from the viewer's path to the cache path, `/t/{imageId}/…/{format}`,
+ * with `f_auto` settled from the Accept header. SST runs this injection first in the Router's
+ * viewer-request CloudFront Function, before its own routing and before the cache lookup, so
+ * CloudFront caches (and a delete invalidates) the rewritten path, the `/t` route matches it, and the
+ * transformer receives it. The function's own source is inserted (plain ES5, which cloudfront-js-2.0
+ * runs as it is), minified: CloudFront Functions are limited to 10 KB of code and SST's routing
+ * already takes about 9.5 KB of it. Targeting ES5 also stops the synthesis if the mapping ever uses
+ * syntax the edge may not run.
+ */
+export const transformEdgeInjection = transformSync(
+  `var prismTransformPath = (${transformCachePath.toString()})(event.request.uri, event.request.headers.accept && event.request.headers.accept.value);
+  if (prismTransformPath) event.request.uri = prismTransformPath;`,
+  { minify: true, target: "es5" },
+).code;
+
+/**
  * The Router's cache policy honours each object's own Cache-Control up to one year (SST's
  * default max TTL) with a default TTL of 0: variants are written with
  * `public, max-age=31536000, immutable`, so they stay cached for a year, while site responses
  * without a Cache-Control are not cached.
  */
 export const router = new sst.aws.Router("Router", {
+  edge: { viewerRequest: { injection: transformEdgeInjection } },
   transform: {
     cdn: (args) => {
       args.defaultCacheBehavior = $output(args.defaultCacheBehavior).apply((behavior) => ({
@@ -57,3 +78,43 @@ export const siteOrigin = router.url.apply((url) => new URL(url).origin);
 
 /** What every grant to cloudfront.amazonaws.com is conditioned on (AWS:SourceArn): this distribution only. */
 export const distributionArn = router.nodes.cdn.nodes.distribution.arn;
+
+/**
+ * Lets our distribution, and only it, invoke a function behind an IAM-auth function URL (origin
+ * access control for Lambda). AWS asks for both permissions: InvokeFunctionUrl for the URL, and
+ * InvokeFunction, which a function URL's request also needs.
+ */
+export function invokableByRouterOnly(name: string, functionName: $util.Input<string>) {
+  return (
+    [
+      [`${name}CloudFrontInvokeUrl`, "lambda:InvokeFunctionUrl"],
+      [`${name}CloudFrontInvoke`, "lambda:InvokeFunction"],
+    ] as const
+  ).map(
+    ([permission, action]) =>
+      new aws.lambda.Permission(permission, { action, function: functionName, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn }),
+  );
+}
+
+/** How CloudFront signs its requests to a Lambda function URL: SigV4, every request (origin access control). */
+const lambdaOriginAccessControl = { enabled: true, signingBehavior: "always", signingProtocol: "sigv4", originType: "lambda" };
+
+/**
+ * SST 3.19.3 routes a function's URL on the Router (`url: { router }`) with route metadata naming
+ * its host alone, so the viewer-request function sends the request unsigned and an IAM-auth URL
+ * answers 403: SST adds origin access control only for an SSR site's `protection: "oac"`, and neither
+ * `url.router` nor `router.route` takes it. This adds it to the route of function `component` (the
+ * `${component}RouteKey` KV entry SST writes; the edge function passes `metadata.origin` to
+ * `cf.updateRequestOrigin`). Call it before creating the function: it applies to resources made after.
+ */
+export function signRouteToFunctionUrl(component: string) {
+  const routeKey = `${component}RouteKey.sst.aws.KvKeys`;
+  $util.runtime.registerStackTransformation((input) => {
+    if (input.type !== "pulumi-nodejs:dynamic:Resource" || input.name !== routeKey) return undefined;
+    const entries = $output(input.props.entries as $util.Input<{ metadata: string }>).apply((entries) => ({
+      ...entries,
+      metadata: JSON.stringify({ ...JSON.parse(entries.metadata), origin: { originAccessControlConfig: lambdaOriginAccessControl } }),
+    }));
+    return { props: { ...input.props, entries }, opts: input.opts };
+  });
+}

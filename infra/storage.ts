@@ -4,7 +4,16 @@
 import { multipartUploadMaxAgeDays } from "../packages/core/src/config";
 import { cdnGrants } from "../packages/core/src/grants";
 import { outputFormats } from "../packages/core/src/outputs";
-import { isProduction, DEV_SITE_ORIGINS, LIMITS, NONCURRENT_VERSION_DAYS, ORIGINALS_COLD_AFTER_DAYS, ORIGINALS_COLD_STORAGE_CLASS, USE_KMS } from "./config";
+import {
+  isProduction,
+  DEV_SITE_ORIGINS,
+  LIMITS,
+  NONCURRENT_VERSION_DAYS,
+  ORIGINALS_COLD_AFTER_DAYS,
+  ORIGINALS_COLD_STORAGE_CLASS,
+  TRANSFORMS_EXPIRE_AFTER_DAYS,
+  USE_KMS,
+} from "./config";
 import { distributionArn, siteOrigin } from "./router";
 
 const accountId = aws.getCallerIdentityOutput().accountId;
@@ -172,6 +181,20 @@ export const variantStores = outputFormats.map((format) => {
 export const variantBuckets = variantStores.map((store) => store.bucket);
 
 /**
+ * On-demand transforms (`/t/…`, infra/transforms.ts), keyed as CloudFront caches them
+ * (`t/{imageId}/…`, @prism/core/transforms). Private: only the transformer reads and writes them
+ * (and the site deletes an image's), and CloudFront reaches them only through the transformer, so
+ * there is no CloudFront grant and no CORS. TLS-only (SST's default policy), encrypted like the rest.
+ * Unversioned: a transform is derived data, re-made from its original when missing, which is also why
+ * it may expire (TRANSFORMS_EXPIRE_AFTER_DAYS, infra/config.ts).
+ */
+export const transformsBucket = new sst.aws.Bucket("TransformsBucket", {
+  cors: false,
+  lifecycle: [{ id: "expire-transforms", prefix: "t/", expiresIn: `${TRANSFORMS_EXPIRE_AFTER_DAYS} days` }],
+});
+encrypt("Transforms", transformsBucket);
+
+/**
  * Image records. SST's Dynamo is always pay-per-request with point-in-time recovery; the
  * transform states encryption explicitly (AWS-managed key, or the customer key).
  */
@@ -195,5 +218,6 @@ export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
 export const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name, versioned: UPLOADS_VERSIONED } });
 export const variantLinks = variantStores.map((store) => store.link);
 export const images = new sst.Linkable("Images", { properties: { name: imagesTable.name } });
+export const transforms = new sst.Linkable("Transforms", { properties: { name: transformsBucket.name } });
 export const limits = new sst.Linkable("Limits", { properties: { ...LIMITS } });
 

@@ -1,9 +1,10 @@
 // The Astro site behind the Router, and the variant routes.
 import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
-import { cdn, distributionArn, router } from "./router";
+import { cdn, distributionArn, invokableByRouterOnly, router } from "./router";
 import { routePrefix } from "../packages/core/src/outputs";
 import { permissionsFor } from "./grants";
-import { cloudfrontRead, images, encrypt, limits, uploads, variantLinks, variantStores } from "./storage";
+import { cloudfrontRead, images, encrypt, limits, transforms, uploads, variantLinks, variantStores } from "./storage";
+import { transformSecret } from "./transforms";
 
 /** Signs the owner cookie; set per stage with `sst secret set OwnerCookieSecret <value>`. */
 export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
@@ -19,8 +20,9 @@ export const site = new sst.aws.Astro("Site", {
   router: { instance: router },
   // The router's URL too: under `sst dev` the page runs in `astro dev`, which proxies each format's
   // route (/webp, …) to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
-  // And the CDN's id, to invalidate a deleted image's variant paths.
-  link: [uploads, ...variantLinks, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, router, cdn],
+  // And the CDN's id, to invalidate a deleted image's variant paths. Transforms: a deleted image's
+  // are deleted too; TransformSecret: the site signs transform URLs for an image's owner.
+  link: [uploads, ...variantLinks, transforms, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, transformSecret, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },
@@ -62,18 +64,10 @@ export const site = new sst.aws.Astro("Site", {
  * here, for our distribution only. (Under `sst dev` there is no deployed server.)
  */
 if (!$dev) {
-  const serverFunction = $output(site.nodes.server).apply((server) => server!.nodes.function.name);
-  for (const [name, action] of [
-    ["SiteServerCloudFrontInvokeUrl", "lambda:InvokeFunctionUrl"],
-    ["SiteServerCloudFrontInvoke", "lambda:InvokeFunction"],
-  ] as const) {
-    new aws.lambda.Permission(name, {
-      action,
-      function: serverFunction,
-      principal: "cloudfront.amazonaws.com",
-      sourceArn: distributionArn,
-    });
-  }
+  invokableByRouterOnly(
+    "SiteServer",
+    $output(site.nodes.server).apply((server) => server!.nodes.function.name),
+  );
 }
 
 /**

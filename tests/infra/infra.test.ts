@@ -1,5 +1,7 @@
 // Policy tests over the synthesized resource graph of `sst deploy --stage dev` and
 // `--stage production` (issue 4). Each assertion names the requirement it protects.
+import { createHmac } from "node:crypto";
+import vm from "node:vm";
 import { beforeAll, describe, expect, test } from "vitest";
 import {
   frameOption,
@@ -10,6 +12,7 @@ import {
 import { functionGrants, type GrantTarget, type PrismFunction } from "../../packages/core/src/grants/index.ts";
 import { outputFormats, routePrefix, variantUrl } from "../../packages/core/src/outputs/index.ts";
 import { standardPlan, variantKey } from "../../packages/core/src/plan/index.ts";
+import { transformCachePath } from "../../packages/core/src/transforms/index.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -50,7 +53,7 @@ const inputs = (s: Synth, type: string, name: string) => one(s, type, name).inpu
 const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 const BUCKET = "aws:s3/bucketV2:BucketV2";
-const OUR_BUCKETS = ["UploadsBucket", "AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"];
+const OUR_BUCKETS = ["UploadsBucket", "AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket", "TransformsBucket"];
 const ALL_BUCKETS = [...OUR_BUCKETS, "SiteAssets"];
 const bucketName = (s: Synth, component: string) => inputs(s, BUCKET, `${component}Bucket`).bucket as string;
 const bucketArn = (s: Synth, component: string) => `arn:aws:s3:::${bucketName(s, component)}`;
@@ -107,6 +110,67 @@ const deadLetterConsumer = (s: Synth) => {
   return found[0]!;
 };
 const variantObjects = (s: Synth) => ["AVIFBucket", "WebPBucket", "JPEGBucket", "PNGBucket"].map((b) => `${bucketArn(s, b)}/*`).sort();
+/** How CloudFront signs requests to a Lambda function URL (origin access control). */
+const lambdaOac = { enabled: true, signingBehavior: "always", signingProtocol: "sigv4", originType: "lambda" };
+const transformerRouteMetadata = (s: Synth) =>
+  JSON.parse(one(s, "pulumi-nodejs:dynamic:Resource", "TransformerRouteKey.sst.aws.KvKeys").inputs!.entries.metadata);
+
+/**
+ * The Router's KeyValueStore as the synthesized graph fills it: every KvKeys entry under its
+ * namespace, and each namespace's `routes` list from the KvRoutesUpdate entries.
+ */
+function routerKeyValueStore(s: Synth): Map<string, string> {
+  const kv = new Map<string, string>();
+  const dynamic = all(s, "pulumi-nodejs:dynamic:Resource");
+  for (const r of dynamic.filter((r) => r.name.endsWith(".sst.aws.KvKeys"))) {
+    for (const [key, value] of Object.entries(r.inputs!.entries as Record<string, string>)) kv.set(`${r.inputs!.namespace}:${key}`, value);
+  }
+  const lists = new Map<string, string[]>();
+  for (const r of dynamic.filter((r) => r.name.endsWith(".sst.aws.KvRoutesUpdate"))) {
+    const key = `${r.inputs!.namespace}:${r.inputs!.key}`;
+    lists.set(key, [...(lists.get(key) ?? []), r.inputs!.entry]);
+  }
+  for (const [key, entries] of lists) kv.set(key, JSON.stringify(entries));
+  return kv;
+}
+
+/**
+ * Runs the Router's deployed viewer-request CloudFront Function (its synthesized code, SST's routing
+ * included) on a CloudFront-Functions-shaped event, against the synthesized KeyValueStore: the URI it
+ * leaves (what CloudFront caches and the origin receives) and the origin it picks.
+ */
+async function viewerRequest(s: Synth, uri: string, accept?: string) {
+  const code = inputs(s, "aws:cloudfront/function:Function", "RouterCloudfrontFunctionRequest").code as string;
+  const kv = routerKeyValueStore(s);
+  const origins: Record<string, unknown>[] = [];
+  const cf = {
+    kvs: () => ({
+      get: async (key: string) => {
+        const value = kv.get(key);
+        if (value === undefined) throw new Error(`KeyValueStore: no key ${key}`);
+        return value;
+      },
+    }),
+    updateRequestOrigin: (origin: Record<string, unknown>) => origins.push(origin),
+  };
+  const event = {
+    version: "1.0",
+    context: { eventType: "viewer-request" },
+    viewer: { ip: "192.0.2.1" },
+    request: {
+      method: "GET",
+      uri,
+      querystring: {},
+      headers: { host: { value: new URL(s.outputs.url).host }, ...(accept === undefined ? {} : { accept: { value: accept } }) },
+      cookies: {},
+    },
+  };
+  // The module's one import is the `cloudfront` module, given here as `cf`.
+  expect(code).toContain('import cf from "cloudfront";');
+  const script = `${code.replace('import cf from "cloudfront";', "")}\nhandler(event);`;
+  const request = (await vm.runInNewContext(script, { event, cf, console })) as { uri: string };
+  return { uri: request.uri, origin: origins.at(-1) };
+}
 
 describe.each([
   ["dev", () => dev],
@@ -215,6 +279,16 @@ describe.each([
       });
     });
 
+    test("the Transforms bucket is private: no CloudFront or other grant (only IAM principals: the transformer and the site)", () => {
+      expect(bucketPolicy(get(), "TransformsBucket").filter((st) => st.Effect === "Allow")).toEqual([]);
+    });
+
+    test("Transforms lifecycle: a stored transform expires 30 days after it was made (re-made on demand), nothing else", () => {
+      const rules = inputs(get(), "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "TransformsBucketLifecycle").rules;
+      expect(rules).toEqual([{ id: "expire-transforms", status: "Enabled", filter: { prefix: "t/" }, expiration: { days: 30 } }]);
+      expect(all(get(), "aws:s3/bucketVersioningV2:BucketVersioningV2").map((v) => v.name)).not.toContain("TransformsBucketVersioning");
+    });
+
     test("table: pay-per-request, point-in-time recovery, encryption, byOwner GSI, TTL on expiresAt", () => {
       const t = inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable");
       expect(t).toMatchObject({
@@ -245,6 +319,7 @@ describe.each([
         "ProcessorDeadLettersSubscriber…Function",
         "ProcessorFunction",
         "SiteServerUseast1Function",
+        "TransformerFunction",
       ]);
       for (const f of fns) expect(f.inputs?.runtime, f.name).toBe("nodejs22.x");
     });
@@ -265,6 +340,22 @@ describe.each([
       const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "Processor");
       expect(build?.input.handler).toBe("packages/functions/src/processor.handler");
       expect(build?.input.properties.install).toEqual(["sharp"]);
+    });
+
+    test("transformer: arm64, one full vCPU like the processor, 30 s, sharp installed at deploy, the Lambda-URL handler", () => {
+      const f = inputs(get(), "aws:lambda/function:Function", "TransformerFunction");
+      expect(f).toMatchObject({ architectures: ["arm64"], memorySize: 1769, timeout: 30, runtime: "nodejs22.x" });
+      const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "Transformer");
+      expect(build?.input.handler).toBe("packages/functions/src/transformer.handler");
+      expect(build?.input.properties.install).toEqual(["sharp"]);
+    });
+
+    test("transformer reads Uploads, Transforms, TransformSecret and Limits through links, nothing else", () => {
+      const links = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "Transformer")?.input.links;
+      expect(Object.keys(links).sort()).toEqual(["Limits", "TransformSecret", "Transforms", "Uploads"]);
+      expect(links.Transforms).toEqual({ name: bucketName(get(), "TransformsBucket"), type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
+      expect(links.Uploads.name).toBe(bucketName(get(), "UploadsBucket"));
+      expect(links.TransformSecret.value).toBe("5f".repeat(32));
     });
 
     test("processor: the sharp SST installs for Lambda is the version the tests ran", async () => {
@@ -352,7 +443,7 @@ describe.each([
       expect(all(get(), "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig")).toEqual([]);
     });
 
-    test("the app reads Uploads, AVIF, WebP, JPEG, PNG, Images, Limits (and the site OwnerCookieSecret) through links", () => {
+    test("the app reads Uploads, AVIF, WebP, JPEG, PNG, Transforms, Images, Limits (and the site OwnerCookieSecret, TransformSecret) through links", () => {
       const links = (id: string) => get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === id)?.input.links;
       const processor = links("Processor");
       expect(Object.keys(processor).sort()).toEqual(["AVIF", "Images", "JPEG", "Limits", "PNG", "Uploads", "WebP"]);
@@ -365,7 +456,24 @@ describe.each([
       expect(processor.Images.name).toBe(get().outputs.imagesTable);
       expect(processor.Limits).toMatchObject({ maxUploadBytes: 104_857_600, maxInputPixels: 100_000_000, uploadsPerMinute: 120 });
       const site = links("SiteServerUseast1");
-      expect(Object.keys(site).sort()).toEqual(["AVIF", "Cdn", "Images", "JPEG", "Limits", "OwnerCookiePreviousSecret", "OwnerCookieSecret", "PNG", "Router", "Uploads", "WebP"]);
+      expect(Object.keys(site).sort()).toEqual([
+        "AVIF",
+        "Cdn",
+        "Images",
+        "JPEG",
+        "Limits",
+        "OwnerCookiePreviousSecret",
+        "OwnerCookieSecret",
+        "PNG",
+        "Router",
+        "TransformSecret",
+        "Transforms",
+        "Uploads",
+        "WebP",
+      ]);
+      // The site deletes a deleted image's transforms, and signs transform URLs for an image's owner.
+      expect(site.Transforms).toEqual({ name: bucketName(get(), "TransformsBucket"), type: "pulumi:pulumi:Stack$sst:sst:Linkable" });
+      expect(site.TransformSecret.value).toBe("5f".repeat(32));
       expect(site.Router.url).toBe(get().outputs.url);
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
       // Optional: empty unless a rotation is under way.
@@ -423,16 +531,22 @@ describe.each([
       });
     });
 
-    test("the site can exactly: presign PUT/delete originals (every version), run multipart uploads of originals, delete variants, invalidate the Router, use the table and its byOwner index", () => {
+    test("the site can exactly: presign PUT/delete originals (every version), run multipart uploads of originals, delete variants and transforms, invalidate the Router, use the table and its byOwner index", () => {
       const table = tableArn(get());
       expect(grants(get(), "SiteServerUseast1Role")).toEqual({
         "s3:PutObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         // Multipart: resume (ListParts) and cancel (Abort), on originals only; create, parts and complete are s3:PutObject.
         "s3:ListMultipartUploadParts": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:AbortMultipartUpload": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
-        "s3:DeleteObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, ...variantObjects(get())].sort(),
+        "s3:DeleteObject": [
+          `${bucketArn(get(), "UploadsBucket")}/originals/*`,
+          ...variantObjects(get()),
+          `${bucketArn(get(), "TransformsBucket")}/t/*`,
+        ].sort(),
         "s3:DeleteObjectVersion": [`${bucketArn(get(), "UploadsBucket")}/originals/*`],
         "s3:ListBucketVersions": [bucketArn(get(), "UploadsBucket")],
+        // A deleted image's transforms are found by listing their prefix.
+        "s3:ListBucket": [bucketArn(get(), "TransformsBucket")],
         "cloudfront:CreateInvalidation": [`arn:aws:cloudfront::123456789012:distribution/${get().outputs.distributionId}`],
         "dynamodb:GetItem": [table],
         // A full in-flight set looks up its members (@prism/core/ratelimit); GetItem does not cover it.
@@ -449,7 +563,11 @@ describe.each([
       const s = get();
       const arnsOf = (target: GrantTarget): string[] => {
         if ("bucket" in target) {
-          const buckets = target.bucket === "uploads" ? ["UploadsBucket"] : outputFormats.map((format) => `${format.link}Bucket`);
+          const buckets = {
+            uploads: ["UploadsBucket"],
+            variants: outputFormats.map((format) => `${format.link}Bucket`),
+            transforms: ["TransformsBucket"],
+          }[target.bucket];
           return buckets.map((b) => (target.objects === undefined ? bucketArn(s, b) : `${bucketArn(s, b)}/${target.objects}`));
         }
         if ("table" in target) return [target.index === undefined ? tableArn(s) : `${tableArn(s)}/index/${target.index}`];
@@ -468,9 +586,25 @@ describe.each([
       };
       expect(grants(s, "SiteServerUseast1Role")).toEqual(declared("site"));
       expect(grants(s, "ProcessorRole")).toEqual(declared("processor"));
+      expect(grants(s, "TransformerRole")).toEqual(declared("transformer"));
       const consumer = grants(s, deadLetterConsumer(s).name.replace(/Function$/, "Role"));
       // The SQS actions are the event source mapping's, added by SST's subscription.
       expect(Object.fromEntries(Object.entries(consumer).filter(([action]) => !action.startsWith("sqs:")))).toEqual(declared("deadLetters"));
+    });
+
+    test("the transformer can exactly: read originals, list Uploads and Transforms (a miss is a 404), read and write transforms", () => {
+      expect(grants(get(), "TransformerRole")).toEqual({
+        "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, `${bucketArn(get(), "TransformsBucket")}/t/*`].sort(),
+        "s3:ListBucket": [bucketArn(get(), "UploadsBucket"), bucketArn(get(), "TransformsBucket")].sort(),
+        "s3:PutObject": [`${bucketArn(get(), "TransformsBucket")}/t/*`],
+      });
+    });
+
+    test("the site lists the Transforms bucket under t/ only", () => {
+      const listing = rolePolicy(get(), "SiteServerUseast1Role").filter((st) => list(st.Action).includes("s3:ListBucket"));
+      expect(listing.map((st) => [list(st.Action), list(st.Resource), st.Condition])).toEqual([
+        [["s3:ListBucket"], [bucketArn(get(), "TransformsBucket")], { StringLike: { "s3:prefix": "t/*" } }],
+      ]);
     });
 
     test("the processor lists versions of originals only", () => {
@@ -498,14 +632,14 @@ describe.each([
   });
 
   describe("delivery", () => {
-    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png, each path forwarded as it is", () => {
+    test("one Router: the site at /, variants at /avif, /webp, /jpeg, /png, each path forwarded as it is, transforms at /t", () => {
       expect(all(get(), "aws:cloudfront/distribution:Distribution").map((d) => d.name)).toEqual(["RouterCdnDistribution"]);
       const routes = all(get(), "pulumi-nodejs:dynamic:Resource")
         .filter((r) => r.name.endsWith("RoutesUpdate.sst.aws.KvRoutesUpdate"))
         .map((r) => r.inputs!.entry.split(","));
       // A site routed at the root is stored with an empty path.
       expect(routes.map(([type, , , path]: string[]) => `${type} ${path || "/"}`).sort()).toEqual(
-        ["bucket /avif", "bucket /jpeg", "bucket /png", "bucket /webp", "site /"].sort(),
+        ["bucket /avif", "bucket /jpeg", "bucket /png", "bucket /webp", "site /", "url /t"].sort(),
       );
       for (const [prefix, bucket] of [["avif", "AVIFBucket"], ["webp", "WebPBucket"], ["jpeg", "JPEGBucket"], ["png", "PNGBucket"]] as const) {
         const key = one(get(), "pulumi-nodejs:dynamic:Resource", `RouterRoute/${prefix}RouteKey.sst.aws.KvKeys`);
@@ -556,7 +690,8 @@ describe.each([
         expect(bucketPolicy(get(), bucket)).toContainEqual(cloudfrontRead(get(), bucket));
         expect(get().outputs[`${format.id}Bucket`], format.id).toBe(bucketName(get(), bucket));
       }
-      expect(all(get(), BUCKET)).toHaveLength(outputFormats.length + 2);
+      // Besides the formats': Uploads, Transforms and the site's assets.
+      expect(all(get(), BUCKET)).toHaveLength(outputFormats.length + 3);
     });
 
     test("the Uploads bucket (originals) is never routed", () => {
@@ -571,12 +706,10 @@ describe.each([
       expect(inputs(get(), "aws:lambda/functionUrl:FunctionUrl", "SiteServerUseast1Url").authorizationType).toBe("AWS_IAM");
       const permissions = all(get(), "aws:lambda/permission:Permission").map((p) => p.inputs!);
       expect(permissions.filter((p) => p.principal === "*")).toEqual([]);
-      const site = permissions.filter((p) => p.principal === "cloudfront.amazonaws.com");
+      const server = inputs(get(), "aws:lambda/function:Function", "SiteServerUseast1Function").name;
+      const site = permissions.filter((p) => p.principal === "cloudfront.amazonaws.com" && p.function === server);
       expect(site.map((p) => p.action).sort()).toEqual(["lambda:InvokeFunction", "lambda:InvokeFunctionUrl"]);
-      for (const p of site) {
-        expect(p.sourceArn).toBe(distributionArn);
-        expect(p.function).toBe(inputs(get(), "aws:lambda/function:Function", "SiteServerUseast1Function").name);
-      }
+      for (const p of site) expect(p.sourceArn).toBe(distributionArn);
       // The router signs its requests to the server (OAC, lambda origin).
       const metadata = JSON.parse(one(get(), "pulumi-nodejs:dynamic:Resource", "SiteKvKeys.sst.aws.KvKeys").inputs!.entries.metadata);
       expect(metadata.origin.originAccessControlConfig).toEqual({
@@ -584,6 +717,77 @@ describe.each([
         signingBehavior: "always",
         signingProtocol: "sigv4",
         originType: "lambda",
+      });
+    });
+
+    test("the transformer answers only requests CloudFront signed for our distribution", () => {
+      expect(inputs(get(), "aws:lambda/functionUrl:FunctionUrl", "TransformerUrl")).toMatchObject({
+        authorizationType: "AWS_IAM",
+        functionName: inputs(get(), "aws:lambda/function:Function", "TransformerFunction").name,
+      });
+      const fn = inputs(get(), "aws:lambda/function:Function", "TransformerFunction").name;
+      const invokers = all(get(), "aws:lambda/permission:Permission")
+        .map((p) => p.inputs!)
+        .filter((p) => p.function === fn);
+      expect(invokers.map((p) => [p.action, p.principal, p.sourceArn]).sort()).toEqual([
+        ["lambda:InvokeFunction", "cloudfront.amazonaws.com", distributionArn],
+        ["lambda:InvokeFunctionUrl", "cloudfront.amazonaws.com", distributionArn],
+      ]);
+    });
+
+    test("the /t route goes to the transformer's function URL, and the Router signs its requests there (OAC, lambda origin)", () => {
+      const route = one(get(), "pulumi-nodejs:dynamic:Resource", "TransformerRoutesUpdate.sst.aws.KvRoutesUpdate").inputs!;
+      const [type, namespace, host, path] = route.entry.split(",");
+      expect([type, host, path]).toEqual(["url", "", "/t"]);
+      const key = one(get(), "pulumi-nodejs:dynamic:Resource", "TransformerRouteKey.sst.aws.KvKeys").inputs!;
+      expect(key.namespace).toBe(namespace);
+      expect(transformerRouteMetadata(get())).toEqual({
+        host: expect.stringMatching(/\.lambda-url\.us-east-1\.on\.aws$/),
+        origin: { originAccessControlConfig: lambdaOac },
+      });
+    });
+
+    test("the Router's viewer-request function carries the one transform mapping (@prism/core/transforms), within CloudFront Functions' 10 KB", () => {
+      const fn = inputs(get(), "aws:cloudfront/function:Function", "RouterCloudfrontFunctionRequest");
+      expect(fn.runtime).toBe("cloudfront-js-2.0");
+      // The mapping's own source (minified): its path pattern, verbatim.
+      const pattern = /\/\^\\\/t\\\/.*\$\//.exec(transformCachePath.toString())?.[0];
+      expect(pattern).toBeDefined();
+      expect(fn.code).toContain(pattern);
+      // It runs before SST's routing, so the route and the cache both see the rewritten path.
+      expect(fn.code.indexOf(pattern!)).toBeLessThan(fn.code.indexOf("getRoutes"));
+      // CloudFront refuses a function over 10 KB; SST's routing alone is about 9.5 KB.
+      expect(Buffer.byteLength(fn.code)).toBeLessThanOrEqual(10_240);
+    });
+
+    test("at the edge, f_auto becomes one of three cache paths by Accept, each routed to the transformer (the deployed edge agrees with @prism/core/transforms)", async () => {
+      const imageId = "0b8f3c2e-1111-4222-8333-944455556666";
+      const options = "w_640,f_auto";
+      const signature = createHmac("sha256", Buffer.from("5f".repeat(32), "hex")).update(`/${options}/${imageId}`).digest("base64url");
+      const viewerPath = `/t/${signature}/${options}/${imageId}`;
+      for (const [accept, format] of [
+        ["image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8", "avif"],
+        ["image/webp,*/*", "webp"],
+        ["image/png,image/*;q=0.8,*/*;q=0.5", "jpeg"],
+      ] as const) {
+        const { uri, origin } = await viewerRequest(get(), viewerPath, accept);
+        expect(uri, accept).toBe(`/t/${imageId}/${signature}/${options}/${format}`);
+        expect(uri, accept).toBe(transformCachePath(viewerPath, accept));
+        expect(origin, accept).toMatchObject({ domainName: transformerRouteMetadata(get()).host, originAccessControlConfig: lambdaOac });
+      }
+      // An explicit format ignores Accept.
+      expect((await viewerRequest(get(), `/t/${signature}/w_640,f_png/${imageId}`, "image/avif")).uri).toBe(`/t/${imageId}/${signature}/w_640,f_png/png`);
+    });
+
+    test("at the edge, paths that are not a transform's shape pass as they are: a variant still goes to its bucket", async () => {
+      const variant = "/webp/0b8f3c2e-1111-4222-8333-944455556666/v1/640.webp";
+      const { uri, origin } = await viewerRequest(get(), variant, "image/avif");
+      expect(uri).toBe(variant);
+      expect(origin).toMatchObject({ domainName: `${bucketName(get(), "WebPBucket")}.s3.us-east-1.amazonaws.com` });
+      // A malformed transform path reaches the transformer unchanged, which refuses it.
+      expect(await viewerRequest(get(), "/t/forged/w_640/not-an-id", "image/avif")).toMatchObject({
+        uri: "/t/forged/w_640/not-an-id",
+        origin: { domainName: transformerRouteMetadata(get()).host },
       });
     });
 
@@ -684,7 +888,7 @@ describe.each([
       expect(get().app.providers.aws.region).toBe("us-east-1");
     });
 
-    test("outputs: URL, distribution, every bucket, table, processor name and ARN, DLQ URL, alarm topic", () => {
+    test("outputs: URL, distribution, every bucket, table, processor name and ARN, transformer name, DLQ URL, alarm topic", () => {
       const o = get().outputs;
       expect(o).toMatchObject({
         url: expect.stringMatching(/^https:\/\//),
@@ -693,9 +897,11 @@ describe.each([
         webpBucket: bucketName(get(), "WebPBucket"),
         jpegBucket: bucketName(get(), "JPEGBucket"),
         pngBucket: bucketName(get(), "PNGBucket"),
+        transformsBucket: bucketName(get(), "TransformsBucket"),
         imagesTable: inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable").name,
         processorName: inputs(get(), "aws:lambda/function:Function", "ProcessorFunction").name,
         processorArn: expect.stringMatching(/^arn:aws:lambda:/),
+        transformerName: inputs(get(), "aws:lambda/function:Function", "TransformerFunction").name,
         deadLetterQueueUrl: expect.stringMatching(/^https:\/\/sqs\./),
         alarmTopicArn: expect.stringMatching(/^arn:/),
       });
@@ -761,8 +967,9 @@ describe("optional hardening (PRISM_KMS, PRISM_VPC, PRISM_ALARM_EMAIL, PRISM_REG
     ]);
   });
 
-  test("the processor runs in private subnets with S3 and DynamoDB gateway endpoints and no NAT", () => {
+  test("the processor and the transformer run in private subnets with S3 and DynamoDB gateway endpoints and no NAT", () => {
     expect(inputs(hardened, "aws:lambda/function:Function", "ProcessorFunction").vpcConfig.subnetIds.length).toBeGreaterThan(0);
+    expect(inputs(hardened, "aws:lambda/function:Function", "TransformerFunction").vpcConfig.subnetIds.length).toBeGreaterThan(0);
     const endpoints = all(hardened, "aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => [e.inputs!.serviceName, e.inputs!.vpcEndpointType]);
     expect(endpoints.sort()).toEqual([
       ["com.amazonaws.eu-west-1.dynamodb", "Gateway"],
@@ -823,6 +1030,7 @@ describe("sst dev", () => {
       "ProcessorDeadLettersSubscriber",
       "ProcessorFunction",
       "SiteDevServerFunction",
+      "TransformerFunction",
     ]);
     for (const f of fns) {
       if (f.inputs?.handler === "bootstrap") expect(f.inputs?.runtime, f.name).toBe("provided.al2023");

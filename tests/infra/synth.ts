@@ -74,6 +74,7 @@ function siteRoot(): string {
 /** Deploy-time environment of the tests: nothing from the developer's shell leaks in. */
 const baseEnv: Record<string, string> = {
   SST_SECRET_OwnerCookieSecret: "synth-secret",
+  SST_SECRET_TransformSecret: "5f".repeat(32),
   PRISM_REGION: "",
   PRISM_ALARM_EMAIL: "",
   PRISM_KMS: "",

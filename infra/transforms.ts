@@ -1,0 +1,61 @@
+// On-demand transforms (issue 21): GET /t/{signature}/{options}/{imageId} through the Router. The
+// Router's viewer-request function maps the viewer's path to the cache path first (infra/router.ts);
+// on a CDN miss the `/t` route reaches the transformer, which answers from the Transforms bucket or
+// makes the transform once from the original, stores it there and answers with it.
+//
+// Why a function route and not "the Transforms bucket, failing over to the function": SST's Router
+// (3.19.3) is one cache behaviour whose origin its edge function picks per request from KV routes
+// (`cf.updateRequestOrigin`); it has no origin groups, so no failover from a bucket route to a URL
+// route. Routing to the function is the SST-supported equivalent: only CloudFront misses reach it
+// (every transform is served with year-long immutable caching), a stored transform costs it one S3
+// GetObject and never runs sharp, and the bucket stays private to the transformer and the site.
+import {
+  lambdaOnlyTrust,
+  LOG_RETENTION,
+  PROCESSOR_ARCHITECTURE,
+  RUNTIME,
+  TRANSFORMER_MEMORY,
+  TRANSFORMER_TIMEOUT_SECONDS,
+} from "./config";
+import { permissionsFor } from "./grants";
+import { network } from "./network";
+import { invokableByRouterOnly, router, signRouteToFunctionUrl } from "./router";
+import { limits, transforms, uploads } from "./storage";
+
+/**
+ * The HMAC key of transform URLs (hex), set per stage with
+ * `sst secret set TransformSecret "$(openssl rand -hex 32)"`: the site signs URLs for an image's
+ * owner with it, the transformer verifies them.
+ */
+export const transformSecret = new sst.Secret("TransformSecret");
+
+/** The path prefix every transform URL and cache path shares (@prism/core/transforms). */
+const TRANSFORM_ROUTE = "/t";
+
+// Before the function: the route SST writes for its URL must carry origin access control.
+signRouteToFunctionUrl("Transformer");
+
+export const transformer = new sst.aws.Function("Transformer", {
+  handler: "packages/functions/src/transformer.handler",
+  runtime: RUNTIME,
+  architecture: PROCESSOR_ARCHITECTURE,
+  memory: TRANSFORMER_MEMORY,
+  timeout: `${TRANSFORMER_TIMEOUT_SECONDS} seconds`,
+  // The recipe's pipeline, so sharp as the processor has it: installed for Lambda at deploy.
+  nodejs: { install: ["sharp"] },
+  logging: { format: "json", retention: LOG_RETENTION },
+  // The same pipeline as the processor's, the same reason (infra/processor.ts).
+  environment: { MALLOC_ARENA_MAX: "2" },
+  link: [uploads, transforms, transformSecret, limits],
+  // Reads originals, reads and writes transforms, nothing else (@prism/core/grants).
+  permissions: permissionsFor("transformer"),
+  // IAM-auth URL: only requests CloudFront signed for our distribution are answered, so a viewer
+  // cannot reach the function past the CDN (its cache, the security headers). Behind the Router,
+  // which is same-origin for the page: no CORS.
+  url: { authorization: "iam", cors: false, router: { instance: router, path: TRANSFORM_ROUTE } },
+  // Like the processor: it talks to S3 alone, which the VPC's gateway endpoint reaches.
+  vpc: network?.vpc,
+  transform: { role: lambdaOnlyTrust },
+});
+
+invokableByRouterOnly("Transformer", transformer.name);
