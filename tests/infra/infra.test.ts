@@ -12,7 +12,7 @@ import {
 import { functionGrants, type GrantTarget, type PrismFunction } from "../../packages/core/src/grants/index.ts";
 import { outputFormats, routePrefix, variantUrl } from "../../packages/core/src/outputs/index.ts";
 import { standardPlan, variantKey } from "../../packages/core/src/plan/index.ts";
-import { transformCachePath } from "../../packages/core/src/transforms/index.ts";
+import { transformCachePath } from "../../packages/core/src/transforms/edge.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
