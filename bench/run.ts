@@ -20,6 +20,7 @@ import { standardPlan, type OutputFormat } from "@prism/core/plan";
 import { defaultMaxWholeDecodeBytes } from "@prism/core/pipeline";
 import { defaultLimits } from "@prism/core/services";
 import { measureProcessorBundle, type BundleFigures } from "./bundle.ts";
+import { measureTransforms, type TransformFigures } from "./transforms.ts";
 import { chooseCorpus, largeJpeg, repoRoot, twelveMegapixelJpeg } from "./corpus.ts";
 import { measureUploadToReady, type LatencyFigures } from "./latency.ts";
 import { measureMultipartThroughput, type MultipartFigures } from "./multipart.ts";
@@ -31,7 +32,7 @@ import { measureQuality, type QualityFigures } from "./quality.ts";
 import { compareEncodings, encodingTable, planAvifSetting, planWebpSetting, totalOver, type EncodingRow } from "./encodings.ts";
 import { heading, kb, mib, ms, percent, ratio, table } from "./report.ts";
 
-const sections = ["pillow", "quality", "avif", "large", "worst", "latency", "multipart", "bundle"] as const;
+const sections = ["pillow", "quality", "avif", "large", "worst", "latency", "multipart", "transforms", "bundle"] as const;
 type Section = (typeof sections)[number];
 
 const { values: args } = parseArgs({
@@ -176,6 +177,11 @@ async function main(): Promise<void> {
     multipart = await measureMultipartThroughput(multipartRepeats, () => bar.tick());
   });
 
+  let transforms: TransformFigures | undefined;
+  if (runs("transforms")) await orReport("on-demand transforms", async () => {
+    bar.phase("on-demand transforms: a 12 MP photo → w_640,f_webp, first and repeat requests, one core");
+    transforms = await measureTransforms(await twelveMegapixelJpeg(corpus, join(cacheDir, "corpus")));
+  });
   let bundle: BundleFigures | undefined;
   if (runs("bundle")) await orReport("bundle size", async () => {
     bar.phase("processor bundle (esbuild, minified, sharp external)");
@@ -233,6 +239,13 @@ async function main(): Promise<void> {
         ]
       : []),
     ...(latency ? [target("upload→ready p50, 12 MP, local stack", "≤ 1,500 ms", latency.p50Ms, (v) => v <= 1500, (v) => `${ms(v)} ms`)] : []),
+    ...(transforms
+      ? [
+          target("transform first request p50 (make + store + serve, one core)", "≤ 400 ms", transforms.first.p50Ms, (v) => v <= 400, (v) => `${ms(v)} ms`),
+          target("transform repeat request p50 (stored copy)", "≤ 20 ms", transforms.repeat.p50Ms, (v) => v <= 20, (v) => `${ms(v)} ms`),
+          target("transformer cold start (bundle load) p50", "(reference)", transforms.coldStart.medianMs, undefined, (v) => `${ms(v)} ms`),
+        ]
+      : []),
     ...(bundle ? [target("processor bundle, minified", "≤ 300 KB", bundle.bytes, (v) => v <= 300_000, (v) => `${kb(v)} KB`)] : []),
   ];
   if (large) {
@@ -247,6 +260,24 @@ async function main(): Promise<void> {
   if (worst) {
     console.log(heading("Worst case per input kind (Prism pipeline, fresh process each, at the kind's pixel limit)"));
     console.log(worstCaseTable(worst));
+  }
+  if (transforms) {
+    const t = transforms;
+    console.log(heading(`On-demand transforms: ${basename(t.photo)} → ${t.options}, one core (taskset), libvips on one thread`));
+    console.log(
+      table(
+        ["request", "samples", "p50 ms", "p95 ms", "CPU p50 ms"],
+        [
+          ["first (make from the original, store, serve)", String(t.first.samples), ms(t.first.p50Ms), ms(t.first.p95Ms), ms(t.first.cpuP50Ms)],
+          ["repeat (the stored copy, no sharp)", String(t.repeat.samples), ms(t.repeat.p50Ms), ms(t.repeat.p95Ms), ""],
+          [`cold start: the transformer's bundle loaded (${t.coldStart.samples} fresh processes)`, String(t.coldStart.samples), ms(t.coldStart.medianMs), ms(t.coldStart.p95Ms), ""],
+        ],
+      ),
+    );
+    console.log(
+      `Cost per 1,000 at Lambda's arm64 price (1,769 MB, $0.0000133334 per GB-s + $0.20 per million requests; duration taken as the CPU time on one vCPU): ` +
+        `first transform requests $${t.costPer1000.firstRequests.toFixed(4)}; the eager recipe for the same photo (${ms(t.recipeCpuMs)} ms CPU per upload) $${t.costPer1000.recipeUploads.toFixed(4)}.`,
+    );
   }
   if (latency) {
     console.log(heading(`Upload→ready in the local stack (${latency.uploads} uploads of ${basename(latency.photo)})`));
@@ -294,6 +325,7 @@ async function main(): Promise<void> {
       large,
       worst,
       latency,
+      transforms,
       multipart,
       bundle,
       targets,
