@@ -194,9 +194,16 @@ describe("on-demand transforms (/t/{signature}/{options}/{imageId})", () => {
 
   it("the image page offers its owner a signed URL for a size the recipe lacks, and it works", async () => {
     const page = await owner.request(`/images/${imageId}`);
-    const url = /<code id="on-demand-url">([^<]+)<\/code>/.exec(await page.text())?.[1];
+    const html = await page.text();
+    const url = /<code id="on-demand-url">([^<]+)<\/code>/.exec(html)?.[1];
     expect(url).toBe(`${stack.url}${signedTransformPath(secret, "w_960,f_auto", imageId)}`);
     expect(await transform("w_960,f_auto")).toMatchObject({ status: 200, width: 960, height: 640, format: "avif" });
+    // The <picture> snippet offers the same size in each source's own format.
+    const snippet = /<pre id="snippet"[^>]*><code>([\s\S]*?)<\/code>/.exec(html)?.[1] ?? "";
+    for (const format of ["webp", "jpeg"] as const) {
+      expect(snippet).toContain(`${stack.url}${signedTransformPath(secret, `w_960,f_${format}`, imageId)} 960w`);
+      expect(await transform(`w_960,f_${format}`)).toMatchObject({ status: 200, width: 960, format });
+    }
   });
 
   it("deleting the image deletes its transforms, and the CDN serves them no more (/t/{imageId}/* invalidated)", async () => {

@@ -24,6 +24,19 @@ describe("the <picture> a page draws and the snippet it offers", () => {
 });
 
 describe("the on-demand example the image page offers", () => {
+  it("takes its place in each source's srcset, in that source's format", () => {
+    const image = { filename: "a.jpg", variants: formats(["avif", "webp", "jpeg"]) };
+    const snippet = pictureSnippet(image, "https://cdn.example", "100vw", { width: 960, urlFor: (format) => `https://cdn.example/t/sig/w_960,f_${format}/id` })!;
+    const srcsets = [...snippet.matchAll(/srcset="([^"]+)"/g)].map((match) => match[1]!.split(/,\s+/));
+    expect(srcsets).toEqual(
+      (["avif", "webp", "jpeg"] as const).map((format) => [
+        `https://cdn.example/${format}/id/r0/320.${format} 320w`,
+        `https://cdn.example/t/sig/w_960,f_${format}/id 960w`,
+        `https://cdn.example/${format}/id/r0/1280.${format} 1280w`,
+      ]),
+    );
+  });
+
   it("is a width the recipe did not make and the original can fill", () => {
     const original = { width: 2000, height: 1000, format: "jpeg" as const, bytes: 1 };
     expect(onDemandExampleWidth({ variants: formats(["webp", "jpeg"]), original })).toBe(960);

@@ -46,12 +46,31 @@ function escapeAttribute(value: string): string {
   return value.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-/** The HTML a person pastes into their own page to show this image responsively. */
-export function pictureSnippet(image: Pick<ImageView, "variants" | "filename">, origin: string, sizes = "100vw"): string | undefined {
+/**
+ * A size the recipe lacks, made on demand (`/t/…`): its width, and its signed URL in a given format
+ * (each `<source>` names its type, so each gets its format's URL rather than `f_auto`).
+ */
+export interface OnDemandSize {
+  readonly width: number;
+  urlFor(format: "avif" | "webp" | "jpeg"): string;
+}
+
+/**
+ * The HTML a person pastes into their own page to show this image responsively; with `onDemand`,
+ * each source also offers that size, in its place among the recipe's widths.
+ */
+export function pictureSnippet(image: Pick<ImageView, "variants" | "filename">, origin: string, sizes = "100vw", onDemand?: OnDemandSize): string | undefined {
   const sources = pictureSources(image, origin, 1280);
   if (!sources) return undefined;
   // One candidate per line, aligned under the first: readable, and still one valid attribute value.
-  const list = (format: Variant["format"]) => srcset(byWidth(image.variants, format), origin, ",\n            ");
+  const list = (format: "avif" | "webp" | "jpeg") => {
+    const candidates = byWidth(image.variants, format).map((variant) => ({ width: variant.width, url: `${origin}${variant.url}` }));
+    if (onDemand) candidates.push({ width: onDemand.width, url: onDemand.urlFor(format) });
+    return candidates
+      .sort((a, b) => a.width - b.width)
+      .map((candidate) => `${candidate.url} ${candidate.width}w`)
+      .join(",\n            ");
+  };
   return [
     "<picture>",
     sources.avifSrcset ? `  <source type="image/avif" sizes="${sizes}"\n    srcset="${list("avif")}">` : undefined,
