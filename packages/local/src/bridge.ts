@@ -5,6 +5,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import { decodeS3EventKey, imageIdFromOriginalKey } from "@prism/core/keys";
 import type { Logger } from "@prism/core/logging";
 import type { InvocationFailureRecord } from "@prism/functions/dead-letters";
+import { localFunctionArn, localInvocationContext } from "./lambda-context.ts";
 import { objectCreatedEvent, type ObjectCreatedDetails } from "./s3-events.ts";
 
 export type S3Handler = (event: S3Event, context: Context) => Promise<void>;
@@ -86,7 +87,7 @@ export class S3EventBridge {
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       if (this.stopped) return;
       try {
-        await this.options.handler(event, lambdaContext(requestId));
+        await this.options.handler(event, localInvocationContext("Processor", requestId));
         return;
       } catch (error) {
         lastError = error;
@@ -115,7 +116,7 @@ export class S3EventBridge {
     const retryDelay = this.options.retryDelaysMs.at(-1) ?? 1000;
     while (!this.stopped) {
       const event: SQSEvent = { Records: [sqsMessage(messageId, JSON.stringify(record))] };
-      const response = await consumer(event, lambdaContext(randomUUID())).catch((error: unknown) => {
+      const response = await consumer(event, localInvocationContext("ProcessorDeadLetters", randomUUID())).catch((error: unknown) => {
         this.options.logger.error("dead-letter consumer failed", { ...imageOf(record.requestPayload), messageId, error: String(error) });
         return { batchItemFailures: [{ itemIdentifier: messageId }] };
       });
@@ -146,7 +147,7 @@ function failureRecord(event: S3Event, requestId: string, attempts: number, erro
   return {
     version: "1.0",
     timestamp: new Date().toISOString(),
-    requestContext: { requestId, functionArn: `${localProcessorArn}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempts },
+    requestContext: { requestId, functionArn: `${localFunctionArn("Processor")}:$LATEST`, condition: "RetriesExhausted", approximateInvokeCount: attempts },
     requestPayload: event,
     responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
     responsePayload: { errorMessage: error instanceof Error ? error.message : String(error), errorType: error instanceof Error ? error.name : "Error" },
@@ -168,22 +169,3 @@ function sqsMessage(messageId: string, body: string): SQSEvent["Records"][number
   };
 }
 
-const localProcessorArn = "arn:aws:lambda:us-east-1:000000000000:function:prism-local-Processor";
-
-function lambdaContext(awsRequestId: string): Context {
-  const deadline = Date.now() + 60_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "prism-local-Processor",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: localProcessorArn,
-    memoryLimitInMB: "1024",
-    awsRequestId,
-    logGroupName: "/prism/local/processor",
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from "aws-lambda";
 import { transformCachePath } from "@prism/core/transforms";
+import { localInvocationContext } from "./lambda-context.ts";
 import type { OriginResponse } from "./variants-route.ts";
 
 /** The prefix the Router sends to the transforms' origin (`/t/{signature}/{options}/{imageId}`). */
@@ -80,28 +81,9 @@ export async function fetchTransform(invoke: TransformerInvoker, path: string, r
     sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
   });
   try {
-    return originResponseOf(await invoke(event, transformerContext(event.requestContext.requestId)));
+    return originResponseOf(await invoke(event, localInvocationContext("Transformer", event.requestContext.requestId)));
   } catch {
     return functionError;
   }
 }
 
-const localTransformerArn = "arn:aws:lambda:us-east-1:000000000000:function:prism-local-Transformer";
-
-function transformerContext(awsRequestId: string): Context {
-  const deadline = Date.now() + 30_000;
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: "prism-local-Transformer",
-    functionVersion: "$LATEST",
-    invokedFunctionArn: localTransformerArn,
-    memoryLimitInMB: "1769",
-    awsRequestId,
-    logGroupName: "/prism/local/transformer",
-    logStreamName: "local",
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}
