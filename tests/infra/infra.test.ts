@@ -592,11 +592,13 @@ describe.each([
       expect(Object.fromEntries(Object.entries(consumer).filter(([action]) => !action.startsWith("sqs:")))).toEqual(declared("deadLetters"));
     });
 
-    test("the transformer can exactly: read originals, list Uploads and Transforms (a miss is a 404), read and write transforms", () => {
+    test("the transformer can exactly: read originals, list Uploads and Transforms (a miss is a 404), read and write transforms, take one back", () => {
       expect(grants(get(), "TransformerRole")).toEqual({
         "s3:GetObject": [`${bucketArn(get(), "UploadsBucket")}/originals/*`, `${bucketArn(get(), "TransformsBucket")}/t/*`].sort(),
         "s3:ListBucket": [bucketArn(get(), "UploadsBucket"), bucketArn(get(), "TransformsBucket")].sort(),
         "s3:PutObject": [`${bucketArn(get(), "TransformsBucket")}/t/*`],
+        // Only to take back a transform made while its image was being deleted.
+        "s3:DeleteObject": [`${bucketArn(get(), "TransformsBucket")}/t/*`],
       });
     });
 

@@ -13,8 +13,11 @@ const secretHex = "5e".repeat(32);
 const imageId = "0b8f3c2e-1111-4222-8333-944455556666";
 const chrome = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8";
 
-/** Originals and transforms in memory, counting what is read and written. */
-function fakeStorage(originals: Record<string, Buffer>) {
+/**
+ * Originals and transforms in memory, counting what is read and written. `erasedWhileMaking`: the
+ * original is gone by the time the transform has been stored (a delete ran meanwhile).
+ */
+function fakeStorage(originals: Record<string, Buffer>, erasedWhileMaking = false) {
   const stored = new Map<string, StoredTransform>();
   const counts = { originalReads: 0, writes: 0 };
   const deps: TransformerDeps = {
@@ -29,6 +32,7 @@ function fakeStorage(originals: Record<string, Buffer>) {
         const data = originals[id];
         return data ? { bytes: data.byteLength, data } : undefined;
       },
+      originalExists: async (id: string) => !erasedWhileMaking && id in originals,
     },
     transforms: {
       read: async (key) => stored.get(key),
@@ -37,6 +41,7 @@ function fakeStorage(originals: Record<string, Buffer>) {
         stored.set(key, { data, contentType });
       },
       count: async (id, upTo) => Math.min(upTo, [...stored.keys()].filter((key) => key.startsWith(`t/${id}/`)).length),
+      remove: async (key) => void stored.delete(key),
     },
   };
   return { deps, stored, counts };
@@ -62,6 +67,14 @@ async function call(deps: TransformerDeps, event: APIGatewayProxyEventV2): Promi
 }
 
 describe("the transformer (Function URL origin of /t/)", () => {
+  it("takes back a transform whose image was deleted while it was being made, and answers 404", async () => {
+    const { deps, stored, counts } = fakeStorage({ [imageId]: await photoJpeg(640, 480) }, true);
+    const answer = await call(deps, eventFor("w_320,f_webp"));
+    expect(answer.statusCode).toBe(404);
+    expect(counts.writes).toBe(1);
+    expect([...stored.keys()]).toEqual([]);
+  });
+
   it("makes, stores and answers a signed transform with the variants' caching, then serves the stored copy without reading the original", async () => {
     const { deps, stored, counts } = fakeStorage({ [imageId]: await photoJpeg(640, 480) });
     const first = await call(deps, eventFor("w_320,f_webp"));

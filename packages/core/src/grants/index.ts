@@ -120,7 +120,8 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     { actions: ["s3:GetObject"], on: [originals] },
     // Listing both buckets makes a missing original or stored transform a 404 (NoSuchKey), not a 403.
     { actions: ["s3:ListBucket"], on: [{ bucket: "uploads" }, { bucket: "transforms" }] },
-    { actions: ["s3:GetObject", "s3:PutObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
+    // DeleteObject: a transform made while its image was being deleted is taken back (serveTransform).
+    { actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
     dataKeyUse,
   ],
 };

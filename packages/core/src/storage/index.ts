@@ -1,4 +1,4 @@
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, HeadObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type ObjectIdentifier, type S3Client } from "@aws-sdk/client-s3";
 import { isMissingObject, variantCacheControl } from "./objects.ts";
 import { originalKey } from "../keys/index.ts";
 import type { OutputFormat } from "../outputs/index.ts";
@@ -49,6 +49,17 @@ export class ImageStorage {
       return { bytes: data.byteLength, data };
     } catch (error) {
       if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Whether the image's original is (still) stored; a 403 is a fault, never "missing". */
+  async originalExists(imageId: string): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.buckets.uploads, Key: originalKey(imageId) }));
+      return true;
+    } catch (error) {
+      if (isMissingObject(error)) return false;
       throw error;
     }
   }

@@ -1,4 +1,4 @@
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { isMissingObject, variantCacheControl } from "./objects.ts";
 
 /** A stored on-demand transform: its bytes and the Content-Type it was stored with. */
@@ -35,6 +35,11 @@ export class TransformStorage {
     await this.s3.send(
       new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: data, ContentType: contentType, ContentLength: data.byteLength, CacheControl: variantCacheControl }),
     );
+  }
+
+  /** Takes back one transform (made for an image deleted meanwhile). */
+  async remove(key: string): Promise<void> {
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   /** How many transforms the image has, counting no further than `upTo` (one listing page). */

@@ -19,8 +19,8 @@ export const transformBudgetPerImage = 50;
 export interface TransformDeps {
   /** Hex; the `TransformSecret` link. */
   readonly secretHex: string;
-  readonly transforms: Pick<TransformStorage, "read" | "write" | "count">;
-  readonly originals: Pick<ImageStorage, "readOriginal">;
+  readonly transforms: Pick<TransformStorage, "read" | "write" | "count" | "remove">;
+  readonly originals: Pick<ImageStorage, "readOriginal" | "originalExists">;
   readonly maxInputPixels: number;
   readonly maxUploadBytes: number;
   /** Default `transformBudgetPerImage`. */
@@ -82,6 +82,14 @@ export async function serveTransform(path: string, deps: TransformDeps): Promise
   if (!original.data) throw new ApiError("unprocessable_image", fileRefusals.tooLarge(deps.maxUploadBytes));
   const made = await makeTransform(original.data, options, format, deps);
   await deps.transforms.write(request.key, made.data, made.contentType);
+  // A delete erases the original first, then the image's transforms. One whose original was erased
+  // while it was being made may have been stored after that listing: it would be served for the
+  // deleted image until its lifecycle rule. Checked after the write, either this finds the original
+  // gone and takes its transform back, or the delete's listing, which comes later, finds it.
+  if (!(await deps.originals.originalExists(request.imageId))) {
+    await deps.transforms.remove(request.key);
+    throw new ApiError("not_found", apiMessages.notFound);
+  }
   return { ...made, source: "made", key: request.key, options };
 }
 
