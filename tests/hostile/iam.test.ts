@@ -71,7 +71,7 @@ describe("the fronts hold each function to its grants", () => {
     await expect(s3As("processor").send(new ListObjectsV2Command({ Bucket: uploads, Prefix: "originals/" }))).resolves.toBeDefined();
   });
 
-  it("lets the transformer read originals and read and write transforms, and nothing else; the site only lists and deletes them", async () => {
+  it("lets the transformer read originals and read, write and take back transforms, and nothing else; the site only lists and deletes them", async () => {
     const transforms = localResourceNames.Transforms;
     const key = `t/${imageId}/${"A".repeat(43)}/w_10/webp`;
     const transformer = s3As("transformer");
@@ -84,8 +84,9 @@ describe("the fronts hold each function to its grants", () => {
     for (const refused of [
       new PutObjectCommand({ Bucket: uploads, Key: originalKey(imageId), Body: "overwritten" }),
       new PutObjectCommand({ Bucket: localResourceNames.WebP, Key: `webp/${imageId}/r000000000000/640.webp`, Body: "x" }),
-      new DeleteObjectCommand({ Bucket: transforms, Key: key }),
+      new DeleteObjectCommand({ Bucket: uploads, Key: originalKey(imageId) }),
       new PutObjectCommand({ Bucket: transforms, Key: "elsewhere", Body: "x" }),
+      new DeleteObjectCommand({ Bucket: transforms, Key: "elsewhere" }),
     ]) {
       await expect(transformer.send(refused as PutObjectCommand)).rejects.toMatchObject({ name: "AccessDenied" });
     }
