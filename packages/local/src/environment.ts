@@ -51,7 +51,8 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),
     ...(input.cdn ? { AWS_ENDPOINT_URL_CLOUDFRONT: input.cdn.endpoint } : {}),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
-    ...(input.apiKey ? { SST_RESOURCE_ApiKey: JSON.stringify({ value: input.apiKey }) } : {}),
+    // Empty, as the deployed secret is until it is set: the API for apps is off.
+    SST_RESOURCE_ApiKey: JSON.stringify({ value: input.apiKey ?? "" }),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
     // In AWS the Router link gives the site its origin; offline there is no Router.
     SST_RESOURCE_SiteOrigins: JSON.stringify({ origins: input.siteOrigins ?? [] }),

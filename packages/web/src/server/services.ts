@@ -103,7 +103,8 @@ export function transformSecret(): string {
  */
 export function apiKey(): string | undefined {
   // Optional: a stage deployed before the link existed has none, and then the API for apps is off.
-  const value = (Resource as Partial<Pick<Resource, "ApiKey">>).ApiKey?.value;
+  // (`in`, not `?.`: SST's Resource throws for a name that is not linked.)
+  const value = "ApiKey" in Resource ? Resource.ApiKey.value : undefined;
   return readApiKey(value, "The ApiKey secret");
 }
 
