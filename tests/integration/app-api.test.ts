@@ -140,7 +140,7 @@ describe("the API for apps", () => {
   it("a wrong key, a key that is not Bearer, or no key on the app's routes is 401 JSON, never the cookie's visitor", async () => {
     const visitor = new PrismClient(stack.url);
     const visitorImage = await visitor.upload(jpeg, "mine.jpg", "image/jpeg");
-    for (const headers of [{ authorization: `Bearer ${apiKey}x` }, { authorization: `Bearer ${apiKey.slice(0, -1)}` }, { authorization: "Basic dXNlcjpwYXNz" }, { authorization: "Bearer" }]) {
+    for (const headers of [{ authorization: `Bearer ${apiKey.slice(0, -1)}!` }, { authorization: `Bearer ${apiKey}x` }, { authorization: `Bearer ${apiKey.slice(0, -1)}` }, { authorization: "Basic dXNlcjpwYXNz" }, { authorization: "Bearer" }]) {
       // With the visitor's own cookie too: a request that says it is an app's is judged as one.
       const answer = await app(`/api/images/${visitorImage}`, { key: null, headers: { ...headers, cookie: visitor.cookieHeader } });
       expectJsonError(answer, 401, "unauthorized");
@@ -219,7 +219,16 @@ describe("the API for apps", () => {
 
 describe("PRISM_API_KEY", () => {
   it("shorter than 32 characters stops npm start with a message naming the variable", async () => {
-    await expect(startStack({ env: { PRISM_API_KEY: "too-short" } })).rejects.toThrow(/PRISM_API_KEY must be at least 32 characters/);
+    let refusal = "";
+    try {
+      // Should it start after all, it is stopped here rather than left running.
+      const started = await startStack({ env: { PRISM_API_KEY: "too-short" } });
+      await started.kill();
+      await removeDataDir(started.dataDir);
+    } catch (error) {
+      refusal = String(error);
+    }
+    expect(refusal).toMatch(/exited with code [1-9][\s\S]*PRISM_API_KEY must be at least 32 characters/);
   });
 
   it("unset: the API for apps is off, and keyed requests are 401", async () => {

@@ -59,6 +59,8 @@ describe("the API key", () => {
     expect(apiKeyMatches(`${key}x`, key)).toBe(false);
     expect(apiKeyMatches("", key)).toBe(false);
     expect(apiKeyMatches("K".repeat(40), key)).toBe(false);
+    // Same length, same beginning: only the last character differs.
+    expect(apiKeyMatches(`${key.slice(0, -1)}x`, key)).toBe(false);
   });
 
   it("is read from Authorization: Bearer; any other Authorization is a wrong key, not a visitor", () => {
