@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismClient, type ImageBody } from "../../testkit/api-client.ts";
 import { photoJpeg } from "../../testkit/fixtures.ts";
 import { removeDataDir, startStack, type RunningStack } from "../../testkit/local-stack.ts";
+import { withinOneRateWindow } from "../../testkit/rate-window.ts";
 
 // The API for apps (issue 20): a backend with PRISM_API_KEY uploads for its own users, reads, lists
 // and deletes their images; browser visitors and app users never see each other's images.
@@ -240,6 +241,35 @@ describe("PRISM_API_KEY", () => {
     } finally {
       expect(await plain.stop()).toBe(0);
       await removeDataDir(plain.dataDir);
+    }
+  }, 120_000);
+});
+
+describe("the key's request rate", () => {
+  it("is its own (429 past PRISM_APP_UPLOADS_PER_MINUTE), and the per-address limit does not hold for it", async () => {
+    // One address, one upload a minute for it: the key, sending from that address, is not held to it.
+    const limited = await startStack({ env: { PRISM_API_KEY: apiKey, PRISM_APP_UPLOADS_PER_MINUTE: "3", PRISM_UPLOADS_PER_MINUTE_PER_ADDRESS: "1" } });
+    try {
+      const ask = () =>
+        fetch(new URL("/api/uploads", limited.url), {
+          method: "POST",
+          headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+          body: JSON.stringify({ filename: "a.jpg", contentType: "image/jpeg", size: 1000, owner: "rate" }),
+        });
+      const answers = await withinOneRateWindow(async () => {
+        const statuses: number[] = [];
+        for (let index = 0; index < 4; index += 1) statuses.push((await ask()).status);
+        return statuses;
+      });
+      expect(answers).toEqual([201, 201, 201, 429]);
+      const refused = await ask();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get("retry-after")).toEqual(expect.any(String));
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/Prism accepts 3 every minute from the API key/);
+      expect(limited.output()).toContain("API for apps: on (PRISM_API_KEY)");
+    } finally {
+      expect(await limited.stop()).toBe(0);
+      await removeDataDir(limited.dataDir);
     }
   }, 120_000);
 });
