@@ -5,7 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { ApiError } from "../errors/index.ts";
-import { apiMessages } from "../messages/index.ts";
+import { apiMessages, appMessages } from "../messages/index.ts";
 import { toImageView, type ImageRecord, type ImageView } from "../images/index.ts";
 import { appUserOf } from "../owners/index.ts";
 
@@ -74,28 +74,28 @@ export function parseAppUploadFields(body: unknown): AppUploadFields {
   const fields = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
   const { owner, metadata } = fields;
   const limits = appUploadLimits;
-  if (owner === undefined) refuse("owner is required with the API key: the app's own id of the user the image is for");
-  if (typeof owner !== "string") refuse("owner must be a string");
-  if (owner.length < 1 || owner.length > limits.ownerMaxLength) refuse(`owner must be 1 to ${limits.ownerMaxLength} characters, received ${owner.length}`);
-  if (!printablePattern.test(owner)) refuse("owner must be printable characters (no control characters)");
+  if (owner === undefined) refuse(appMessages.ownerRequired);
+  if (typeof owner !== "string") refuse(appMessages.ownerNotString);
+  if (owner.length < 1 || owner.length > limits.ownerMaxLength) refuse(appMessages.ownerLength(limits.ownerMaxLength, owner.length));
+  if (!printablePattern.test(owner)) refuse(appMessages.ownerNotPrintable);
   if (metadata === undefined) return { owner };
   return { owner, metadata: parseMetadata(metadata) };
 }
 
 function parseMetadata(metadata: unknown): Record<string, string> {
   const limits = appUploadLimits;
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) refuse("metadata must be an object of string keys to string values");
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) refuse(appMessages.metadataNotObject);
   const entries = Object.entries(metadata);
-  if (entries.length > limits.metadataMaxKeys) refuse(`metadata may have at most ${limits.metadataMaxKeys} keys, received ${entries.length}`);
+  if (entries.length > limits.metadataMaxKeys) refuse(appMessages.metadataKeys(limits.metadataMaxKeys, entries.length));
   for (const [key, value] of entries) {
     if (key.length < 1 || key.length > limits.metadataKeyMaxLength || !metadataKeyPattern.test(key)) {
-      refuse(`metadata keys must be 1 to ${limits.metadataKeyMaxLength} characters of A-Z, a-z, 0-9, _, . and -, received ${JSON.stringify(key.slice(0, 80))}`);
+      refuse(appMessages.metadataKey(limits.metadataKeyMaxLength, key));
     }
-    if (typeof value !== "string") refuse(`metadata.${key} must be a string`);
-    if (value.length > limits.metadataValueMaxLength) refuse(`metadata.${key} must be at most ${limits.metadataValueMaxLength} characters, received ${value.length}`);
+    if (typeof value !== "string") refuse(appMessages.metadataValueNotString(key));
+    if (value.length > limits.metadataValueMaxLength) refuse(appMessages.metadataValueLength(key, limits.metadataValueMaxLength, value.length));
   }
   const bytes = Buffer.byteLength(JSON.stringify(metadata), "utf8");
-  if (bytes > limits.metadataMaxJsonBytes) refuse(`metadata must be at most ${limits.metadataMaxJsonBytes} bytes as JSON, received ${bytes}`);
+  if (bytes > limits.metadataMaxJsonBytes) refuse(appMessages.metadataBytes(limits.metadataMaxJsonBytes, bytes));
   return Object.fromEntries(entries) as Record<string, string>;
 }
 

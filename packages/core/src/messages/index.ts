@@ -6,6 +6,7 @@
 
 export * from "./transfer.ts";
 export * from "./multipart.ts";
+export * from "./apps.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
