@@ -4,6 +4,10 @@
 import "sst"
 declare module "sst" {
   export interface Resource {
+    "ApiKey": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "Cdn": {
       "distributionId": string
       "type": "sst.sst.Linkable"

@@ -15,6 +15,14 @@ export const ownerCookieSecret = new sst.Secret("OwnerCookieSecret");
  */
 export const ownerCookiePreviousSecret = new sst.Secret("OwnerCookiePreviousSecret", "");
 
+/**
+ * The key of the API for apps (`Authorization: Bearer <key>`, README "API for apps"); set per stage
+ * with `npx sst secret set ApiKey "$(openssl rand -base64 48)"` (at least 32 characters). Empty until
+ * then, and while it is empty the API for apps is off (keyed requests are 401), as offline without
+ * PRISM_API_KEY: a stage that serves only browsers need not make one up.
+ */
+export const apiKey = new sst.Secret("ApiKey", "");
+
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
@@ -22,7 +30,8 @@ export const site = new sst.aws.Astro("Site", {
   // route (/webp, …) to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
   // And the CDN's id, to invalidate a deleted image's variant paths. Transforms: a deleted image's
   // are deleted too; TransformSecret: the site signs transform URLs for an image's owner.
-  link: [uploads, ...variantLinks, transforms, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, transformSecret, router, cdn],
+  // ApiKey: the API for apps.
+  link: [uploads, ...variantLinks, transforms, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, transformSecret, apiKey, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },

@@ -458,6 +458,7 @@ describe.each([
       const site = links("SiteServerUseast1");
       expect(Object.keys(site).sort()).toEqual([
         "AVIF",
+        "ApiKey",
         "Cdn",
         "Images",
         "JPEG",
@@ -478,6 +479,9 @@ describe.each([
       expect(site.OwnerCookieSecret.value).toBe("synth-secret");
       // Optional: empty unless a rotation is under way.
       expect(site.OwnerCookiePreviousSecret.value).toBe("");
+      // The API for apps: off (empty) until `sst secret set ApiKey` on the stage.
+      expect(site.ApiKey.value).toBe("");
+      expect(site.Limits).toMatchObject({ appUploadsPerMinute: 600, appUploadsInFlight: 50, appUploadCallsPerMinute: 1200 });
       expect(site.Limits).toMatchObject({ uploadsPerMinutePerAddress: 240, uploadsInFlight: 8, uploadsInFlightPerAddress: 12 });
       // Deleting an image erases every version of its original and invalidates the Router's edges.
       expect(site.Uploads).toMatchObject({ name: bucketName(get(), "UploadsBucket"), versioned: true });

@@ -46,8 +46,13 @@ describe("settings, parsed once", () => {
         uploadsInFlightPerAddress: 12,
         uploadCallsPerMinute: 120,
         uploadCallsPerMinutePerAddress: 240,
+        appUploadsPerMinute: 600,
+        appUploadsInFlight: 50,
+        appUploadCallsPerMinute: 1200,
       });
       expect(limitsFromEnv({ PRISM_UPLOADS_IN_FLIGHT: "3" })).toEqual({ ...defaultLimits, uploadsInFlight: 3 });
+      expect(limitsFromEnv({ PRISM_APP_UPLOADS_IN_FLIGHT: "4" })).toEqual({ ...defaultLimits, appUploadsInFlight: 4 });
+      expect(() => limitsFromEnv({ PRISM_APP_UPLOADS_IN_FLIGHT: "101" })).toThrow(/^PRISM_APP_UPLOADS_IN_FLIGHT must be a whole number of uploads from 1 to 100/);
     });
 
     it("refuse an empty, zero, negative or non-numeric value by the variable's name", () => {

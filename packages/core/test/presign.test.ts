@@ -20,7 +20,7 @@ afterEach(() => {
 
 it("a production presigned URL signs content-type, content-length and If-None-Match and carries no checksum", async () => {
   const services = createPrismServices(
-    { buckets: { uploads: "prism-uploads", avif: "a", webp: "w", jpeg: "j", png: "p" }, tableName: "t", uploadsKeepVersions: true, limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1, uploadsPerMinutePerAddress: 1, uploadsInFlight: 1, uploadsInFlightPerAddress: 1, uploadCallsPerMinute: 1, uploadCallsPerMinutePerAddress: 1 } },
+    { buckets: { uploads: "prism-uploads", avif: "a", webp: "w", jpeg: "j", png: "p" }, tableName: "t", uploadsKeepVersions: true, limits: { maxUploadBytes: 1000, maxInputPixels: 1, uploadsPerMinute: 1, uploadsPerMinutePerAddress: 1, uploadsInFlight: 1, uploadsInFlightPerAddress: 1, uploadCallsPerMinute: 1, uploadCallsPerMinutePerAddress: 1, appUploadsPerMinute: 1, appUploadsInFlight: 1, appUploadCallsPerMinute: 1 } },
     {},
   );
   const images = { createPending: async () => undefined } as unknown as ImageRepository;

@@ -18,6 +18,8 @@ export function standInEnvironment(input: {
   cookieSecret?: string;
   /** The transform signing secret (hex), `Resource.TransformSecret.value`. */
   transformSecret?: string;
+  /** The key of the API for apps (`Resource.ApiKey.value`); unset, no link and the API for apps is off. */
+  apiKey?: string;
   /** The owner cookie's previous secret, while a rotation is under way. */
   previousCookieSecret?: string;
   /** Whose credentials the SDK signs with: the operator's, unless a function's (./iam.ts). */
@@ -49,6 +51,8 @@ export function standInEnvironment(input: {
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),
     ...(input.cdn ? { AWS_ENDPOINT_URL_CLOUDFRONT: input.cdn.endpoint } : {}),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
+    // Empty, as the deployed secret is until it is set: the API for apps is off.
+    SST_RESOURCE_ApiKey: JSON.stringify({ value: input.apiKey ?? "" }),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
     // In AWS the Router link gives the site its origin; offline there is no Router.
     SST_RESOURCE_SiteOrigins: JSON.stringify({ origins: input.siteOrigins ?? [] }),

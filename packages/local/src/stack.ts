@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
@@ -40,6 +40,8 @@ export interface LocalStackOptions {
   readonly ownerCookiePreviousSecret?: string;
   /** The transform signing secret (hex, PRISM_TRANSFORM_SECRET): unset, one is generated and kept in `dataDir`. */
   readonly transformSecret?: string;
+  /** The key of the API for apps (PRISM_API_KEY); unset, the API for apps is off. */
+  readonly apiKey?: string;
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -88,6 +90,8 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     cdnInvalidationMs: readWholeNumber(cdnInvalidationSetting, env.PRISM_CDN_INVALIDATION_MS),
     ...(env.PRISM_OWNER_COOKIE_SECRET ? { ownerCookieSecret: env.PRISM_OWNER_COOKIE_SECRET } : {}),
     ...(env.PRISM_TRANSFORM_SECRET ? { transformSecret: readTransformSecret(env.PRISM_TRANSFORM_SECRET) } : {}),
+    // A key shorter than the rule stops the start, naming PRISM_API_KEY.
+    ...(readApiKey(env.PRISM_API_KEY) ? { apiKey: readApiKey(env.PRISM_API_KEY)! } : {}),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
   };
@@ -215,7 +219,12 @@ function configureEnvironment(input: {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
   Object.assign(process.env, {
-    ...standInEnvironment({ ...input, limits: input.options.limits, ...(previousCookieSecret ? { previousCookieSecret } : {}) }),
+    ...standInEnvironment({
+      ...input,
+      limits: input.options.limits,
+      ...(previousCookieSecret ? { previousCookieSecret } : {}),
+      ...(input.options.apiKey ? { apiKey: input.options.apiKey } : {}),
+    }),
     PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
   });
 }

@@ -30,4 +30,11 @@ describe("the offline stack's settings", () => {
       expect(() => localStackOptionsFromEnv({ PRISM_TRANSFORM_SECRET: bad })).toThrow(/^PRISM_TRANSFORM_SECRET must be at least 32 hexadecimal digits/);
     }
   });
+
+  it("take the API key of at least 32 characters, leave the API for apps off when it is unset or empty, and refuse a shorter one by name", () => {
+    expect(localStackOptionsFromEnv({ PRISM_API_KEY: "k".repeat(32) }).apiKey).toBe("k".repeat(32));
+    expect(localStackOptionsFromEnv({}).apiKey).toBeUndefined();
+    expect(localStackOptionsFromEnv({ PRISM_API_KEY: "" }).apiKey).toBeUndefined();
+    expect(() => localStackOptionsFromEnv({ PRISM_API_KEY: "k".repeat(31) })).toThrow(/^PRISM_API_KEY must be at least 32 characters/);
+  });
 });

@@ -1,10 +1,11 @@
 import { defineMiddleware } from "astro:middleware";
 import { newOwnerId, ownerCookieFor, readOwnerCookie, signOwnerCookie } from "@prism/core/owners";
+import { authenticateApp } from "@prism/core/apps";
 import { ApiError } from "@prism/core/errors";
 import { apiMessages } from "@prism/core/messages";
 import { isSiteOrigin } from "@prism/core/origins";
-import { errorResponse } from "./server/http.ts";
-import { ownerCookieSecrets, ownSiteOrigins, pageSecurityHeaders } from "./server/services.ts";
+import { apiRoute, errorResponse } from "./server/http.ts";
+import { apiKey, ownerCookieSecrets, ownSiteOrigins, pageSecurityHeaders } from "./server/services.ts";
 
 const stateChanging = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
@@ -24,6 +25,18 @@ function isCrossSite(request: Request): boolean {
 
 export const onRequest = defineMiddleware(async (context, next) => {
   const { cookies, request, url } = context;
+  const authorization = request.headers.get("authorization");
+  if (url.pathname.startsWith("/api/") && authorization !== null) {
+    // An app's backend with the key (the API for apps): no cookie, no Origin, and no cross-site check
+    // (a request from another site's page cannot send the key: the site allows no CORS). A wrong key
+    // is 401, never the cookie's visitor instead.
+    return withResponseHeaders(
+      await apiRoute(async () => {
+        context.locals.caller = authenticateApp(authorization, apiKey());
+        return next();
+      }),
+    );
+  }
   if (stateChanging.has(request.method) && url.pathname.startsWith("/api/") && isCrossSite(request)) {
     return errorResponse(new ApiError("cross_site_request", apiMessages.crossSite));
   }
@@ -39,6 +52,7 @@ export const onRequest = defineMiddleware(async (context, next) => {
     if (legacy && cookie.legacyName) cookies.delete(cookie.legacyName, { path: "/" });
   }
   context.locals.ownerId = ownerId;
+  context.locals.caller = { kind: "visitor", ownerId };
   return withResponseHeaders(await next());
 });
 

@@ -52,6 +52,14 @@ export const limitSettings = {
   uploadCallsPerMinute: { variable: "PRISM_UPLOAD_CALLS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 120 },
   // Higher than per visitor, as for uploads: several people can share one address behind a NAT.
   uploadCallsPerMinutePerAddress: { variable: "PRISM_UPLOAD_CALLS_PER_MINUTE_PER_ADDRESS", unit: "requests", min: 1, max: 1_000_000, defaultValue: 240 },
+  // The API for apps (`Authorization: Bearer` with PRISM_API_KEY): one backend asks for every one of
+  // its users, from one address, so the key has its own, higher limits and no per-address ones.
+  appUploadsPerMinute: { variable: "PRISM_APP_UPLOADS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 600 },
+  // At most what one in-flight set holds (BatchGetItem); above the processor's reserved concurrency
+  // (20), since a backend's uploads queue there rather than each person's.
+  appUploadsInFlight: { variable: "PRISM_APP_UPLOADS_IN_FLIGHT", unit: "uploads", min: 1, max: maxInFlightLimit, defaultValue: 50 },
+  // Resume, complete and cancel with the key, together.
+  appUploadCallsPerMinute: { variable: "PRISM_APP_UPLOAD_CALLS_PER_MINUTE", unit: "requests", min: 1, max: 1_000_000, defaultValue: 1200 },
 } as const satisfies Record<string, WholeNumberSetting>;
 
 export type Limits = { readonly [Name in keyof typeof limitSettings]: number };
@@ -93,6 +101,25 @@ type Environment = Readonly<Record<string, string | undefined>>;
 
 
 
+
+/**
+ * The key a backend sends as `Authorization: Bearer <key>` to use the API for apps. Offline it is
+ * `PRISM_API_KEY`; deployed, the `ApiKey` secret (`npx sst secret set ApiKey "$(openssl rand -base64 48)"`).
+ * At least 32 characters: a key someone could guess is a key to every app user's images.
+ */
+export const apiKeySetting = { variable: "PRISM_API_KEY", minLength: 32 } as const;
+
+/**
+ * The API key, or undefined when unset or empty (the API for apps is off: keyed requests are 401).
+ * A shorter key is refused by name; the refusal says its length, never the key.
+ */
+export function readApiKey(raw: string | undefined, name: string = apiKeySetting.variable): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length >= apiKeySetting.minLength) return raw;
+  throw new SettingError(
+    `${name} must be at least ${apiKeySetting.minLength} characters, e.g. the output of \`openssl rand -base64 48\`, received ${raw.length} characters`,
+  );
+}
 
 /** The limits from an environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
 export function limitsFromEnv(env: Environment): Limits {

@@ -43,6 +43,8 @@ export function isPermanentImageError(error: unknown): error is PermanentImageEr
  */
 export const apiErrorStatus = {
   invalid_request: 400,
+  /** A request to the API for apps without the key, or with another one (`Authorization: Bearer`). */
+  unauthorized: 401,
   /** A state-changing request from another site (the middleware). */
   cross_site_request: 403,
   /** An on-demand transform's URL whose signature is missing or not the one its options and image get. */

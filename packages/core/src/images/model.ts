@@ -70,6 +70,8 @@ export interface ImageRecord {
   readonly erasedAt?: number;
   /** The S3 multipart upload of the original, for a file sent in parts (see uploads/multipart). */
   readonly multipartUploadId?: string;
+  /** What an app attached to its user's image (the API for apps, @prism/core/apps): small string pairs. */
+  readonly metadata?: Readonly<Record<string, string>>;
   /** DynamoDB TTL (epoch seconds): a `pending` record whose upload never arrives expires. */
   readonly expiresAt?: number;
 }

@@ -6,6 +6,7 @@
 
 export * from "./transfer.ts";
 export * from "./multipart.ts";
+export * from "./apps.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
@@ -109,6 +110,11 @@ export type RateLimitedRequests = keyof typeof rateLimitedRequests;
 export const apiMessages = {
   notFound: "No such image.",
   crossSite: "This request came from another site and was refused.",
+  /** The API for apps (`Authorization: Bearer <key>`). */
+  apiKeyMissing: "This request needs the API key: send Authorization: Bearer <key>.",
+  apiKeyWrong: "The API key is not this Prism's key.",
+  apiKeyOff: "The API for apps is off: this Prism has no API key (PRISM_API_KEY offline, the ApiKey secret deployed).",
+  appFieldNeedsKey: (field: string) => `${field} may only be given with the API key (Authorization: Bearer <key>): a browser cannot name an app's user.`,
   internal: "Something went wrong on our side. Please try again.",
   notJson: "Send the request body as JSON (Content-Type: application/json).",
   invalidJson: "The request body is not valid JSON.",

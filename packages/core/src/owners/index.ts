@@ -60,6 +60,29 @@ export function newOwnerId(): string {
   return randomUUID();
 }
 
+/**
+ * One owner model: an image's `ownerId` is a visitor's cookie id (a UUID) or, for an image an app
+ * uploaded for one of its users (the API for apps), `app#{owner}`. Cookie ids never contain `#`
+ * (readOwnerCookie refuses one that does), so no cookie can ever name an app user's images, and the
+ * key (which only reaches `app#…` owners) never a visitor's.
+ */
+const appOwnerPrefix = "app#";
+
+/** The `ownerId` the images of the app's user `owner` are stored under. */
+export function ownerOfAppUser(owner: string): string {
+  return `${appOwnerPrefix}${owner}`;
+}
+
+/** The app's own user id of an image owned by an app user, or undefined for a visitor's image. */
+export function appUserOf(ownerId: string): string | undefined {
+  return ownerId.startsWith(appOwnerPrefix) ? ownerId.slice(appOwnerPrefix.length) : undefined;
+}
+
+/** Whether `ownerId` can be a visitor's (a cookie's): never one in the app namespace. */
+export function isVisitorOwnerId(ownerId: string): boolean {
+  return ownerId.length > 0 && !ownerId.includes("#");
+}
+
 function signature(ownerId: string, secret: string): string {
   return createHmac("sha256", secret).update(`owner:${ownerId}`).digest("base64url");
 }
@@ -82,7 +105,7 @@ export function readOwnerCookie(value: string | undefined, secrets: readonly str
   for (const [index, secret] of secrets.entries()) {
     if (!secret) continue;
     const ownerId = verifyOwnerCookie(value, secret);
-    if (ownerId) return { ownerId, signedWithCurrentSecret: index === 0 };
+    if (ownerId && isVisitorOwnerId(ownerId)) return { ownerId, signedWithCurrentSecret: index === 0 };
   }
   return undefined;
 }

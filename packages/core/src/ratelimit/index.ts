@@ -91,3 +91,13 @@ export class RateLimiter {
 export function counterKey(rule: string, subject: string, windowStart: number): string {
   return `ratelimit#${rule}#${subject}#${windowStart}`;
 }
+
+/** Upload URLs the API key may ask for per minute, for all its app's users (`Limits.appUploadsPerMinute`). */
+export function appUploadRule(limit: number): RateRule {
+  return { name: "app-uploads", limit, windowSeconds: 60, subject: "the API key" };
+}
+
+/** Resume, complete and cancel calls with the API key per minute (`Limits.appUploadCallsPerMinute`). */
+export function appUploadCallRule(limit: number): RateRule {
+  return { name: "app-upload-calls", limit, windowSeconds: 60, subject: "the API key", counts: "uploadCalls" };
+}

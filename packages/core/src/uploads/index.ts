@@ -25,6 +25,10 @@ export interface UploadRequest {
   readonly ownerId: string;
   /** The client's network address, as the CDN saw it; limits that hold across cookies count by it. */
   readonly clientAddress?: string;
+  /** Who the per-owner limits count against: the owner unless said (the API key counts for all its app's users). */
+  readonly limitedAs?: string;
+  /** What an app attached to its user's image (@prism/core/apps), stored on the record. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 export interface SingleUploadTicket {
@@ -97,7 +101,8 @@ export function parseUploadRequest(body: unknown, maxUploadBytes: number): Omit<
 export async function createUpload(request: UploadRequest, deps: UploadServiceDeps): Promise<UploadTicket> {
   const { filename, contentType, size } = parseUploadRequest(request, deps.maxUploadBytes);
   const { admission = {} } = deps;
-  await admission.ratePerOwner?.take(request.ownerId);
+  const limitedAs = request.limitedAs ?? request.ownerId;
+  await admission.ratePerOwner?.take(limitedAs);
   if (request.clientAddress) await admission.ratePerAddress?.take(request.clientAddress);
   const now = (deps.now ?? Date.now)();
   const imageId = randomUUID();
@@ -113,11 +118,12 @@ export async function createUpload(request: UploadRequest, deps: UploadServiceDe
     uploadedAt: new Date(now).toISOString(),
     expiresAt: Math.floor(now / 1000) + pendingRecordTtlSeconds,
     ...(multipartUploadId ? { multipartUploadId } : {}),
+    ...(request.metadata ? { metadata: request.metadata } : {}),
   };
   await deps.images.createPending(record);
   try {
     // After the record exists: a set member whose record is missing counts as finished.
-    await admission.inFlightPerOwner?.admit(request.ownerId, imageId);
+    await admission.inFlightPerOwner?.admit(limitedAs, imageId);
     if (request.clientAddress) await admission.inFlightPerAddress?.admit(request.clientAddress, imageId);
   } catch (error) {
     await deps.images.deleteOwned(imageId, request.ownerId);

@@ -93,6 +93,8 @@ export interface MultipartCall {
   readonly ownerId: string;
   /** The client's network address, as the CDN saw it; limits that hold across cookies count by it. */
   readonly clientAddress?: string;
+  /** Who the per-owner limits count against: the owner unless said (the API key for its app's users). */
+  readonly limitedAs?: string;
 }
 
 /** Starts the S3 multipart upload of an image's original; the content type is ours to set, not the browser's. */
@@ -148,8 +150,8 @@ async function authorize(call: MultipartCall, images: ImageRepository): Promise<
 }
 
 /** Counts the call against the caller's request rates (429 `rate_limited` past one). */
-async function countCall(call: Pick<MultipartCall, "ownerId" | "clientAddress">, admission: MultipartAdmission = {}): Promise<void> {
-  await admission.callsPerOwner?.take(call.ownerId);
+async function countCall(call: Pick<MultipartCall, "ownerId" | "clientAddress" | "limitedAs">, admission: MultipartAdmission = {}): Promise<void> {
+  await admission.callsPerOwner?.take(call.limitedAs ?? call.ownerId);
   if (call.clientAddress) await admission.callsPerAddress?.take(call.clientAddress);
 }
 
@@ -158,10 +160,10 @@ async function countCall(call: Pick<MultipartCall, "ownerId" | "clientAddress">,
  * than its maximum age, however often it was resumed — and within the in-flight limits of the
  * visitor and of the address it now comes from, exactly as when it was created.
  */
-async function admitAgain(call: Pick<MultipartCall, "ownerId" | "clientAddress">, record: ImageRecord, deps: MultipartDeps): Promise<void> {
+async function admitAgain(call: Pick<MultipartCall, "ownerId" | "clientAddress" | "limitedAs">, record: ImageRecord, deps: MultipartDeps): Promise<void> {
   if (!ticketIsOpen(record, (deps.now ?? Date.now)())) throw new ApiError("upload_not_found", multipartMessages.uploadNotFound);
   const { admission = {} } = deps;
-  await admission.inFlightPerOwner?.admit(call.ownerId, record.imageId);
+  await admission.inFlightPerOwner?.admit(call.limitedAs ?? call.ownerId, record.imageId);
   if (call.clientAddress) await admission.inFlightPerAddress?.admit(call.clientAddress, record.imageId);
 }
 

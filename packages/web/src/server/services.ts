@@ -1,13 +1,16 @@
 import { Resource } from "sst";
 import { configFromLinks, siteOriginsFromLinks } from "@prism/core/links";
-import { addressUploadCallRule, addressUploadRule, InFlightUploads, RateLimiter, uploadCallRule, uploadRule } from "@prism/core/ratelimit";
+import { addressUploadCallRule, addressUploadRule, appUploadCallRule, appUploadRule, InFlightUploads, RateLimiter, uploadCallRule, uploadRule } from "@prism/core/ratelimit";
 import { siteSecurityHeaders } from "@prism/core/headers";
 import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
 import type { MultipartAdmission, UploadAdmission } from "@prism/core/uploads";
+import { readApiKey } from "@prism/core/config";
 
 let services: PrismServices | undefined;
 let admission: UploadAdmission | undefined;
 let multipartCallAdmission: MultipartAdmission | undefined;
+let appAdmission: UploadAdmission | undefined;
+let appMultipartCallAdmission: MultipartAdmission | undefined;
 
 /** Created on first use, from the SST links, once per server instance. */
 export function prism(): PrismServices {
@@ -92,4 +95,41 @@ export function ownSiteOrigins(): string[] {
 /** The transform signing secret (hex): the site signs on-demand transform URLs for an image's owner. */
 export function transformSecret(): string {
   return Resource.TransformSecret.value;
+}
+
+/**
+ * The key of the API for apps (`ApiKey` secret; offline PRISM_API_KEY), or undefined when the API for
+ * apps is off. A deployed key shorter than the rule is refused here (a 500 for keyed requests, logged).
+ */
+export function apiKey(): string | undefined {
+  // Optional: a stage deployed before the link existed has none, and then the API for apps is off.
+  // (`in`, not `?.`: SST's Resource throws for a name that is not linked.)
+  const value = "ApiKey" in Resource ? Resource.ApiKey.value : undefined;
+  return readApiKey(value, "The ApiKey secret");
+}
+
+/**
+ * The API key's own limits on `POST /api/uploads`: one rate and one in-flight set for all the app's
+ * users, and no per-address limits (a backend's one address serves all its users).
+ */
+export function appUploadAdmission(): UploadAdmission {
+  const { db, config } = prism();
+  const { limits, tableName } = config;
+  appAdmission ??= {
+    ratePerOwner: new RateLimiter(db, tableName, appUploadRule(limits.appUploadsPerMinute)),
+    inFlightPerOwner: new InFlightUploads(db, tableName, { name: "app", limit: limits.appUploadsInFlight, subject: "the API key" }),
+  };
+  return appAdmission;
+}
+
+/** The API key's limits on resume, complete and cancel: its call rate and the same in-flight set. */
+export function appMultipartAdmission(): MultipartAdmission {
+  const { db, config } = prism();
+  const { limits, tableName } = config;
+  const { inFlightPerOwner } = appUploadAdmission();
+  appMultipartCallAdmission ??= {
+    callsPerOwner: new RateLimiter(db, tableName, appUploadCallRule(limits.appUploadCallsPerMinute)),
+    ...(inFlightPerOwner ? { inFlightPerOwner } : {}),
+  };
+  return appMultipartCallAdmission;
 }

@@ -1,6 +1,7 @@
 import type { APIRoute } from "astro";
 import { getImage } from "@prism/core/images";
 import { transformUrlFor } from "@prism/core/transforms";
+import { ownerIdFor } from "../../../../server/caller.ts";
 import { apiRoute, json } from "../../../../server/http.ts";
 import { prism, transformSecret } from "../../../../server/services.ts";
 
@@ -10,6 +11,7 @@ import { prism, transformSecret } from "../../../../server/services.ts";
  */
 export const GET: APIRoute = ({ params, locals, url }) =>
   apiRoute(async () => {
-    const image = await getImage(params.imageId ?? "", locals.ownerId, prism());
+    const imageId = params.imageId ?? "";
+    const image = await getImage(imageId, await ownerIdFor(locals.caller, imageId), prism());
     return json({ url: transformUrlFor(transformSecret(), url.searchParams.get("options"), image.imageId) });
   }, { imageId: params.imageId });

@@ -1,7 +1,8 @@
 import type { APIRoute } from "astro";
 import { completeMultipart } from "@prism/core/uploads";
 import { apiRoute, json, readJson } from "../../../../server/http.ts";
-import { clientAddress, multipartAdmission, prism } from "../../../../server/services.ts";
+import { multipartLimitsFor, ownerIdFor } from "../../../../server/caller.ts";
+import { prism } from "../../../../server/services.ts";
 
 /**
  * A completion lists every part's number and ETag (~60 bytes each): room for 1 000 parts, 8 GB at
@@ -16,10 +17,11 @@ export const POST: APIRoute = ({ params, request, locals }) =>
     const imageId = params.imageId ?? "";
     // Untrusted JSON: completeMultipart checks it against the record and against what storage holds.
     const body = await readJson(request, maxCompletionBodyBytes);
+    const { admission, ...limits } = multipartLimitsFor(locals.caller, request);
     await completeMultipart(
-      { imageId, ownerId: locals.ownerId, clientAddress: clientAddress(request) },
+      { imageId, ownerId: await ownerIdFor(locals.caller, imageId), ...limits },
       body,
-      { s3, images, uploadsBucket: config.buckets.uploads, admission: multipartAdmission() },
+      { s3, images, uploadsBucket: config.buckets.uploads, admission },
     );
     return json({ imageId });
   });
