@@ -12,6 +12,7 @@ import {
   RECIPE_ENVIRONMENT,
   RUNTIME,
 } from "./config";
+import { sharpProcessEnvironment } from "../packages/core/src/config";
 import { network } from "./network";
 import { permissionsFor } from "./grants";
 import { images, limits, uploads, uploadsBucket, variantLinks } from "./storage";
@@ -46,9 +47,7 @@ export const processor = new sst.aws.Function("Processor", {
   environment: {
     PRISM_CLAIM_TIMEOUT_MS: claimTimeoutMs,
     ...RECIPE_ENVIRONMENT,
-    // glibc gives each thread its own malloc arena; libvips' worker threads then hold on to
-    // memory they no longer use. Two arenas cut the 24 MP peak from 226 to 170 MiB (bench).
-    MALLOC_ARENA_MAX: "2",
+    ...sharpProcessEnvironment,
   },
   link: [uploads, ...variantLinks, images, limits],
   permissions: permissionsFor("processor", { deadLetterQueue: deadLetterQueue.arn }),

@@ -18,6 +18,7 @@ import {
   TRANSFORMER_TIMEOUT_SECONDS,
 } from "./config";
 import { permissionsFor } from "./grants";
+import { sharpProcessEnvironment } from "../packages/core/src/config";
 import { network } from "./network";
 import { invokableByRouterOnly, router, signRouteToFunctionUrl } from "./router";
 import { limits, transforms, uploads } from "./storage";
@@ -44,8 +45,7 @@ export const transformer = new sst.aws.Function("Transformer", {
   // The recipe's pipeline, so sharp as the processor has it: installed for Lambda at deploy.
   nodejs: { install: ["sharp"] },
   logging: { format: "json", retention: LOG_RETENTION },
-  // The same pipeline as the processor's, the same reason (infra/processor.ts).
-  environment: { MALLOC_ARENA_MAX: "2" },
+  environment: { ...sharpProcessEnvironment },
   link: [uploads, transforms, transformSecret, limits],
   // Reads originals, reads and writes transforms, nothing else (@prism/core/grants).
   permissions: permissionsFor("transformer"),
