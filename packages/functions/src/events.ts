@@ -38,7 +38,7 @@ export function createEventsHandler(deps: EventsDeps | (() => EventsDeps)): Even
     const result = await publisher.publish(pending.map((item) => item.event));
     const publishedCount = result.published === "all" ? pending.length : result.failedAt;
     for (const { event: published } of pending.slice(0, publishedCount)) {
-      imageLogger(logger, published.data.imageId).info("event published", { type: published.type, eventId: imageEventId(published), timestamp: published.timestamp });
+      imageLogger(logger, published.data.imageId).info("event published", { type: published.type, eventId: imageEventId(published), eventTime: published.timestamp });
     }
     if (result.published === "all") return { batchItemFailures: [] };
     const failed = pending[result.failedAt]!;
