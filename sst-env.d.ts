@@ -12,6 +12,11 @@ declare module "sst" {
       "distributionId": string
       "type": "sst.sst.Linkable"
     }
+    "Events": {
+      "arn": string
+      "name": string
+      "type": "sst.sst.Linkable"
+    }
     "Images": {
       "name": string
       "type": "sst.sst.Linkable"
@@ -40,6 +45,10 @@ declare module "sst" {
     "PNG": {
       "name": string
       "type": "sst.sst.Linkable"
+    }
+    "Router": {
+      "type": "sst.aws.Router"
+      "url": string
     }
     "TransformSecret": {
       "type": "sst.sst.Secret"

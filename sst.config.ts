@@ -40,6 +40,7 @@ export default $config({
     const { transformer } = await import("./infra/transforms");
     const { site } = await import("./infra/web");
     const { alarms, dashboard } = await import("./infra/monitoring");
+    const events = await import("./infra/events");
 
     return {
       url: router.url,
@@ -56,6 +57,11 @@ export default $config({
       deadLetterQueueUrl: deadLetterQueue.url,
       alarmTopicArn: alarms.arn,
       dashboard: dashboard.dashboardName,
+      // Where Prism publishes image.ready / image.failed / image.deleted (README, "Events").
+      eventBusName: events.eventBus.name,
+      eventBusArn: events.eventBus.arn,
+      eventsFunctionName: events.eventsFunctionName,
+      eventFailureQueueUrl: events.eventFailureQueue.url,
     };
   },
 });

@@ -35,7 +35,8 @@ type AlarmArgs = Pick<
   "namespace" | "metricName" | "dimensions" | "statistic" | "threshold" | "comparisonOperator" | "alarmDescription"
 >;
 
-function alarm(name: string, slug: string, args: AlarmArgs, topic = alarms, provider = undefined as aws.Provider | undefined) {
+/** An alarm on the stage's topic; infra/events.ts makes its own with it. */
+export function alarm(name: string, slug: string, args: AlarmArgs, topic = alarms, provider = undefined as aws.Provider | undefined) {
   return new aws.cloudwatch.MetricAlarm(
     name,
     {

@@ -206,6 +206,8 @@ export const imagesTable = new sst.aws.Dynamo("ImagesTable", {
   },
   // Set only on `pending` records: an upload that never arrives disappears by itself.
   ttl: "expiresAt",
+  // Every change, before and after: the outbox of Prism's events (infra/events.ts).
+  stream: "new-and-old-images",
   deletionProtection: isProduction,
   transform: {
     table: (args) => {

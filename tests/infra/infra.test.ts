@@ -104,6 +104,12 @@ const cloudfrontList = (s: Synth, b: string) => ({
   Principal: { Service: "cloudfront.amazonaws.com" },
   Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
 });
+const eventBusArn = (s: Synth) => {
+  one(s, "aws:cloudwatch/eventBus:EventBus", "EventsBusBus");
+  return `arn:aws:events:us-east-1:123456789012:event-bus/${s.outputs.eventBusName}`;
+};
+/** What reading a DynamoDB stream takes (SST's Dynamo subscriber grants them on the stream alone). */
+const streamReads = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"];
 const deadLetterConsumer = (s: Synth) => {
   const found = all(s, "aws:lambda/function:Function").filter((f) => f.name.startsWith("ProcessorDeadLettersSubscriber"));
   expect(found).toHaveLength(1);
@@ -316,6 +322,7 @@ describe.each([
       const fns = all(get(), "aws:lambda/function:Function");
       // SST names a queue subscriber's function after the queue plus a hash of the subscriber.
       expect(fns.map((f) => f.name.replace(/^ProcessorDeadLettersSubscriber\w+Function$/, "ProcessorDeadLettersSubscriber…Function")).sort()).toEqual([
+        "ImagesTableSubscriberEventsFunctionFunction",
         "ProcessorDeadLettersSubscriber…Function",
         "ProcessorFunction",
         "SiteServerUseast1Function",
@@ -416,7 +423,7 @@ describe.each([
 
     test("a consumer of the dead-letter queue settles every given-up image, in batches with partial failures", () => {
       const queue = inputs(get(), "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue");
-      const mappings = all(get(), "aws:lambda/eventSourceMapping:EventSourceMapping");
+      const mappings = all(get(), "aws:lambda/eventSourceMapping:EventSourceMapping").filter((m) => String(m.inputs?.eventSourceArn).startsWith("arn:aws:sqs:"));
       expect(mappings).toHaveLength(1);
       expect(mappings[0]!.inputs).toMatchObject({
         eventSourceArn: `arn:aws:sqs:us-east-1:123456789012:${queue.name}`,
@@ -432,6 +439,31 @@ describe.each([
       // The same claim timeout as the processor: a claim is stale for both at the same age.
       const processor = inputs(get(), "aws:lambda/function:Function", "ProcessorFunction");
       expect(consumer.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS).toBe(processor.environment?.variables?.PRISM_CLAIM_TIMEOUT_MS);
+    });
+
+    test("events: the images table's stream (old and new images) feeds the events function, from the oldest record, with partial batch failures, bisection, bounded retries and an on-failure queue", () => {
+      const table = inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable");
+      expect(table).toMatchObject({ streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
+      const mappings = all(get(), "aws:lambda/eventSourceMapping:EventSourceMapping").filter((m) => String(m.inputs?.eventSourceArn).startsWith("arn:aws:dynamodb:"));
+      expect(mappings).toHaveLength(1);
+      const failures = inputs(get(), "aws:sqs/queue:Queue", "EventFailuresQueue");
+      expect(mappings[0]!.inputs).toMatchObject({
+        eventSourceArn: `${tableArn(get())}/stream/2026-01-01T00:00:00.000`,
+        functionName: get().outputs.eventsFunctionName,
+        startingPosition: "TRIM_HORIZON",
+        functionResponseTypes: ["ReportBatchItemFailures"],
+        bisectBatchOnFunctionError: true,
+        maximumRetryAttempts: 10,
+        maximumRecordAgeInSeconds: 21_600,
+        destinationConfig: { onFailure: { destinationArn: `arn:aws:sqs:us-east-1:123456789012:${failures.name}` } },
+      });
+      expect(failures.messageRetentionSeconds).toBe(1_209_600);
+      const build = get().rpcCalls.find((c) => c.method === "Runtime.Build" && c.input.functionID === "ImagesTableSubscriberEventsFunction");
+      expect(build?.input.handler).toBe("packages/functions/src/events.handler");
+      // The bus's name (a Linkable: linking the Bus itself would grant events:*) and the Router's URL.
+      expect(Object.keys(build?.input.links ?? {}).sort()).toEqual(["Events", "Router"]);
+      expect(build?.input.links.Events).toMatchObject({ name: get().outputs.eventBusName, arn: get().outputs.eventBusArn });
+      expect(build?.input.links.Router.url).toBe(get().outputs.url);
     });
 
     test("the dead-letter queue keeps messages 14 days", () => {
@@ -576,7 +608,11 @@ describe.each([
         }
         if ("table" in target) return [target.index === undefined ? tableArn(s) : `${tableArn(s)}/index/${target.index}`];
         if ("distribution" in target) return [`arn:aws:cloudfront::123456789012:distribution/${s.outputs.distributionId}`];
-        if ("queue" in target) return [`arn:aws:sqs:us-east-1:123456789012:${inputs(s, "aws:sqs/queue:Queue", "ProcessorDeadLettersQueue").name}`];
+        if ("queue" in target) {
+          const queue = target.queue === "eventFailures" ? "EventFailuresQueue" : "ProcessorDeadLettersQueue";
+          return [`arn:aws:sqs:us-east-1:123456789012:${inputs(s, "aws:sqs/queue:Queue", queue).name}`];
+        }
+        if ("bus" in target) return [eventBusArn(s)];
         return []; // no data key on this stage
       };
       const declared = (fn: PrismFunction) => {
@@ -594,6 +630,21 @@ describe.each([
       const consumer = grants(s, deadLetterConsumer(s).name.replace(/Function$/, "Role"));
       // The SQS actions are the event source mapping's, added by SST's subscription.
       expect(Object.fromEntries(Object.entries(consumer).filter(([action]) => !action.startsWith("sqs:")))).toEqual(declared("deadLetters"));
+      // The stream reads are the event source mapping's, added by SST's subscription (checked below).
+      const events = grants(s, "ImagesTableSubscriberEventsFunctionRole");
+      expect(Object.fromEntries(Object.entries(events).filter(([action]) => !streamReads.includes(action)))).toEqual(declared("events"));
+    });
+
+    test("the events function can exactly: put events on the bus, read the images table's stream, send a batch it gave up on to its failure queue", () => {
+      const stream = inputs(get(), "aws:dynamodb/table:Table", "ImagesTableTable");
+      const streamArn = `${tableArn(get())}/stream/2026-01-01T00:00:00.000`;
+      expect(stream).toMatchObject({ streamEnabled: true, streamViewType: "NEW_AND_OLD_IMAGES" });
+      const failures = `arn:aws:sqs:us-east-1:123456789012:${inputs(get(), "aws:sqs/queue:Queue", "EventFailuresQueue").name}`;
+      expect(grants(get(), "ImagesTableSubscriberEventsFunctionRole")).toEqual({
+        "events:PutEvents": [eventBusArn(get())],
+        "sqs:SendMessage": [failures],
+        ...Object.fromEntries(streamReads.map((action) => [action, [streamArn]])),
+      });
     });
 
     test("the transformer can exactly: read originals, list Uploads and Transforms (a miss is a 404), read and write transforms, take one back", () => {
@@ -856,6 +907,20 @@ describe.each([
       });
     });
 
+    test("events: alarms on the events function's iterator age and errors, and on any batch given up on", () => {
+      const fn = get().outputs.eventsFunctionName;
+      expect(alarm("EventsIteratorAgeAlarm")).toMatchObject({ namespace: "AWS/Lambda", metricName: "IteratorAge", statistic: "Maximum", threshold: 60_000, dimensions: { FunctionName: fn }, alarmActions: [topic()] });
+      expect(alarm("EventsErrorsAlarm")).toMatchObject({ namespace: "AWS/Lambda", metricName: "Errors", dimensions: { FunctionName: fn }, alarmActions: [topic()] });
+      expect(alarm("EventFailuresAlarm")).toMatchObject({
+        namespace: "AWS/SQS",
+        metricName: "NumberOfMessagesSent",
+        dimensions: { QueueName: inputs(get(), "aws:sqs/queue:Queue", "EventFailuresQueue").name },
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        alarmActions: [topic()],
+      });
+    });
+
     test("the site 5xx alarm watches the Router distribution", () => {
       expect(alarm("Site5xxAlarm")).toMatchObject({
         namespace: "AWS/CloudFront",
@@ -894,7 +959,7 @@ describe.each([
       expect(get().app.providers.aws.region).toBe("us-east-1");
     });
 
-    test("outputs: URL, distribution, every bucket, table, processor name and ARN, transformer name, DLQ URL, alarm topic", () => {
+    test("outputs: URL, distribution, every bucket, table, processor name and ARN, transformer name, DLQ URL, alarm topic, the event bus's name and ARN", () => {
       const o = get().outputs;
       expect(o).toMatchObject({
         url: expect.stringMatching(/^https:\/\//),
@@ -910,6 +975,10 @@ describe.each([
         transformerName: inputs(get(), "aws:lambda/function:Function", "TransformerFunction").name,
         deadLetterQueueUrl: expect.stringMatching(/^https:\/\/sqs\./),
         alarmTopicArn: expect.stringMatching(/^arn:/),
+        eventBusName: expect.any(String),
+        eventBusArn: `arn:aws:events:us-east-1:123456789012:event-bus/${get().outputs.eventBusName}`,
+        eventsFunctionName: inputs(get(), "aws:lambda/function:Function", "ImagesTableSubscriberEventsFunctionFunction").name,
+        eventFailureQueueUrl: expect.stringMatching(/^https:\/\/sqs\./),
       });
     });
 
@@ -1033,6 +1102,7 @@ describe("sst dev", () => {
     const fns = all(live, "aws:lambda/function:Function");
     // The dead-letter consumer's name carries SST's hash of its subscription.
     expect(fns.map((f) => f.name.replace(/^ProcessorDeadLettersSubscriber\w+$/, "ProcessorDeadLettersSubscriber")).sort()).toEqual([
+      "ImagesTableSubscriberEventsFunctionFunction",
       "ProcessorDeadLettersSubscriber",
       "ProcessorFunction",
       "SiteDevServerFunction",

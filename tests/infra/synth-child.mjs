@@ -190,7 +190,15 @@ try {
           });
           break;
         case "aws:dynamodb/table:Table":
-          Object.assign(state, { name: physical, arn: `arn:aws:dynamodb:${region}:${account}:table/${physical}` });
+          Object.assign(state, {
+            name: physical,
+            arn: `arn:aws:dynamodb:${region}:${account}:table/${physical}`,
+            // DynamoDB names a stream after the time it was enabled.
+            ...(i.streamEnabled ? { streamArn: `arn:aws:dynamodb:${region}:${account}:table/${physical}/stream/2026-01-01T00:00:00.000` } : {}),
+          });
+          break;
+        case "aws:cloudwatch/eventBus:EventBus":
+          Object.assign(state, { name: physical, arn: `arn:aws:events:${region}:${account}:event-bus/${physical}` });
           break;
         case "aws:lambda/function:Function":
           Object.assign(state, {

@@ -1,7 +1,7 @@
 import { outputFormats } from "@prism/core/outputs";
 import type { Limits } from "@prism/core/services";
 import { localResourceNames } from "./names.ts";
-import { operatorCredentials, type LocalCredentials } from "./iam.ts";
+import { localArn, operatorCredentials, type LocalCredentials } from "./iam.ts";
 
 /** Variables that would make the SDK or SST look somewhere other than the stand-ins. */
 export const conflictingVariables = ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "SST_KEY", "SST_KEY_FILE", "SST_RESOURCES_JSON"];
@@ -28,6 +28,8 @@ export function standInEnvironment(input: {
   siteOrigins?: readonly string[];
   /** The local CDN (./cdn.ts) and its CloudFront API; without it, nothing is invalidated. */
   cdn?: { endpoint: string; distributionId: string };
+  /** The local EventBridge (./eventbridge-front.ts), where the events function publishes. */
+  eventBridgeEndpoint?: string;
 }): Record<string, string> {
   const credentials = input.credentials ?? operatorCredentials;
   return {
@@ -50,6 +52,9 @@ export function standInEnvironment(input: {
     // The local CDN's distribution, invalidated through its CloudFront API as in AWS.
     SST_RESOURCE_Cdn: JSON.stringify({ distributionId: input.cdn?.distributionId ?? "" }),
     ...(input.cdn ? { AWS_ENDPOINT_URL_CLOUDFRONT: input.cdn.endpoint } : {}),
+    // The bus Prism publishes its events on, as the `Events` link names it in AWS.
+    SST_RESOURCE_Events: JSON.stringify({ name: localResourceNames.Events, arn: localArn.bus(localResourceNames.Events) }),
+    ...(input.eventBridgeEndpoint ? { AWS_ENDPOINT_URL_EVENTBRIDGE: input.eventBridgeEndpoint } : {}),
     ...(input.cookieSecret ? { SST_RESOURCE_OwnerCookieSecret: JSON.stringify({ value: input.cookieSecret }) } : {}),
     // Empty, as the deployed secret is until it is set: the API for apps is off.
     SST_RESOURCE_ApiKey: JSON.stringify({ value: input.apiKey ?? "" }),

@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from "node:net";
 import { checkMultipart, MultipartStore, type S3Refusal } from "./multipart-front.ts";
 import { readBody } from "./request-body.ts";
+import type { LocalTableStream, TypedItem } from "./dynamo-stream.ts";
 import { dynamoAccessRequests } from "./dynamo-access.ts";
 import { accessDeniedMessage, deniedAccess, isAllowed, localArn, principalOf, type AccessRequest, type LocalPrincipal } from "./iam.ts";
 import { readsObject, s3AccessRequests } from "./s3-access.ts";
@@ -202,8 +203,22 @@ async function objectExists(target: Target, path: string): Promise<boolean> {
 /** Largest DynamoDB request body (BatchWriteItem of 25 × 400 KB items, with room to spare). */
 const maxDynamoRequestBytes = 16 * 1024 * 1024;
 
+/** A table whose writes the DynamoDB front records in its stream (./dynamo-stream.ts), and its key's attributes. */
+export interface StreamedTable {
+  readonly stream: LocalTableStream;
+  readonly keyAttributes: readonly string[];
+}
+
 /** A strict DynamoDB in front of dynalite: signed requests from the stack's own clients only, never a browser. */
-export async function startDynamoFront(options: { target: Target; credentials: SignatureCheck["credentials"]; now?: () => number }): Promise<Front> {
+export async function startDynamoFront(options: {
+  target: Target;
+  credentials: SignatureCheck["credentials"];
+  now?: () => number;
+  /** Tables with a stream, which dynalite lacks: the front writes their streams (see streamedWrite). */
+  streams?: readonly StreamedTable[];
+}): Promise<Front> {
+  const streamed = new Map((options.streams ?? []).map((table) => [table.stream.tableName, table]));
+  let streamedWrites: Promise<unknown> = Promise.resolve();
   const check: SignatureCheck = { credentials: options.credentials, service: "dynamodb", ...(options.now ? { now: options.now } : {}) };
   return listenFront(async (request, response) => {
     if (request.headers.origin !== undefined || request.method !== "POST") {
@@ -221,8 +236,97 @@ export async function startDynamoFront(options: { target: Target; credentials: S
     const target = String(request.headers["x-amz-target"] ?? "");
     const denied = deniedAccess(principal, dynamoAccessRequests(target, body), { action: `dynamodb:${target.split(".").pop()}`, resource: "*" });
     if (denied) return dynamoError(response, 400, "AccessDeniedException", accessDeniedMessage(principal, denied));
-    forward(request, response, options.target, body);
+    const writes = streamedItemKeys(target, body, streamed);
+    if (writes.length === 0) return forward(request, response, options.target, body);
+    // One streamed write at a time, so the stream holds the changes in the order they were made.
+    const done = streamedWrites.then(() => streamedWrite(request, response, options.target, body, writes));
+    streamedWrites = done.catch(() => undefined);
+    await done;
   });
+}
+
+/** The items a write names in streamed tables: PutItem, UpdateItem, DeleteItem and BatchWriteItem. */
+function streamedItemKeys(target: string, body: Buffer, streamed: ReadonlyMap<string, StreamedTable>): { table: StreamedTable; key: TypedItem }[] {
+  const operation = /^DynamoDB_\d{8}\.([A-Za-z]+)$/.exec(target)?.[1];
+  if (streamed.size === 0 || !operation || !["PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"].includes(operation)) return [];
+  let input: { TableName?: string; Item?: TypedItem; Key?: TypedItem; RequestItems?: Record<string, { PutRequest?: { Item?: TypedItem }; DeleteRequest?: { Key?: TypedItem } }[]> };
+  try {
+    input = JSON.parse(body.toString("utf8"));
+  } catch {
+    return [];
+  }
+  const keyOf = (table: StreamedTable, item: TypedItem | undefined) =>
+    item ? [{ table, key: Object.fromEntries(table.keyAttributes.map((name) => [name, item[name]])) }] : [];
+  if (operation === "BatchWriteItem") {
+    return Object.entries(input.RequestItems ?? {}).flatMap(([name, requests]) => {
+      const table = streamed.get(name);
+      return table ? requests.flatMap((request) => keyOf(table, request.PutRequest?.Item ?? request.DeleteRequest?.Key)) : [];
+    });
+  }
+  const table = input.TableName === undefined ? undefined : streamed.get(input.TableName);
+  return table ? keyOf(table, operation === "PutItem" ? input.Item : input.Key) : [];
+}
+
+/**
+ * A write to a streamed table, as DynamoDB Streams sees it: each item is read before and after the
+ * write, and a stream record is appended for each item the write changed — none for a write that
+ * changed nothing (a refused condition, the same values again), as DynamoDB writes none. The answer
+ * goes back once the records are in the stream.
+ */
+async function streamedWrite(request: IncomingMessage, response: ServerResponse, target: Target, body: Buffer, writes: readonly { table: StreamedTable; key: TypedItem }[]): Promise<void> {
+  const before = await Promise.all(writes.map(({ table, key }) => readItem(target, table.stream.tableName, key)));
+  const answer = await exchange(request, target, body);
+  const after = await Promise.all(writes.map(({ table, key }) => readItem(target, table.stream.tableName, key)));
+  writes.forEach(({ table, key }, index) => {
+    if (canonical(before[index]) !== canonical(after[index])) table.stream.append(key, before[index], after[index]);
+  });
+  response.writeHead(answer.status, answer.headers).end(answer.body);
+}
+
+/** The item as dynalite holds it now (typed JSON), read consistently; undefined when absent. */
+async function readItem(target: Target, tableName: string, key: TypedItem): Promise<TypedItem | undefined> {
+  const body = Buffer.from(JSON.stringify({ TableName: tableName, Key: key, ConsistentRead: true }));
+  const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, "");
+  const answer = await exchange(
+    {
+      method: "POST",
+      url: "/",
+      headers: {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amz-target": "DynamoDB_20120810.GetItem",
+        "x-amz-date": amzDate,
+        // dynalite checks that a request is signed, not the signature: the front has checked the caller's already.
+        authorization: `AWS4-HMAC-SHA256 Credential=S3RVER/${amzDate.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=${"0".repeat(64)}`,
+      },
+    },
+    target,
+    body,
+  );
+  if (answer.status !== 200) throw new Error(`reading an item for the stream failed (${answer.status}): ${answer.body.toString("utf8")}`);
+  return (JSON.parse(answer.body.toString("utf8")) as { Item?: TypedItem }).Item;
+}
+
+/** A request to the stand-in and its whole answer. */
+function exchange(request: Pick<IncomingMessage, "method" | "url" | "headers">, target: Target, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers = Object.fromEntries(Object.entries(request.headers).filter(([name]) => name !== "transfer-encoding"));
+    const upstream = httpRequest({ host: loopback, port: target.port, method: request.method, path: request.url, headers: { ...headers, "content-length": String(body.byteLength) } }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on("data", (chunk: Buffer) => chunks.push(chunk));
+      const kept = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !name.startsWith("access-control-")));
+      answer.once("end", () => resolve({ status: answer.statusCode ?? 502, headers: kept, body: Buffer.concat(chunks) }));
+      answer.once("error", reject);
+    });
+    upstream.once("error", reject);
+    upstream.end(body);
+  });
+}
+
+/** An item's typed JSON with its attributes in one order, to tell whether a write changed it. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner && typeof inner === "object" && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : 1))) : inner,
+  );
 }
 
 function dynamoError(response: ServerResponse, status: number, type: string, message: string): void {

@@ -56,6 +56,7 @@ export const localArn = {
   object: (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`,
   table: (table: string) => `arn:aws:dynamodb:${localRegion}:${localAccount}:table/${table}`,
   distribution: (id: string) => `arn:aws:cloudfront::${localAccount}:distribution/${id}`,
+  bus: (name: string) => `arn:aws:events:${localRegion}:${localAccount}:event-bus/${name}`,
 };
 
 
@@ -74,7 +75,9 @@ function arnsOf(target: GrantTarget): string[] {
     return [target.index === undefined ? table : `${table}/index/${target.index}`];
   }
   if ("distribution" in target) return [localArn.distribution(localDistributionId)];
-  // No SQS or KMS offline: the bridge hands dead letters over itself, and nothing is encrypted with a key.
+  if ("bus" in target) return [localArn.bus(localResourceNames.Events)];
+  // No SQS or KMS offline: the bridge hands dead letters over itself, the stream's deliverer logs a
+  // batch it gave up on, and nothing is encrypted with a key.
   return [];
 }
 

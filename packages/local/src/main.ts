@@ -25,6 +25,7 @@ try {
   console.log(`  storage (S3, this machine only): ${stack.endpoints.s3}`);
   console.log(`  table (DynamoDB, this machine only): ${stack.endpoints.dynamodb}`);
   console.log(`  CDN invalidations (CloudFront, this machine only): ${stack.endpoints.cloudfront}`);
+  console.log(`  events (EventBridge, this machine only): ${stack.endpoints.eventbridge}; published: ${stack.eventArchiveFile}`);
   const { pending, interrupted, deletes } = stack.redriven;
   if (pending + interrupted > 0) console.log(`  re-driving ${pending} unprocessed upload(s) and ${interrupted} interrupted one(s)`);
   if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);

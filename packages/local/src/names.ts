@@ -10,8 +10,10 @@ type OutputLink = (typeof outputFormats)[number]["link"];
  * read them through `Resource.<Link>.name`, exactly as when deployed; the variant buckets' links
  * (`WebP`, …) come from the output-format registry.
  */
-export const localResourceNames: Readonly<Record<"Uploads" | "Images" | "Transforms" | OutputLink, string>> = {
+export const localResourceNames: Readonly<Record<"Uploads" | "Images" | "Transforms" | "Events" | OutputLink, string>> = {
   Uploads: "prism-uploads",
+  // The EventBridge bus Prism publishes on (./eventbridge-front.ts).
+  Events: "prism-events",
   Transforms: "prism-transforms",
   Images: "prism-images",
   ...(Object.fromEntries(outputFormats.map((format) => [format.link, variantRoutes[format.id]])) as Record<OutputLink, string>),

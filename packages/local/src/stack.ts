@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -11,6 +12,10 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
 import { countDeadLetters, S3EventBridge, type DeadLetterConsumer, type S3Handler } from "./bridge.ts";
 import { FunctionWorker } from "./functions.ts";
+import { StreamDelivery } from "./dynamo-stream.ts";
+import { LocalEventBus } from "./event-bus.ts";
+import { startEventBridgeFront } from "./eventbridge-front.ts";
+import { localInvocationContext } from "./lambda-context.ts";
 import { allCredentials, principalCredentials } from "./iam.ts";
 import { localResourceNames } from "./names.ts";
 import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
@@ -51,8 +56,15 @@ export interface LocalStackOptions {
 export interface LocalStack {
   readonly url: string;
   /** The strict S3 and DynamoDB fronts (loopback only), for tools such as the AWS CLI. */
-  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly cloudfront: string };
+  readonly endpoints: { readonly s3: string; readonly dynamodb: string; readonly cloudfront: string; readonly eventbridge: string };
   readonly deadLetterFile: string;
+  /**
+   * The EventBridge bus Prism publishes its events on (image.ready, …): `events.published` holds what
+   * it published since the start, `events.subscribe` adds a consumer (./event-bus.ts).
+   */
+  readonly events: LocalEventBus;
+  /** Every event published, one EventBridge envelope a line (the bus's archive). */
+  readonly eventArchiveFile: string;
   readonly redriven: RedriveReport;
   deadLetterCount(): Promise<number>;
   /** Resolves when every delivered event has been processed, retried or dead-lettered. */
@@ -122,7 +134,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
   const cdn = await startLocalCdn({ credentials: allCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
-  configureEnvironment({ ...standIns, cdn, cookieSecret, transformSecret, siteOrigins, options });
+  // Events (issue 20): the bus, behind its EventBridge front, where the events function publishes.
+  const eventArchiveFile = join(options.dataDir, "events.jsonl");
+  const events = new LocalEventBus({ archiveFile: eventArchiveFile, logger: options.logger });
+  const eventBridge = await startEventBridgeFront({ bus: events, busName: localResourceNames.Events, credentials: allCredentials });
+  configureEnvironment({ ...standIns, cdn, eventBridgeEndpoint: eventBridge.endpoint, cookieSecret, transformSecret, siteOrigins, options });
 
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
@@ -131,9 +147,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const deadLetters = await FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env);
   const transformer = await FunctionWorker.start("transformer", { kind: "handler", module: "@prism/functions/transformer", exportName: "handler" }, process.env);
   const invokeTransformer: TransformerInvoker = (event, context) => transformer.invoke(event, context);
+  // The events function reads the Router's URL from its link in AWS; offline the stack's URL is the Router's.
+  const eventsFunction = await FunctionWorker.start("events", { kind: "handler", module: "@prism/functions/events", exportName: "handler" }, { ...process.env, SST_RESOURCE_Router: JSON.stringify({ url }) });
   const site = await FunctionWorker.start("site", { kind: "http", module: pathToFileURL(entry).href, exportName: "handler" }, { ...process.env, ASTRO_NODE_AUTOSTART: "disabled" });
   const handler: S3Handler = (event, context) => processor.invoke(event, context);
   const deadLetterConsumer: DeadLetterConsumer = (event, context) => deadLetters.invoke(event, context);
+
+  // The images table's stream → the events function, as Lambda's event source mapping (./dynamo-stream.ts).
+  const streamDelivery = new StreamDelivery({
+    stream: standIns.imagesStream,
+    handler: (event) => eventsFunction.invoke(event, localInvocationContext("Events", randomUUID())),
+    batchSize: 100,
+    retryDelaysMs: options.retryDelaysMs,
+    failureFile: join(options.dataDir, "event-failures.jsonl"),
+    logger: options.logger,
+  });
+  streamDelivery.start();
 
   const deadLetterFile = join(options.dataDir, "dead-letters.jsonl");
   const bridge = new S3EventBridge({
@@ -186,22 +215,29 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   return {
     url,
-    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint, cloudfront: cdn.endpoint },
+    endpoints: { s3: standIns.s3Endpoint, dynamodb: standIns.dynamoEndpoint, cloudfront: cdn.endpoint, eventbridge: eventBridge.endpoint },
     deadLetterFile,
+    events,
+    eventArchiveFile,
     redriven,
     deadLetterCount: () => countDeadLetters(deadLetterFile),
-    idle: () => bridge.idle(),
+    async idle() {
+      await bridge.idle();
+      await streamDelivery.idle();
+      await events.flushed();
+    },
     async stop() {
       await new Promise<void>((resolveClose) => {
         server.close(() => resolveClose());
         server.closeAllConnections();
       });
       await bridge.stop();
-      await Promise.all([processor.stop(), deadLetters.stop(), transformer.stop(), site.stop()]);
+      await streamDelivery.stop();
+      await Promise.all([processor.stop(), deadLetters.stop(), transformer.stop(), eventsFunction.stop(), site.stop()]);
       s3.destroy();
       cdnReader.destroy();
       db.destroy();
-      await Promise.all([standIns.close(), cdn.close()]);
+      await Promise.all([standIns.close(), cdn.close(), eventBridge.close(), events.flushed()]);
     },
   };
 }
@@ -210,6 +246,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 function configureEnvironment(input: {
   s3Endpoint: string;
   dynamoEndpoint: string;
+  eventBridgeEndpoint: string;
   cdn: { endpoint: string; distributionId: string };
   cookieSecret: string;
   transformSecret: string;

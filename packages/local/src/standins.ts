@@ -7,6 +7,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, ResourceInUse
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import { ownerIndexName } from "@prism/core/images";
+import { LocalTableStream } from "./dynamo-stream.ts";
 import { loopback, startDynamoFront, startS3Front } from "./fronts.ts";
 import { allCredentials, operatorCredentials } from "./iam.ts";
 import { localResourceNames, variantRoutes } from "./names.ts";
@@ -22,6 +23,8 @@ export interface S3rverNotification {
 export interface StandIns {
   readonly s3Endpoint: string;
   readonly dynamoEndpoint: string;
+  /** The images table's stream (NEW_AND_OLD_IMAGES, as infra/storage.ts enables it), which dynalite lacks. */
+  readonly imagesStream: LocalTableStream;
   onS3Event(listener: (event: S3rverNotification) => void): void;
   close(): Promise<void>;
 }
@@ -57,10 +60,20 @@ export async function startStandIns(options: { dataDir: string; siteOrigins: rea
     dynamo.listen(0, loopback, () => resolve());
   });
   const s3Front = await startS3Front({ target: { port: s3Address.port }, credentials: allCredentials, siteOrigins: options.siteOrigins, s3rverDirectory: join(options.dataDir, "s3") });
-  const dynamoFront = await startDynamoFront({ target: { port: (dynamo.address() as AddressInfo).port }, credentials: allCredentials });
+  await mkdir(join(options.dataDir, "streams"), { recursive: true });
+  const imagesStream = new LocalTableStream(localResourceNames.Images, {
+    records: join(options.dataDir, "streams", `${localResourceNames.Images}.jsonl`),
+    checkpoint: join(options.dataDir, "streams", `${localResourceNames.Images}.checkpoint`),
+  });
+  const dynamoFront = await startDynamoFront({
+    target: { port: (dynamo.address() as AddressInfo).port },
+    credentials: allCredentials,
+    streams: [{ stream: imagesStream, keyAttributes: ["imageId"] }],
+  });
   const standIns: StandIns = {
     s3Endpoint: s3Front.endpoint,
     dynamoEndpoint: dynamoFront.endpoint,
+    imagesStream,
     // s3rver is a Koa app and so an EventEmitter; its typings leave that out.
     onS3Event: (listener) => void (s3 as unknown as EventEmitter).on("event", listener),
     async close() {

@@ -75,3 +75,6 @@ export function imageEvent(type: ImageEventType, record: ImageRecord, timestamp:
 export function imageEventId(event: Pick<ImageEvent, "type" | "timestamp" | "data">): string {
   return `evt_${event.data.imageId}_${event.type.replace("image.", "")}_${Date.parse(event.timestamp).toString(36)}`;
 }
+
+export { outcomeOfChange, eventFromChange, type RecordChange, type ImageOutcome } from "./stream.ts";
+export { EventBridgePublisher, putEventsEntry, putEventsLimits, batches, entrySize, type EventPublisher, type PublishResult } from "./publisher.ts";

@@ -9,10 +9,10 @@
  */
 
 /** The functions Prism deploys, and the operator's `npm run reprocess`, which runs with its own grants. */
-export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer"] as const;
+export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer", "events"] as const;
 export type PrismFunction = (typeof prismFunctions)[number];
 
-export type IamAction = `s3:${string}` | `dynamodb:${string}` | `cloudfront:${string}` | `sqs:${string}` | `kms:${string}`;
+export type IamAction = `s3:${string}` | `dynamodb:${string}` | `cloudfront:${string}` | `sqs:${string}` | `kms:${string}` | `events:${string}`;
 
 /** A resource by its role in Prism. */
 export type GrantTarget =
@@ -26,8 +26,10 @@ export type GrantTarget =
   | { readonly table: "images"; readonly index?: string }
   /** The Router's CloudFront distribution. */
   | { readonly distribution: "router" }
-  /** The processor's dead-letter queue. */
-  | { readonly queue: "processorDeadLetters" }
+  /** The processor's dead-letter queue; the events function's on-failure destination (stream batches it gave up on). */
+  | { readonly queue: "processorDeadLetters" | "eventFailures" }
+  /** The EventBridge bus Prism publishes its events on (@prism/core/events). */
+  | { readonly bus: "events" }
   /** The customer-managed data key, when the stage has one (PRISM_KMS); nothing otherwise. */
   | { readonly key: "data" };
 
@@ -123,5 +125,15 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     // DeleteObject: a transform made while its image was being deleted is taken back (serveTransform).
     { actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
     dataKeyUse,
+  ],
+  // Publishes the images table's outcomes on the bus (@prism/core/events). Reading the stream is the
+  // event source mapping's (DescribeStream, GetRecords, GetShardIterator, ListStreams on this table's
+  // stream alone), granted by SST's subscription, as the dead-letter consumer's SQS receive is.
+  events: [
+    { actions: ["events:PutEvents"], on: [{ bus: "events" }] },
+    // Lambda sends a stream batch it gave up on to the on-failure destination with the function's own role.
+    { actions: ["sqs:SendMessage"], on: [{ queue: "eventFailures" }] },
+    // A stream of a table encrypted with a customer key is read with the key.
+    { actions: ["kms:Decrypt"], on: [{ key: "data" }] },
   ],
 };

@@ -66,6 +66,11 @@ export interface ImageRecord {
   readonly retiredVariants?: readonly VariantLocation[];
   /** Epoch milliseconds of that switch: the retired variants are deleted a grace period after it. */
   readonly retiredAt?: number;
+  /**
+   * ISO 8601: when its owner first deleted it (set once by the `deleting` transition, kept by a
+   * repeated delete), the time of its `image.deleted` event (@prism/core/events).
+   */
+  readonly deletedAt?: string;
   /** Set (epoch milliseconds) when a delete has erased the original and every known variant. */
   readonly erasedAt?: number;
   /** The S3 multipart upload of the original, for a file sent in parts (see uploads/multipart). */

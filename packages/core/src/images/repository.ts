@@ -164,18 +164,19 @@ export class ImageRepository {
    * First step of a delete, and the one that makes it final: the record becomes `deleting`, which
    * no claim, `markReady` or `markFailed` can pass, so no processor can list new variants after
    * this. Returns the record as it now is (with its variants and the claim, if any), or undefined
-   * when absent or not `ownerId`'s. Repeating it is harmless, so a retried delete starts here too.
+   * when absent or not `ownerId`'s. Repeating it is harmless, so a retried delete starts here too:
+   * it changes nothing (`deletedAt` is the first delete's), so the table's stream sees one transition.
    */
-  async beginDelete(imageId: string, ownerId: string): Promise<ImageRecord | undefined> {
+  async beginDelete(imageId: string, ownerId: string, now: number = Date.now()): Promise<ImageRecord | undefined> {
     const updated = await ifConditionHolds(
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { imageId },
-          UpdateExpression: "SET #status = :deleting",
+          UpdateExpression: "SET #status = :deleting, deletedAt = if_not_exists(deletedAt, :deletedAt)",
           ConditionExpression: "attribute_exists(imageId) AND ownerId = :ownerId",
           ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":deleting": "deleting", ":ownerId": ownerId },
+          ExpressionAttributeValues: { ":deleting": "deleting", ":ownerId": ownerId, ":deletedAt": new Date(now).toISOString() },
           ReturnValues: "ALL_NEW",
         }),
       ),

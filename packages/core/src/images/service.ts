@@ -103,7 +103,7 @@ export interface DeleteImageDeps extends ImageServiceDeps {
  */
 export async function deleteImage(imageId: string, ownerId: string, deps: DeleteImageDeps): Promise<void> {
   if (!isImageId(imageId)) throw notFound();
-  const record = await deps.images.beginDelete(imageId, ownerId);
+  const record = await deps.images.beginDelete(imageId, ownerId, (deps.now ?? Date.now)());
   if (!record) throw notFound();
   const known = variantsKnownTo(record, []);
   await Promise.all([
