@@ -7,6 +7,7 @@ import { dataKey, imagesTable, transformsBucket, uploadsBucket, variantBuckets }
 export interface GrantArns {
   readonly distribution?: $util.Input<string>;
   readonly deadLetterQueue?: $util.Input<string>;
+  readonly webhookQueue?: $util.Input<string>;
 }
 
 /** The ARNs a target stands for here; none for the data key of a stage without one. */
@@ -17,7 +18,7 @@ function arnsOf(target: GrantTarget, arns: GrantArns): $util.Input<string>[] {
   }
   if ("table" in target) return [target.index === undefined ? imagesTable.arn : $interpolate`${imagesTable.arn}/index/${target.index}`];
   if ("key" in target) return dataKey ? [dataKey.arn] : [];
-  const arn = "distribution" in target ? arns.distribution : arns.deadLetterQueue;
+  const arn = "distribution" in target ? arns.distribution : target.queue === "webhooks" ? arns.webhookQueue : arns.deadLetterQueue;
   if (arn === undefined) throw new Error(`infra/grants.ts: a grant names ${JSON.stringify(target)}, whose ARN was not passed`);
   return [arn];
 }

@@ -1,6 +1,6 @@
 import { cdnGrants, functionGrants, prismFunctions, type Grant, type GrantTarget, type PrismFunction } from "@prism/core/grants";
 import { outputFormats } from "@prism/core/outputs";
-import { localDistributionId, localResourceNames } from "./names.ts";
+import { localDistributionId, localQueueNames, localResourceNames } from "./names.ts";
 
 /**
  * IAM for the offline stack. Each function runs with credentials of its own (./functions.ts) and
@@ -56,6 +56,7 @@ export const localArn = {
   object: (bucket: string, key: string) => `arn:aws:s3:::${bucket}/${key}`,
   table: (table: string) => `arn:aws:dynamodb:${localRegion}:${localAccount}:table/${table}`,
   distribution: (id: string) => `arn:aws:cloudfront::${localAccount}:distribution/${id}`,
+  queue: (name: string) => `arn:aws:sqs:${localRegion}:${localAccount}:${name}`,
 };
 
 
@@ -74,7 +75,10 @@ function arnsOf(target: GrantTarget): string[] {
     return [target.index === undefined ? table : `${table}/index/${target.index}`];
   }
   if ("distribution" in target) return [localArn.distribution(localDistributionId)];
-  // No SQS or KMS offline: the bridge hands dead letters over itself, and nothing is encrypted with a key.
+  // The webhook queue is emulated (./local-queue.ts, ./sqs-front.ts); the processor's dead letters
+  // are handed over by the bridge itself, so its queue's ARN names nothing a call can reach.
+  if ("queue" in target) return [localArn.queue(localQueueNames[target.queue])];
+  // No KMS offline: nothing is encrypted with a key.
   return [];
 }
 

@@ -9,7 +9,7 @@
  */
 
 /** The functions Prism deploys, and the operator's `npm run reprocess`, which runs with its own grants. */
-export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer"] as const;
+export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer", "webhooks"] as const;
 export type PrismFunction = (typeof prismFunctions)[number];
 
 export type IamAction = `s3:${string}` | `dynamodb:${string}` | `cloudfront:${string}` | `sqs:${string}` | `kms:${string}`;
@@ -26,8 +26,8 @@ export type GrantTarget =
   | { readonly table: "images"; readonly index?: string }
   /** The Router's CloudFront distribution. */
   | { readonly distribution: "router" }
-  /** The processor's dead-letter queue. */
-  | { readonly queue: "processorDeadLetters" }
+  /** The processor's dead-letter queue; the webhook deliveries' queue (when webhooks are on). */
+  | { readonly queue: "processorDeadLetters" | "webhooks" }
   /** The customer-managed data key, when the stage has one (PRISM_KMS); nothing otherwise. */
   | { readonly key: "data" };
 
@@ -124,4 +124,9 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     { actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], on: [{ bucket: "transforms", objects: "t/*" }] },
     dataKeyUse,
   ],
+  // Delivers image events to the app's webhook (packages/functions/src/webhooks.ts). Postpones a
+  // failed delivery on its own queue (the backoff); receiving and deleting are the event source
+  // mapping's, granted by SST's subscription on that queue alone. No bucket, no table: the event
+  // carries everything it sends.
+  webhooks: [{ actions: ["sqs:ChangeMessageVisibility"], on: [{ queue: "webhooks" }] }],
 };
