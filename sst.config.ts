@@ -40,6 +40,7 @@ export default $config({
     const { transformer } = await import("./infra/transforms");
     const { site } = await import("./infra/web");
     const { alarms, dashboard } = await import("./infra/monitoring");
+    const { webhooks } = await import("./infra/webhooks");
 
     return {
       url: router.url,
@@ -56,6 +57,8 @@ export default $config({
       deadLetterQueueUrl: deadLetterQueue.url,
       alarmTopicArn: alarms.arn,
       dashboard: dashboard.dashboardName,
+      // Only with PRISM_WEBHOOK_URL (infra/webhooks.ts).
+      ...(webhooks ? { webhookQueueUrl: webhooks.queue.url, webhookDeadLetterQueueUrl: webhooks.deadLetters.url } : {}),
     };
   },
 });

@@ -35,7 +35,8 @@ type AlarmArgs = Pick<
   "namespace" | "metricName" | "dimensions" | "statistic" | "threshold" | "comparisonOperator" | "alarmDescription"
 >;
 
-function alarm(name: string, slug: string, args: AlarmArgs, topic = alarms, provider = undefined as aws.Provider | undefined) {
+/** An alarm that notifies the alarm topic (its name carries app and stage). */
+export function alarm(name: string, slug: string, args: AlarmArgs, topic = alarms, provider = undefined as aws.Provider | undefined) {
   return new aws.cloudwatch.MetricAlarm(
     name,
     {

@@ -53,12 +53,8 @@ function isLoopback(hostname: string): boolean {
  */
 export function readWebhookUrl(raw: string | undefined, options: { readonly deployed: boolean }, variable = webhookUrlVariable): string | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new SettingError(webhookMessages.urlNotAbsolute(variable, raw));
-  }
+  const url = parseUrl(raw);
+  if (!url) throw new SettingError(webhookMessages.urlNotAbsolute(variable, raw));
   if (url.protocol !== "https:" && url.protocol !== "http:") throw new SettingError(webhookMessages.urlNotAbsolute(variable, raw));
   if (url.username || url.password) throw new SettingError(webhookMessages.urlHasCredentials(variable));
   if (url.protocol === "http:") {
@@ -66,6 +62,14 @@ export function readWebhookUrl(raw: string | undefined, options: { readonly depl
     if (!isLoopback(url.hostname)) throw new SettingError(webhookMessages.urlHttpNotLoopback(variable, raw));
   }
   return url.toString();
+}
+
+function parseUrl(raw: string) {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
