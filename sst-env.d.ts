@@ -63,6 +63,18 @@ declare module "sst" {
       "type": "sst.sst.Linkable"
       "versioned": boolean
     }
+    "Webhook": {
+      "maxAttempts": number
+      "queueUrl": string
+      "retryBaseSeconds": number
+      "timeoutSeconds": number
+      "type": "sst.sst.Linkable"
+      "url": string
+    }
+    "WebhookSecret": {
+      "type": "sst.sst.Secret"
+      "value": string
+    }
     "WebP": {
       "name": string
       "type": "sst.sst.Linkable"

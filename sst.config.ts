@@ -41,6 +41,7 @@ export default $config({
     const { site } = await import("./infra/web");
     const { alarms, dashboard } = await import("./infra/monitoring");
     const events = await import("./infra/events");
+    const { webhooks } = await import("./infra/webhooks");
 
     return {
       url: router.url,
@@ -62,6 +63,8 @@ export default $config({
       eventBusArn: events.eventBus.arn,
       eventsFunctionName: events.eventsFunctionName,
       eventFailureQueueUrl: events.eventFailureQueue.url,
+      // Only with PRISM_WEBHOOK_URL (infra/webhooks.ts).
+      ...(webhooks ? { webhookQueueUrl: webhooks.queue.url, webhookDeadLetterQueueUrl: webhooks.deadLetters.url } : {}),
     };
   },
 });

@@ -93,6 +93,12 @@ export const USE_KMS = settings.useKms;
 /** Optional: run the processor in a VPC with S3/DynamoDB gateway endpoints and no NAT. */
 export const USE_VPC = settings.useVpc;
 
+/**
+ * PRISM_WEBHOOK_URL (https) and its retry settings (PRISM_WEBHOOK_RETRY_BASE_SECONDS, _MAX_ATTEMPTS,
+ * _TIMEOUT_SECONDS), checked above; undefined: no webhook function, queues or alarm (infra/webhooks.ts).
+ */
+export const WEBHOOK = settings.webhook;
+
 /** PRISM_RECIPE / PRISM_AVIF as set for this deploy (checked above), passed on to the processor. */
 export const RECIPE_ENVIRONMENT = settings.recipe;
 

@@ -10,6 +10,8 @@ export interface GrantArns {
   /** The events bus and the events function's on-failure queue (infra/events.ts). */
   readonly eventBus?: $util.Input<string>;
   readonly eventFailureQueue?: $util.Input<string>;
+  /** The webhook deliveries' queue (infra/webhooks.ts), when webhooks are on. */
+  readonly webhookQueue?: $util.Input<string>;
 }
 
 /** The ARNs a target stands for here; none for the data key of a stage without one. */
@@ -25,9 +27,7 @@ function arnsOf(target: GrantTarget, arns: GrantArns): $util.Input<string>[] {
       ? arns.distribution
       : "bus" in target
         ? arns.eventBus
-        : target.queue === "eventFailures"
-          ? arns.eventFailureQueue
-          : arns.deadLetterQueue;
+        : { eventFailures: arns.eventFailureQueue, webhooks: arns.webhookQueue, processorDeadLetters: arns.deadLetterQueue }[target.queue];
   if (arn === undefined) throw new Error(`infra/grants.ts: a grant names ${JSON.stringify(target)}, whose ARN was not passed`);
   return [arn];
 }

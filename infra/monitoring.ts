@@ -35,7 +35,7 @@ type AlarmArgs = Pick<
   "namespace" | "metricName" | "dimensions" | "statistic" | "threshold" | "comparisonOperator" | "alarmDescription"
 >;
 
-/** An alarm on the stage's topic; infra/events.ts makes its own with it. */
+/** An alarm that notifies the alarm topic (its name carries app and stage). */
 export function alarm(name: string, slug: string, args: AlarmArgs, topic = alarms, provider = undefined as aws.Provider | undefined) {
   return new aws.cloudwatch.MetricAlarm(
     name,

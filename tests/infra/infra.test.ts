@@ -36,6 +36,9 @@ beforeAll(async () => {
         PRISM_ORIGINALS_COLD_AFTER_DAYS: "0",
         PRISM_AVIF: "true",
         PRISM_RECIPE: '{"widths":[400,800],"quality":{"avif":55}}',
+        // Webhooks on (infra/webhooks.ts), in a region other than us-east-1 and with the VPC option.
+        PRISM_WEBHOOK_URL: "https://hooks.example.com/prism",
+        SST_SECRET_WebhookSecret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
       },
     }),
     // `sst dev` with the VPC option on: the dev stub must still stay out of the VPC.
@@ -1139,5 +1142,114 @@ describe("the recipe is a deploy setting", () => {
 
   test("the AVIF bucket exists whether AVIF is on or off, so turning it on or off creates and deletes nothing", () => {
     for (const s of [dev, prod, hardened]) expect(all(s, BUCKET).map((b) => b.name)).toContain("AVIFBucketBucket");
+  });
+});
+
+describe("webhooks (issue 20): only with PRISM_WEBHOOK_URL", () => {
+  const s = () => hardened;
+  const QUEUE = "aws:sqs/queue:Queue";
+  const queueArn = (synth: Synth, name: string) => `arn:aws:sqs:eu-west-1:123456789012:${inputs(synth, QUEUE, name).name}`;
+  const webhookFunction = (synth: Synth) => {
+    const found = all(synth, "aws:lambda/function:Function").filter((f) => f.name.startsWith("WebhookQueueSubscriber"));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+  const webhookResource = /^(Webhook|EventsBusSubscriberWebhooks)/;
+
+  test("without it, no webhook function, queue, subscription, alarm or output", () => {
+    for (const synth of [dev, prod, live]) {
+      expect(synth.resources.filter((r) => webhookResource.test(r.name)).map((r) => r.name)).toEqual([]);
+      expect(synth.outputs).not.toHaveProperty("webhookQueueUrl");
+      expect(synth.outputs).not.toHaveProperty("webhookDeadLetterQueueUrl");
+    }
+  });
+
+  test("the bus's prism.images events go to the webhook queue, which only this bus's rules may send to", () => {
+    const rule = inputs(s(), "aws:cloudwatch/eventRule:EventRule", "EventsBusSubscriberWebhooksRule");
+    const busName = inputs(s(), "aws:cloudwatch/eventBus:EventBus", "EventsBusBus").name;
+    expect(rule.eventBusName).toBe(busName);
+    expect(JSON.parse(rule.eventPattern)).toEqual({ source: ["prism.images"] });
+    expect(inputs(s(), "aws:cloudwatch/eventTarget:EventTarget", "EventsBusSubscriberWebhooksTarget")).toMatchObject({
+      arn: queueArn(s(), "WebhookQueueQueue"),
+      rule: rule.name,
+      eventBusName: busName,
+    });
+    const policy = inputs(s(), "aws:sqs/queuePolicy:QueuePolicy", "EventsBusSubscriberWebhooksPolicy");
+    expect(policy.queueUrl).toMatch(new RegExp(`/${inputs(s(), QUEUE, "WebhookQueueQueue").name}$`));
+    expect(JSON.parse(policy.policy).Statement).toEqual([
+      {
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: queueArn(s(), "WebhookQueueQueue"),
+        Condition: { ArnLike: { "aws:SourceArn": `arn:aws:events:eu-west-1:123456789012:rule/${busName}/*` } },
+      },
+    ]);
+  });
+
+  test("the queue redrives to the dead-letter queue after every attempt, hides a message longer than the function runs, and keeps it past the retry schedule", () => {
+    const queue = inputs(s(), QUEUE, "WebhookQueueQueue");
+    expect(JSON.parse(queue.redrivePolicy)).toEqual({ deadLetterTargetArn: queueArn(s(), "WebhookDeadLettersQueue"), maxReceiveCount: 12 });
+    const fn = inputs(s(), "aws:lambda/function:Function", webhookFunction(s()).name);
+    expect(queue.visibilityTimeoutSeconds).toBeGreaterThanOrEqual(6 * fn.timeout);
+    expect(queue.messageRetentionSeconds).toBeGreaterThanOrEqual(4 * 24 * 3600);
+    expect(queue.sqsManagedSseEnabled).toBe(true);
+    expect(inputs(s(), QUEUE, "WebhookDeadLettersQueue")).toMatchObject({ messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true });
+  });
+
+  test("the webhooks function takes the queue in batches with partial batch responses, on nodejs22.x, outside the VPC (it calls the internet)", () => {
+    const fn = webhookFunction(s());
+    expect(fn.inputs).toMatchObject({ runtime: "nodejs22.x", timeout: 30, handler: "webhooks.handler" });
+    expect(fn.inputs!.vpcConfig).toBeUndefined();
+    const mappings = all(s(), "aws:lambda/eventSourceMapping:EventSourceMapping").filter((m) => m.inputs!.eventSourceArn === queueArn(s(), "WebhookQueueQueue"));
+    expect(mappings.map((m) => m.inputs)).toEqual([expect.objectContaining({ functionName: fn.inputs!.name, functionResponseTypes: ["ReportBatchItemFailures"], batchSize: 10 })]);
+  });
+
+  test("the function gets the URL, schedule and queue URL by its Webhook link and the secret by WebhookSecret", () => {
+    expect(inputs(s(), "sst:sst:LinkRef", "WebhookLinkRef").properties).toEqual({
+      url: "https://hooks.example.com/prism",
+      retryBaseSeconds: 30,
+      maxAttempts: 12,
+      timeoutSeconds: 10,
+      queueUrl: expect.stringMatching(new RegExp(`/${inputs(s(), QUEUE, "WebhookQueueQueue").name}$`)),
+    });
+    expect(inputs(s(), "sst:sst:LinkRef", "WebhookSecretLinkRef").properties).toEqual({ value: `whsec_${Buffer.alloc(32, 1).toString("base64")}` });
+  });
+
+  test("its role is exactly its declaration (postpone on its own queue) plus the event source mapping's receive and delete on that queue: no bucket, table or key", () => {
+    const queue = queueArn(s(), "WebhookQueueQueue");
+    const role = grants(s(), webhookFunction(s()).name.replace(/Function$/, "Role"));
+    const unique = Object.fromEntries(Object.entries(role).map(([action, resources]) => [action, [...new Set(resources)]]));
+    const declared = functionGrants.webhooks.flatMap((grant) => grant.actions.map((action) => [action, grant.on.map((target) => ("queue" in target && target.queue === "webhooks" ? queue : JSON.stringify(target)))]));
+    expect(declared).toEqual([["sqs:ChangeMessageVisibility", [queue]]]);
+    expect(unique).toEqual({
+      "sqs:ChangeMessageVisibility": [queue],
+      "sqs:DeleteMessage": [queue],
+      "sqs:GetQueueAttributes": [queue],
+      "sqs:GetQueueUrl": [queue],
+      "sqs:ReceiveMessage": [queue],
+    });
+  });
+
+  test("a message in the dead-letter queue raises an alarm on the alarm topic", () => {
+    const alarm = inputs(s(), "aws:cloudwatch/metricAlarm:MetricAlarm", "WebhookDeadLetterAlarm");
+    const topic = inputs(s(), "aws:cloudwatch/metricAlarm:MetricAlarm", "DeadLetterAlarm").alarmActions;
+    expect(alarm).toMatchObject({
+      namespace: "AWS/SQS",
+      metricName: "ApproximateNumberOfMessagesVisible",
+      dimensions: { QueueName: inputs(s(), QUEUE, "WebhookDeadLettersQueue").name },
+      statistic: "Maximum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+      alarmActions: topic,
+      name: "prism-production-webhook-dead-letters",
+    });
+  });
+
+  test("outputs: the webhook queue's and its dead-letter queue's URLs", () => {
+    expect(s().outputs).toMatchObject({
+      webhookQueueUrl: expect.stringContaining(inputs(s(), QUEUE, "WebhookQueueQueue").name),
+      webhookDeadLetterQueueUrl: expect.stringContaining(inputs(s(), QUEUE, "WebhookDeadLettersQueue").name),
+    });
   });
 });

@@ -85,6 +85,7 @@ const baseEnv: Record<string, string> = {
   PRISM_MAX_UPLOAD_BYTES: "",
   PRISM_MAX_INPUT_PIXELS: "",
   PRISM_ORIGINALS_COLD_AFTER_DAYS: "",
+  PRISM_WEBHOOK_URL: "",
 };
 
 export async function synthesize(options: SynthOptions): Promise<Synth> {

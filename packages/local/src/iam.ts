@@ -1,6 +1,6 @@
 import { cdnGrants, functionGrants, prismFunctions, type Grant, type GrantTarget, type PrismFunction } from "@prism/core/grants";
 import { outputFormats } from "@prism/core/outputs";
-import { localDistributionId, localResourceNames } from "./names.ts";
+import { localDistributionId, localQueueNames, localResourceNames } from "./names.ts";
 
 /**
  * IAM for the offline stack. Each function runs with credentials of its own (./functions.ts) and
@@ -57,6 +57,7 @@ export const localArn = {
   table: (table: string) => `arn:aws:dynamodb:${localRegion}:${localAccount}:table/${table}`,
   distribution: (id: string) => `arn:aws:cloudfront::${localAccount}:distribution/${id}`,
   bus: (name: string) => `arn:aws:events:${localRegion}:${localAccount}:event-bus/${name}`,
+  queue: (name: string) => `arn:aws:sqs:${localRegion}:${localAccount}:${name}`,
 };
 
 
@@ -76,8 +77,11 @@ function arnsOf(target: GrantTarget): string[] {
   }
   if ("distribution" in target) return [localArn.distribution(localDistributionId)];
   if ("bus" in target) return [localArn.bus(localResourceNames.Events)];
-  // No SQS or KMS offline: the bridge hands dead letters over itself, the stream's deliverer logs a
-  // batch it gave up on, and nothing is encrypted with a key.
+  // The webhook queue is emulated (./local-queue.ts, ./sqs-front.ts); the processor's dead letters
+  // are handed over by the bridge itself, and the stream's deliverer logs a batch it gave up on, so
+  // those queues' ARNs name nothing a call can reach.
+  if ("queue" in target) return [localArn.queue(localQueueNames[target.queue])];
+  // No KMS offline: nothing is encrypted with a key.
   return [];
 }
 

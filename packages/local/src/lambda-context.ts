@@ -7,6 +7,7 @@ const localFunctions = {
   ProcessorDeadLetters: { memoryMb: 256, timeoutMs: 20_000 },
   Transformer: { memoryMb: 1769, timeoutMs: 30_000 },
   Events: { memoryMb: 256, timeoutMs: 30_000 },
+  Webhooks: { memoryMb: 256, timeoutMs: 30_000 },
 } as const;
 
 export type LocalFunctionName = keyof typeof localFunctions;

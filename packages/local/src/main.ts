@@ -30,6 +30,7 @@ try {
   if (pending + interrupted > 0) console.log(`  re-driving ${pending} unprocessed upload(s) and ${interrupted} interrupted one(s)`);
   if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);
   console.log(`  API for apps: ${options.apiKey ? "on (PRISM_API_KEY)" : "off (set PRISM_API_KEY to turn it on)"}`);
+  console.log(`  webhooks: ${options.webhook ? `on, to ${options.webhook.delivery.url} (local SQS: ${stack.webhooks?.sqsEndpoint})` : "off (set PRISM_WEBHOOK_URL and PRISM_WEBHOOK_SECRET to turn them on)"}`);
   console.log(`  dead-lettered events: ${deadLetters}${deadLetters > 0 ? ` (see ${stack.deadLetterFile})` : ""}`);
   console.log("Press Ctrl-C to stop.");
 

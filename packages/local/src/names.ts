@@ -21,3 +21,15 @@ export const localResourceNames: Readonly<Record<"Uploads" | "Images" | "Transfo
 
 /** The local CDN's distribution ID (./cdn.ts), in `SST_RESOURCE_Cdn` as the Router's is in AWS. */
 export const localDistributionId = "E0LOCALPRISM";
+
+/**
+ * The offline stack's SQS queues (./local-queue.ts), by their role in @prism/core/grants: the webhook
+ * deliveries' queue and its dead-letter queue. (The processor's dead letters have no queue offline:
+ * the bridge hands them to their consumer itself.)
+ */
+export const localQueueNames = {
+  webhooks: "prism-local-webhooks",
+  webhookDeadLetters: "prism-local-webhooks-dlq",
+  processorDeadLetters: "prism-local-processor-dead-letters",
+  eventFailures: "prism-local-event-failures",
+} as const;

@@ -34,7 +34,7 @@ export interface Credentials {
 export interface SignatureCheck {
   /** Every key pair the service knows; a request signed with any other is `unknown-access-key`. */
   readonly credentials: readonly Credentials[];
-  readonly service: "s3" | "dynamodb" | "cloudfront" | "events";
+  readonly service: "s3" | "dynamodb" | "cloudfront" | "events" | "sqs";
   readonly now?: () => number;
 }
 

@@ -7,6 +7,8 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
 import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { localWebhookRetryBaseSeconds, readWebhookSecret, webhookDeliveryFromEnv, type WebhookDelivery } from "@prism/core/config";
+import { eventSource } from "@prism/core/events";
 import { createLogger, type Logger } from "@prism/core/logging";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
@@ -25,6 +27,7 @@ import { startStandIns } from "./standins.ts";
 import { cdnInvalidationSetting, startLocalCdn } from "./cdn.ts";
 import { fetchVariant } from "./variants-route.ts";
 import { fetchTransform, isTransformPath, transformViewerRequest, type TransformerInvoker } from "./transform-route.ts";
+import { startLocalWebhooks, type LocalWebhooks } from "./webhooks.ts";
 
 export interface LocalStackOptions {
   readonly port: number;
@@ -47,6 +50,8 @@ export interface LocalStackOptions {
   readonly transformSecret?: string;
   /** The key of the API for apps (PRISM_API_KEY); unset, the API for apps is off. */
   readonly apiKey?: string;
+  /** Webhook delivery (PRISM_WEBHOOK_URL, PRISM_WEBHOOK_SECRET); unset, no webhooks. */
+  readonly webhook?: { readonly delivery: WebhookDelivery; readonly secret: string };
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -66,6 +71,8 @@ export interface LocalStack {
   /** Every event published, one EventBridge envelope a line (the bus's archive). */
   readonly eventArchiveFile: string;
   readonly redriven: RedriveReport;
+  /** Webhook delivery, when PRISM_WEBHOOK_URL is set: `webhooks.enqueue(envelope)` is what the bus rule does in AWS. */
+  readonly webhooks?: LocalWebhooks;
   deadLetterCount(): Promise<number>;
   /** Resolves when every delivered event has been processed, retried or dead-lettered. */
   idle(): Promise<void>;
@@ -104,6 +111,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     ...(env.PRISM_TRANSFORM_SECRET ? { transformSecret: readTransformSecret(env.PRISM_TRANSFORM_SECRET) } : {}),
     // A key shorter than the rule stops the start, naming PRISM_API_KEY.
     ...(readApiKey(env.PRISM_API_KEY) ? { apiKey: readApiKey(env.PRISM_API_KEY)! } : {}),
+    ...webhookOptionsFromEnv(env),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
   };
@@ -146,6 +154,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const processor = await FunctionWorker.start("processor", { kind: "handler", module: "@prism/functions/processor", exportName: "handler" }, process.env);
   const deadLetters = await FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env);
   const transformer = await FunctionWorker.start("transformer", { kind: "handler", module: "@prism/functions/transformer", exportName: "handler" }, process.env);
+  const webhooks = options.webhook
+    ? await startLocalWebhooks({ ...options.webhook, logger: options.logger, env: process.env, deadLetterFile: join(options.dataDir, "webhook-dead-letters.jsonl") })
+    : undefined;
+  // The bus rule of infra/webhooks.ts: Prism's events become messages on the webhook queue.
+  if (webhooks) events.subscribe({ source: [eventSource] }, (envelope) => void webhooks.enqueue(envelope));
   const invokeTransformer: TransformerInvoker = (event, context) => transformer.invoke(event, context);
   // The events function reads the Router's URL from its link in AWS; offline the stack's URL is the Router's.
   const eventsFunction = await FunctionWorker.start("events", { kind: "handler", module: "@prism/functions/events", exportName: "handler" }, { ...process.env, SST_RESOURCE_Router: JSON.stringify({ url }) });
@@ -220,6 +233,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     events,
     eventArchiveFile,
     redriven,
+    ...(webhooks ? { webhooks } : {}),
     deadLetterCount: () => countDeadLetters(deadLetterFile),
     async idle() {
       await bridge.idle();
@@ -233,6 +247,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       await bridge.stop();
       await streamDelivery.stop();
+      await webhooks?.stop();
       await Promise.all([processor.stop(), deadLetters.stop(), transformer.stop(), eventsFunction.stop(), site.stop()]);
       s3.destroy();
       cdnReader.destroy();
@@ -264,6 +279,12 @@ function configureEnvironment(input: {
     }),
     PRISM_CLAIM_TIMEOUT_MS: String(input.options.claimTimeoutMs),
   });
+}
+
+/** PRISM_WEBHOOK_URL (http to loopback allowed offline) and its secret; the first retry comes within seconds offline. */
+function webhookOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<LocalStackOptions, "webhook"> {
+  const delivery = webhookDeliveryFromEnv(env, { deployed: false, defaultRetryBaseSeconds: localWebhookRetryBaseSeconds });
+  return delivery ? { webhook: { delivery, secret: readWebhookSecret(env.PRISM_WEBHOOK_SECRET) } } : {};
 }
 
 /** PRISM_TRANSFORM_SECRET, refused by name unless it is hex of at least 16 bytes (what signing takes). */

@@ -37,4 +37,15 @@ describe("the offline stack's settings", () => {
     expect(localStackOptionsFromEnv({ PRISM_API_KEY: "" }).apiKey).toBeUndefined();
     expect(() => localStackOptionsFromEnv({ PRISM_API_KEY: "k".repeat(31) })).toThrow(/^PRISM_API_KEY must be at least 32 characters/);
   });
+
+  it("turn webhooks on with PRISM_WEBHOOK_URL and its secret, retrying within seconds offline, and refuse a missing secret or a remote http URL by name", () => {
+    const secret = `whsec_${Buffer.alloc(32, 3).toString("base64")}`;
+    expect(localStackOptionsFromEnv({}).webhook).toBeUndefined();
+    expect(localStackOptionsFromEnv({ PRISM_WEBHOOK_URL: "http://127.0.0.1:9000/hooks", PRISM_WEBHOOK_SECRET: secret }).webhook).toEqual({
+      delivery: { url: "http://127.0.0.1:9000/hooks", retryBaseSeconds: 1, maxAttempts: 12, timeoutSeconds: 10 },
+      secret,
+    });
+    expect(() => localStackOptionsFromEnv({ PRISM_WEBHOOK_URL: "http://127.0.0.1:9000/hooks" })).toThrow(/^PRISM_WEBHOOK_SECRET is required when PRISM_WEBHOOK_URL is set/);
+    expect(() => localStackOptionsFromEnv({ PRISM_WEBHOOK_URL: "http://example.com/hooks", PRISM_WEBHOOK_SECRET: secret })).toThrow(/^PRISM_WEBHOOK_URL may use http only to a loopback address/);
+  });
 });

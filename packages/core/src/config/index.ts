@@ -9,8 +9,10 @@
  */
 import { avifVariable, planFromEnv, recipeVariable } from "./recipe.ts";
 import { readFlag, readWholeNumber, SettingError, wholeNumberRefusal, type WholeNumberSetting } from "./settings.ts";
+import { webhookDeliveryFromEnv, type WebhookDelivery } from "./webhooks.ts";
 
 export * from "./settings.ts";
+export * from "./webhooks.ts";
 
 
 
@@ -152,6 +154,8 @@ export interface DeploySettings {
   readonly useVpc: boolean;
   /** What the processor is given as PRISM_RECIPE / PRISM_AVIF: checked here, at deploy time. */
   readonly recipe: { readonly PRISM_RECIPE?: string; readonly PRISM_AVIF?: string };
+  /** PRISM_WEBHOOK_URL (https) and its retry settings; undefined: no webhook function, queue or alarm. */
+  readonly webhook: WebhookDelivery | undefined;
 }
 
 /** Everything `sst deploy` reads from its environment, checked before any resource is declared. */
@@ -182,6 +186,7 @@ export function deploySettingsFromEnv(env: Environment): DeploySettings {
     useKms: readFlag("PRISM_KMS", env.PRISM_KMS),
     useVpc: readFlag("PRISM_VPC", env.PRISM_VPC),
     recipe: recipeEnvironment(env),
+    webhook: webhookDeliveryFromEnv(env, { deployed: true }),
   };
 }
 

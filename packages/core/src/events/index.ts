@@ -14,8 +14,7 @@ export const eventPayloadVersion = 1;
 export const imageEventTypes = ["image.ready", "image.failed", "image.deleted"] as const;
 export type ImageEventType = (typeof imageEventTypes)[number];
 
-/** EventBridge's `source` for Prism's events: a rule matches on it (and on `detail-type`, the event's `type`). */
-export const eventSource = "prism.images";
+export { eventSource } from "./source.ts";
 
 export interface ImageEventVariant {
   readonly format: string;

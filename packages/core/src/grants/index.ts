@@ -9,7 +9,7 @@
  */
 
 /** The functions Prism deploys, and the operator's `npm run reprocess`, which runs with its own grants. */
-export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer", "events"] as const;
+export const prismFunctions = ["site", "processor", "deadLetters", "reprocess", "transformer", "events", "webhooks"] as const;
 export type PrismFunction = (typeof prismFunctions)[number];
 
 export type IamAction = `s3:${string}` | `dynamodb:${string}` | `cloudfront:${string}` | `sqs:${string}` | `kms:${string}` | `events:${string}`;
@@ -26,8 +26,11 @@ export type GrantTarget =
   | { readonly table: "images"; readonly index?: string }
   /** The Router's CloudFront distribution. */
   | { readonly distribution: "router" }
-  /** The processor's dead-letter queue; the events function's on-failure destination (stream batches it gave up on). */
-  | { readonly queue: "processorDeadLetters" | "eventFailures" }
+  /**
+   * The processor's dead-letter queue; the events function's on-failure destination (stream batches
+   * it gave up on); the webhook deliveries' queue (when webhooks are on).
+   */
+  | { readonly queue: "processorDeadLetters" | "eventFailures" | "webhooks" }
   /** The EventBridge bus Prism publishes its events on (@prism/core/events). */
   | { readonly bus: "events" }
   /** The customer-managed data key, when the stage has one (PRISM_KMS); nothing otherwise. */
@@ -136,4 +139,9 @@ export const functionGrants: Readonly<Record<PrismFunction, readonly Grant[]>> =
     // A stream of a table encrypted with a customer key is read with the key.
     { actions: ["kms:Decrypt"], on: [{ key: "data" }] },
   ],
+  // Delivers image events to the app's webhook (packages/functions/src/webhooks.ts). Postpones a
+  // failed delivery on its own queue (the backoff); receiving and deleting are the event source
+  // mapping's, granted by SST's subscription on that queue alone. No bucket, no table: the event
+  // carries everything it sends.
+  webhooks: [{ actions: ["sqs:ChangeMessageVisibility"], on: [{ queue: "webhooks" }] }],
 };
