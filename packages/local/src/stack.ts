@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readAppOrigins, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { createLogger, type Logger } from "@prism/core/logging";
 import { S3Client } from "@aws-sdk/client-s3";
 import { createPrismServices } from "@prism/core/services";
@@ -42,6 +42,8 @@ export interface LocalStackOptions {
   readonly transformSecret?: string;
   /** The key of the API for apps (PRISM_API_KEY); unset, the API for apps is off. */
   readonly apiKey?: string;
+  /** Apps' pages that upload straight to storage (PRISM_APP_ORIGINS): admitted by the S3 front's CORS. */
+  readonly appOrigins?: readonly string[];
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -92,6 +94,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     ...(env.PRISM_TRANSFORM_SECRET ? { transformSecret: readTransformSecret(env.PRISM_TRANSFORM_SECRET) } : {}),
     // A key shorter than the rule stops the start, naming PRISM_API_KEY.
     ...(readApiKey(env.PRISM_API_KEY) ? { apiKey: readApiKey(env.PRISM_API_KEY)! } : {}),
+    appOrigins: readAppOrigins(env.PRISM_APP_ORIGINS),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
   };
@@ -120,7 +123,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = `http://${urlHost}:${port}`;
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
-  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
+  // Browsers may PUT to storage from the site and from apps' pages (as the Uploads bucket's CORS).
+  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins: [...siteOrigins, ...(options.appOrigins ?? [])] });
   const cdn = await startLocalCdn({ credentials: allCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
   configureEnvironment({ ...standIns, cdn, cookieSecret, transformSecret, siteOrigins, options });
 
