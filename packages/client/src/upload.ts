@@ -15,6 +15,8 @@
 import { PrismApiError, TransferError } from "./errors.ts";
 import { jsonRequest, sendWaitingOutLimits } from "./requests.ts";
 import type { MultipartTicket, SingleUploadTicket, UploadTicket } from "./types.ts";
+
+export type { MultipartTicket, SingleUploadTicket, UploadTicket };
 import { forgetUpload, rememberedUpload, rememberUpload } from "./upload-memory.ts";
 
 /** Prism's own upload API on the page's origin; an app's page names its backend's instead. */

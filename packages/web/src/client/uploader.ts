@@ -1,6 +1,5 @@
 import { multipartMessages, refuseBeforeUpload, uploadLabels } from "@prism/core/messages";
-import { cancelUpload, forgetUpload, isMultipart, resumePlan, resumeRemembered, uploadFile, type UploadProgress } from "@prism/client/upload";
-import type { UploadTicket } from "@prism/client/types";
+import { cancelUpload, forgetUpload, isMultipart, resumePlan, resumeRemembered, uploadFile, type UploadProgress, type UploadTicket } from "@prism/client/upload";
 import { describeFailure, requestUpload, deleteImage } from "./api.ts";
 import { formatBytes } from "../lib/format.ts";
 
