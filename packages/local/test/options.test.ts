@@ -37,4 +37,10 @@ describe("the offline stack's settings", () => {
     expect(localStackOptionsFromEnv({ PRISM_API_KEY: "" }).apiKey).toBeUndefined();
     expect(() => localStackOptionsFromEnv({ PRISM_API_KEY: "k".repeat(31) })).toThrow(/^PRISM_API_KEY must be at least 32 characters/);
   });
+
+  it("take apps' page origins for storage's CORS (PRISM_APP_ORIGINS), none when unset, and refuse a URL that is not an origin", () => {
+    expect(localStackOptionsFromEnv({ PRISM_APP_ORIGINS: "http://127.0.0.1:3000,https://app.example" }).appOrigins).toEqual(["http://127.0.0.1:3000", "https://app.example"]);
+    expect(localStackOptionsFromEnv({}).appOrigins).toEqual([]);
+    expect(() => localStackOptionsFromEnv({ PRISM_APP_ORIGINS: "https://app.example/upload" })).toThrow(/^each of PRISM_APP_ORIGINS must be an origin/);
+  });
 });
