@@ -1,9 +1,12 @@
 // Deploy-time knobs. Each is read from the environment of `sst deploy` / `sst dev` by the one
 // settings parser (@prism/core/config: names, rules, defaults safe for production), so the same
 // sst.config.ts serves every stage and a bad value stops the deploy with its name and value.
-import { deploySettingsFromEnv, processorTimeoutSeconds } from "../packages/core/src/config";
+import { deploySettingsFromEnv, processorTimeoutSeconds, readAppOrigins } from "../packages/core/src/config";
 
 const settings = deploySettingsFromEnv(process.env);
+
+/** Apps' pages that upload straight to storage (PRISM_APP_ORIGINS): the Uploads bucket's CORS admits them. */
+export const APP_ORIGINS = readAppOrigins(process.env.PRISM_APP_ORIGINS);
 
 /** Stages that keep data and refuse `sst remove` (the README deploys `--stage prod`). */
 export const PRODUCTION_STAGES = ["production", "prod"];

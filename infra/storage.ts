@@ -5,6 +5,7 @@ import { multipartUploadMaxAgeDays } from "../packages/core/src/config";
 import { cdnGrants } from "../packages/core/src/grants";
 import { outputFormats } from "../packages/core/src/outputs";
 import {
+  APP_ORIGINS,
   isProduction,
   DEV_SITE_ORIGINS,
   LIMITS,
@@ -107,8 +108,9 @@ const UPLOADS_VERSIONED = true;
 export const uploadsBucket = new sst.aws.Bucket("UploadsBucket", {
   versioning: UPLOADS_VERSIONED,
   cors: {
-    // Under `sst dev` the page is served by `astro dev` on the developer's machine.
-    allowOrigins: $dev ? [siteOrigin, ...DEV_SITE_ORIGINS] : [siteOrigin],
+    // Under `sst dev` the page is served by `astro dev` on the developer's machine; apps' pages
+    // upload with @prism/client from their own origins (PRISM_APP_ORIGINS).
+    allowOrigins: [siteOrigin, ...($dev ? DEV_SITE_ORIGINS : []), ...APP_ORIGINS],
     allowMethods: ["PUT"],
     // if-none-match: upload URLs are conditional writes (create once, never replace).
     allowHeaders: ["content-type", "content-length", "if-none-match"],

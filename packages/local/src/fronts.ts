@@ -33,7 +33,7 @@ interface Target {
 export interface S3FrontOptions {
   readonly target: Target;
   readonly credentials: SignatureCheck["credentials"];
-  /** Origins allowed to PUT from a browser (the site's). */
+  /** Origins allowed to PUT from a browser: the site's, and apps' pages (PRISM_APP_ORIGINS). */
   readonly siteOrigins: readonly string[];
   /** s3rver's data directory: multipart calls it lacks are answered over its upload store (./multipart-front.ts). */
   readonly s3rverDirectory: string;

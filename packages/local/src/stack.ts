@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { originalsPrefix } from "@prism/core/keys";
-import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
+import { claimTimeoutMsFromEnv, limitsFromEnv, planFromEnv, readApiKey, readAppOrigins, readWholeNumber, SettingError, type Limits, type WholeNumberSetting } from "@prism/core/config";
 import { localWebhookRetryBaseSeconds, readWebhookSecret, webhookDeliveryFromEnv, type WebhookDelivery } from "@prism/core/config";
 import { eventSource } from "@prism/core/events";
 import { createLogger, type Logger } from "@prism/core/logging";
@@ -52,6 +52,8 @@ export interface LocalStackOptions {
   readonly apiKey?: string;
   /** Webhook delivery (PRISM_WEBHOOK_URL, PRISM_WEBHOOK_SECRET); unset, no webhooks. */
   readonly webhook?: { readonly delivery: WebhookDelivery; readonly secret: string };
+  /** Apps' pages that upload straight to storage (PRISM_APP_ORIGINS): admitted by the S3 front's CORS. */
+  readonly appOrigins?: readonly string[];
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -112,6 +114,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     // A key shorter than the rule stops the start, naming PRISM_API_KEY.
     ...(readApiKey(env.PRISM_API_KEY) ? { apiKey: readApiKey(env.PRISM_API_KEY)! } : {}),
     ...webhookOptionsFromEnv(env),
+    appOrigins: readAppOrigins(env.PRISM_APP_ORIGINS),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
     logger: createLogger("local"),
   };
@@ -140,7 +143,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const url = `http://${urlHost}:${port}`;
   const siteOrigins = options.host === "127.0.0.1" ? [url, `http://localhost:${port}`] : [url];
 
-  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins });
+  // Browsers may PUT to storage from the site and from apps' pages (as the Uploads bucket's CORS).
+  const standIns = await startStandIns({ dataDir: options.dataDir, siteOrigins: [...siteOrigins, ...(options.appOrigins ?? [])] });
   const cdn = await startLocalCdn({ credentials: allCredentials, inProgressMs: options.cdnInvalidationMs ?? cdnInvalidationSetting.defaultValue });
   // Events (issue 20): the bus, behind its EventBridge front, where the events function publishes.
   const eventArchiveFile = join(options.dataDir, "events.jsonl");

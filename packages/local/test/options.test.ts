@@ -48,4 +48,10 @@ describe("the offline stack's settings", () => {
     expect(() => localStackOptionsFromEnv({ PRISM_WEBHOOK_URL: "http://127.0.0.1:9000/hooks" })).toThrow(/^PRISM_WEBHOOK_SECRET is required when PRISM_WEBHOOK_URL is set/);
     expect(() => localStackOptionsFromEnv({ PRISM_WEBHOOK_URL: "http://example.com/hooks", PRISM_WEBHOOK_SECRET: secret })).toThrow(/^PRISM_WEBHOOK_URL may use http only to a loopback address/);
   });
+
+  it("take apps' page origins for storage's CORS (PRISM_APP_ORIGINS), none when unset, and refuse a URL that is not an origin", () => {
+    expect(localStackOptionsFromEnv({ PRISM_APP_ORIGINS: "http://127.0.0.1:3000,https://app.example" }).appOrigins).toEqual(["http://127.0.0.1:3000", "https://app.example"]);
+    expect(localStackOptionsFromEnv({}).appOrigins).toEqual([]);
+    expect(() => localStackOptionsFromEnv({ PRISM_APP_ORIGINS: "https://app.example/upload" })).toThrow(/^each of PRISM_APP_ORIGINS must be an origin/);
+  });
 });

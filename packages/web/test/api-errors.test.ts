@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, apiErrorStatus } from "@prism/core/errors";
-import { describeFailure, readApiError, TransferError } from "../src/client/api.ts";
+import { PrismApiError, TransferError } from "@prism/client/errors";
+import { describeFailure, readApiError } from "../src/client/api.ts";
 import { apiRoute, errorResponse } from "../src/server/http.ts";
 
 // One error type on both sides of the API: what the server throws is what the page reads back.
@@ -37,7 +38,17 @@ describe("API errors", () => {
   });
 
   it("tell transfer failures and faults of the page's own apart from refusals", () => {
-    expect(describeFailure(new TransferError("The upload was interrupted."))).toEqual({ message: "The upload was interrupted.", retryable: true });
+    // The client's messages are for developers; the page says each way a transfer fails in its own words.
+    expect(describeFailure(new TransferError("interrupted", "The connection to storage dropped during the upload."))).toEqual({ message: "The upload was interrupted. Check your connection and retry.", retryable: true });
+    expect(describeFailure(new TransferError("storage_refused", "Storage refused the upload with HTTP 403.", 403))).toEqual({ message: "Storage refused the file (HTTP 403). Retry to upload it again.", retryable: true });
+    expect(describeFailure(new TransferError("upload_closed", "Upload u of image i is no longer open."))).toMatchObject({ message: expect.stringMatching(/^This upload is no longer open/), retryable: true });
     expect(describeFailure(new TypeError("x is undefined"))).toEqual({ message: "The upload failed unexpectedly. Retry to try again.", retryable: true });
+  });
+
+  it("from the shared uploader (@prism/client) are shown with Prism's sentence, or the page's when the answer was not Prism's", async () => {
+    const refusal = await PrismApiError.fromResponse(errorResponse(new ApiError("invalid_parts", "Part 2 is not the stored one.")));
+    expect(describeFailure(refusal)).toEqual({ message: "Part 2 is not the stored one.", retryable: false });
+    const gateway = await PrismApiError.fromResponse(new Response("<html>Bad gateway</html>", { status: 502 }));
+    expect(describeFailure(gateway)).toEqual({ message: "The upload was refused (HTTP 502).", retryable: true });
   });
 });

@@ -123,6 +123,26 @@ export function readApiKey(raw: string | undefined, name: string = apiKeySetting
   );
 }
 
+/**
+ * Origins of apps' pages that upload straight to storage with a ticket their backend got with the
+ * key (@prism/client's `uploadFile`): the Uploads bucket's CORS admits them beside the site's
+ * (infra/storage.ts; offline, the S3 front). Comma-separated, each exactly an origin
+ * (`https://app.example`, no path).
+ */
+export const appOriginsSetting = { variable: "PRISM_APP_ORIGINS" } as const;
+
+export function readAppOrigins(raw: string | undefined, name: string = appOriginsSetting.variable): readonly string[] {
+  if (raw === undefined || raw.trim() === "") return [];
+  return raw.split(",").map((entry) => {
+    const origin = entry.trim();
+    const parsed = URL.canParse(origin) ? new URL(origin) : undefined;
+    if (!parsed || !/^https?:$/.test(parsed.protocol) || parsed.origin !== origin) {
+      throw new SettingError(`each of ${name} must be an origin such as https://app.example (scheme, host and port only), received ${JSON.stringify(origin)}`);
+    }
+    return origin;
+  });
+}
+
 /** The limits from an environment (`PRISM_MAX_UPLOAD_BYTES`, …), defaults for those unset. */
 export function limitsFromEnv(env: Environment): Limits {
   return mapSettings(limitSettings, (setting) => readWholeNumber(setting, env[setting.variable]));

@@ -1,6 +1,6 @@
 import { multipartMessages, refuseBeforeUpload, uploadLabels } from "@prism/core/messages";
-import { describeFailure, putFile, requestUpload, deleteImage, type UploadTicket } from "./api.ts";
-import { cancelParts, forgetUpload, isMultipart, rememberUpload, resumePlan, resumeRemembered, sendInParts, type PartsProgress } from "./multipart.ts";
+import { cancelUpload, forgetUpload, isMultipart, resumePlan, resumeRemembered, uploadFile, type UploadProgress, type UploadTicket } from "@prism/client/upload";
+import { describeFailure, requestUpload, deleteImage } from "./api.ts";
 import { formatBytes } from "../lib/format.ts";
 
 export interface UploaderOptions {
@@ -100,7 +100,7 @@ class Upload {
   }
 
   /** A file sent in parts: the bar counts what storage acknowledged, and says when it picked up earlier parts. */
-  setPartsProgress(progress: PartsProgress): void {
+  setPartsProgress(progress: UploadProgress): void {
     this.setProgress(progress.acknowledged / progress.total, progress.sent / progress.total);
     if (progress.resumedFrom > 0) this.percent.textContent = multipartMessages.resumed(progress.acknowledged / progress.total, progress.resumedFrom / progress.total);
   }
@@ -182,14 +182,9 @@ export function startUploader(options: UploaderOptions): void {
         upload.ticket = await requestUpload(upload.file);
       }
       const ticket = upload.ticket!;
-      const { signal } = upload.transfer;
-      if (isMultipart(ticket)) {
-        rememberUpload(upload.file, ticket);
-        await sendInParts(ticket, upload.file, { signal, onProgress: (progress) => upload.setPartsProgress(progress) });
-        forgetUpload(upload.file);
-      } else {
-        await putFile(ticket, upload.file, (fraction) => upload.setProgress(fraction), signal);
-      }
+      // A single PUT's bar follows the bytes sent; storage acknowledges them all at once, at the end.
+      const onProgress = isMultipart(ticket) ? (progress: UploadProgress) => upload.setPartsProgress(progress) : (progress: UploadProgress) => upload.setProgress(progress.sent / progress.total);
+      await uploadFile(ticket, upload.file, { signal: upload.transfer.signal, onProgress });
       upload.showUploaded(ticket.imageId);
       upload.release();
       options.onUploaded(ticket.imageId, upload.card);
@@ -218,7 +213,7 @@ export function startUploader(options: UploaderOptions): void {
     if (queued >= 0) queue.splice(queued, 1);
     // Storage drops the parts it holds and the pending image goes with them; the record made for a
     // single PUT that never arrived would otherwise linger until it expires.
-    if (ticket && isMultipart(ticket)) void cancelParts(ticket);
+    if (ticket && isMultipart(ticket)) void cancelUpload(ticket);
     else if (ticket) void deleteImage(ticket.imageId).catch(() => undefined);
   };
 

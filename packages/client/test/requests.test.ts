@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { sendWaitingOutLimits, TransferError } from "../src/client/api.ts";
+import { TransferError } from "../src/errors.ts";
+import { sendWaitingOutLimits } from "../src/requests.ts";
 
 const answer = (status: number, retryAfter?: number) => new Response(null, { status, headers: retryAfter === undefined ? {} : { "retry-after": String(retryAfter) } });
 
-describe("the page's upload API calls wait out a short Retry-After", () => {
+describe("upload API calls from a browser wait out a short Retry-After", () => {
   it("asks again after each 429's Retry-After until it is let through (resume and complete as well as new uploads)", async () => {
     const answers = [answer(429, 2), answer(429, 1), answer(200)];
     const waited: number[] = [];
@@ -27,6 +28,7 @@ describe("the page's upload API calls wait out a short Retry-After", () => {
   });
 
   it("turns an unreachable API into a TransferError", async () => {
+    await expect(sendWaitingOutLimits(async () => Promise.reject(new TypeError("fetch failed")))).rejects.toMatchObject({ name: "TransferError", reason: "unreachable" });
     await expect(sendWaitingOutLimits(async () => Promise.reject(new TypeError("fetch failed")))).rejects.toBeInstanceOf(TransferError);
   });
 });
