@@ -30,9 +30,12 @@ export async function readApiError(response: Response, fallback: string): Promis
 
 /**
  * What the page tells people about a failed upload: an API refusal or a transfer failure as it is,
- * anything else (a fault in this script) as a sentence that does not leak it.
+ * anything else (a fault in this script) as a sentence that does not leak it. `signInAgain`: the
+ * session ended and could not be renewed; the upload is kept, to retry once signed in again.
  */
-export function describeFailure(error: unknown): { message: string; retryable: boolean } {
+export function describeFailure(error: unknown): { message: string; retryable: boolean; signInAgain?: boolean } {
+  // The sign-in ended mid-upload: once signed in again (in another tab), Retry resumes it.
+  if (error instanceof ApiError && error.code === "session_expired") return { message: error.message, retryable: true, signInAgain: true };
   if (error instanceof ApiError) return { message: error.message, retryable: error.retryable };
   if (error instanceof TransferError) return { message: error.message, retryable: true };
   return { message: transferMessages.unexpected, retryable: true };
