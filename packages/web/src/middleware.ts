@@ -93,8 +93,8 @@ async function signedInOnly(context: APIContext, next: MiddlewareNext, issuer: I
     return next();
   }
   if (session.ended) {
-    cookies.delete(names.session, { path: "/" });
-    cookies.delete(names.refresh, { path: "/" });
+    cookies.delete(names.session, names.attributes);
+    cookies.delete(names.refresh, names.attributes);
   }
   context.locals.auth = "signed-out";
   if (isApi) {

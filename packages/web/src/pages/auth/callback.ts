@@ -15,7 +15,7 @@ export const GET: APIRoute = async ({ url, cookies, redirect }) => {
   if (!issuer) return signInPageError(new ApiError("not_found", authMessages.signInOff));
   const names = signInCookiesFor({ devServer: import.meta.env.DEV, url });
   const pending = decodePendingSignIn(cookies.get(names.pending)?.value);
-  cookies.delete(names.pending, { path: "/" });
+  cookies.delete(names.pending, names.attributes);
   const state = url.searchParams.get("state");
   const code = url.searchParams.get("code");
   const refused = url.searchParams.get("error_description") ?? url.searchParams.get("error");

@@ -7,6 +7,6 @@ import { signInCookiesFor } from "@prism/core/auth";
  */
 export const POST: APIRoute = ({ url, cookies, redirect }) => {
   const names = signInCookiesFor({ devServer: import.meta.env.DEV, url });
-  for (const name of [names.session, names.refresh, names.pending]) cookies.delete(name, { path: "/" });
+  for (const name of [names.session, names.refresh, names.pending]) cookies.delete(name, names.attributes);
   return redirect("/", 303);
 };
