@@ -58,12 +58,9 @@ export function authModeFromEnv(env: Environment): AuthMode {
 
 /** https, or http on a loopback address (the offline issuer): tokens and codes never cross a network in the clear. */
 function readIssuerUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new SettingError(authMessages.issuerNotUrl(value));
-  }
+  // No `URL` type annotation: infra's type-check sees another `URL` global than Node's.
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url) throw new SettingError(authMessages.issuerNotUrl(value));
   const plainLoopback = url.protocol === "http:" && isLoopbackHost(url.hostname);
   if (url.protocol !== "https:" && !plainLoopback) throw new SettingError(authMessages.issuerNotUrl(value));
   return value;
