@@ -1,7 +1,9 @@
 // Deploy-time knobs. Each is read from the environment of `sst deploy` / `sst dev` by the one
 // settings parser (@prism/core/config: names, rules, defaults safe for production), so the same
 // sst.config.ts serves every stage and a bad value stops the deploy with its name and value.
-import { deploySettingsFromEnv, processorTimeoutSeconds, readAppOrigins } from "../packages/core/src/config";
+import { deploySettingsFromEnv, processorTimeoutSeconds, readAppOrigins, SettingError } from "../packages/core/src/config";
+import { authModeFromEnv } from "../packages/core/src/auth/settings";
+import { authMessages } from "../packages/core/src/messages";
 
 const settings = deploySettingsFromEnv(process.env);
 
@@ -11,6 +13,16 @@ export const APP_ORIGINS = readAppOrigins(process.env.PRISM_APP_ORIGINS);
 /** Stages that keep data and refuse `sst remove` (the README deploys `--stage prod`). */
 export const PRODUCTION_STAGES = ["production", "prod"];
 export const isProduction = PRODUCTION_STAGES.includes($app.stage);
+
+/**
+ * Who may upload (README "Who may upload"): people signed in with PRISM_AUTH_ISSUER, or anyone
+ * anonymously. A production stage must say which: anonymous uploads there would be free image hosting
+ * on the team's bill, so silence is refused, naming the settings.
+ */
+export const AUTH = authModeFromEnv(process.env);
+if (isProduction && AUTH.mode === "anonymous" && !AUTH.explicit) {
+  throw new SettingError(authMessages.productionNeedsDecision($app.stage));
+}
 
 /** Every function's runtime: Node 20 reached end of life in April 2026. */
 export const RUNTIME = "nodejs22.x" as const;

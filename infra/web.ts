@@ -1,5 +1,6 @@
 // The Astro site behind the Router, and the variant routes.
-import { DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
+import { AUTH, DEV_SITE_ORIGINS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME } from "./config";
+import { authLinkFor } from "../packages/core/src/auth/settings";
 import { cdn, distributionArn, invokableByRouterOnly, router } from "./router";
 import { routePrefix } from "../packages/core/src/outputs";
 import { permissionsFor } from "./grants";
@@ -23,6 +24,12 @@ export const ownerCookiePreviousSecret = new sst.Secret("OwnerCookiePreviousSecr
  */
 export const apiKey = new sst.Secret("ApiKey", "");
 
+/**
+ * Who may upload, for the site (@prism/core/auth): the issuer, audience, client id and scope from
+ * PRISM_AUTH_*, or an empty issuer for anonymous uploads.
+ */
+export const auth = new sst.Linkable("Auth", { properties: authLinkFor(AUTH) });
+
 export const site = new sst.aws.Astro("Site", {
   path: "packages/web",
   router: { instance: router },
@@ -30,8 +37,8 @@ export const site = new sst.aws.Astro("Site", {
   // route (/webp, …) to it (packages/web/astro.config.mjs), so variant URLs stay relative everywhere.
   // And the CDN's id, to invalidate a deleted image's variant paths. Transforms: a deleted image's
   // are deleted too; TransformSecret: the site signs transform URLs for an image's owner.
-  // ApiKey: the API for apps.
-  link: [uploads, ...variantLinks, transforms, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, transformSecret, apiKey, router, cdn],
+  // ApiKey: the API for apps. Auth: who may upload.
+  link: [uploads, ...variantLinks, transforms, images, limits, ownerCookieSecret, ownerCookiePreviousSecret, transformSecret, apiKey, auth, router, cdn],
   server: { runtime: RUNTIME, architecture: "arm64" },
   // Where `astro dev` serves the page under `sst dev` (the site's URL there).
   dev: { url: DEV_SITE_ORIGINS[0] },

@@ -1,8 +1,14 @@
 /** A browser-like client of Prism's HTTP API: keeps the owner cookie, says where it comes from. */
 export class PrismClient {
-  private cookie = "";
+  private cookie: string;
 
-  constructor(readonly baseUrl: string) {}
+  /** `cookie`: a `cookie` header to start with (a signed-in person's session, testkit/sign-in.ts). */
+  constructor(
+    readonly baseUrl: string,
+    cookie = "",
+  ) {
+    this.cookie = cookie;
+  }
 
   /** The `cookie` header this client sends (for a test to forge a request with the visitor's cookie). */
   get cookieHeader(): string {

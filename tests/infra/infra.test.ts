@@ -25,10 +25,12 @@ beforeAll(async () => {
   ensurePlatform();
   [dev, prod, hardened, live] = await Promise.all([
     synthesize({ stage: "dev" }),
-    synthesize({ stage: "production" }),
+    // A production stage must choose who may upload (tests/infra/auth.test.ts): anonymous here, an issuer below.
+    synthesize({ stage: "production", env: { PRISM_AUTH: "anonymous" } }),
     synthesize({
       stage: "production",
       env: {
+        PRISM_AUTH_ISSUER: "https://auth.example.com",
         PRISM_KMS: "true",
         PRISM_VPC: "true",
         PRISM_ALARM_EMAIL: "ops@example.com",
@@ -494,6 +496,7 @@ describe.each([
       expect(Object.keys(site).sort()).toEqual([
         "AVIF",
         "ApiKey",
+        "Auth",
         "Cdn",
         "Images",
         "JPEG",

@@ -1,5 +1,6 @@
 import { outputFormats } from "@prism/core/outputs";
 import type { Limits } from "@prism/core/services";
+import type { AuthLink } from "@prism/core/auth";
 import { localResourceNames } from "./names.ts";
 import { localArn, operatorCredentials, type LocalCredentials } from "./iam.ts";
 
@@ -30,6 +31,8 @@ export function standInEnvironment(input: {
   cdn?: { endpoint: string; distributionId: string };
   /** The local EventBridge (./eventbridge-front.ts), where the events function publishes. */
   eventBridgeEndpoint?: string;
+  /** Who may upload (`Resource.Auth`): an issuer's settings; unset, anonymous uploads. */
+  auth?: AuthLink;
 }): Record<string, string> {
   const credentials = input.credentials ?? operatorCredentials;
   return {
@@ -59,6 +62,8 @@ export function standInEnvironment(input: {
     // Empty, as the deployed secret is until it is set: the API for apps is off.
     SST_RESOURCE_ApiKey: JSON.stringify({ value: input.apiKey ?? "" }),
     SST_RESOURCE_OwnerCookiePreviousSecret: JSON.stringify({ value: input.previousCookieSecret ?? "" }),
+    // Empty issuer, as deployed with PRISM_AUTH=anonymous: anonymous uploads.
+    SST_RESOURCE_Auth: JSON.stringify(input.auth ?? { issuer: "" }),
     // In AWS the Router link gives the site its origin; offline there is no Router.
     SST_RESOURCE_SiteOrigins: JSON.stringify({ origins: input.siteOrigins ?? [] }),
   };

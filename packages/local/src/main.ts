@@ -3,7 +3,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 import { createLogger } from "@prism/core/logging";
 import { missingProcessEnvironment } from "./process-environment.ts";
-import { localStackOptionsFromEnv, startLocalStack } from "./stack.ts";
+import { localStackOptionsFromEnv, startLocalStack, type LocalStack } from "./stack.ts";
 
 /**
  * `npm start`: the whole of Prism offline, until Ctrl-C. The startup report below is written for the
@@ -16,6 +16,13 @@ if (missing.length > 0) {
   // Too late to set now (glibc read it at exec); `npm start` sets it.
   logger.warn(`started without ${missing.join(" ")}: memory will grow with every image processed; use "npm start"`);
 }
+/** The startup report's line on sign-in (README "Who may upload"). */
+function whoMayUpload(stack: LocalStack): string {
+  if (stack.auth?.local) return `people signed in with the local issuer at ${stack.auth.local.url} (sign-in codes are printed here)`;
+  if (stack.auth) return `people signed in with ${stack.auth.issuer} (PRISM_AUTH_ISSUER)`;
+  return "anyone, anonymously (PRISM_LOCAL_ISSUER=1 or PRISM_AUTH_ISSUER to require a sign-in)";
+}
+
 try {
   const options = localStackOptionsFromEnv();
   const stack = await startLocalStack(options);
@@ -31,6 +38,7 @@ try {
   if (deletes > 0) console.log(`  finished ${deletes} interrupted delete(s)`);
   console.log(`  API for apps: ${options.apiKey ? "on (PRISM_API_KEY)" : "off (set PRISM_API_KEY to turn it on)"}`);
   console.log(`  webhooks: ${options.webhook ? `on, to ${options.webhook.delivery.url} (local SQS: ${stack.webhooks?.sqsEndpoint})` : "off (set PRISM_WEBHOOK_URL and PRISM_WEBHOOK_SECRET to turn them on)"}`);
+  console.log(`  who may upload: ${whoMayUpload(stack)}`);
   console.log(`  dead-lettered events: ${deadLetters}${deadLetters > 0 ? ` (see ${stack.deadLetterFile})` : ""}`);
   console.log("Press Ctrl-C to stop.");
 

@@ -24,6 +24,8 @@ import { redriveUnfinished, type RedriveReport } from "./redrive.ts";
 import { loadOrCreateCookieSecret, loadOrCreateTransformSecret } from "./secret.ts";
 import { conflictingVariables, standInEnvironment } from "./environment.ts";
 import { startStandIns } from "./standins.ts";
+import { startLocalIssuer, type LocalIssuer } from "./issuer.ts";
+import { authLinkFor, authModeFromEnv, type AuthLink, type AuthMode } from "@prism/core/auth";
 import { cdnInvalidationSetting, startLocalCdn } from "./cdn.ts";
 import { fetchVariant } from "./variants-route.ts";
 import { fetchTransform, isTransformPath, transformViewerRequest, type TransformerInvoker } from "./transform-route.ts";
@@ -54,6 +56,11 @@ export interface LocalStackOptions {
   readonly webhook?: { readonly delivery: WebhookDelivery; readonly secret: string };
   /** Apps' pages that upload straight to storage (PRISM_APP_ORIGINS): admitted by the S3 front's CORS. */
   readonly appOrigins?: readonly string[];
+  /**
+   * Who may upload: anonymous (the default), an external issuer (PRISM_AUTH_ISSUER …), or `local`
+   * (PRISM_LOCAL_ISSUER=1): an OpenAuth issuer in this process on `localIssuerPort` (./issuer.ts).
+   */
+  readonly auth?: AuthMode | { readonly mode: "local"; readonly port: number };
   /** How long an invalidation of the local CDN stays in progress (./cdn.ts). */
   readonly cdnInvalidationMs?: number;
   /** Warnings and errors (retries, dead letters, a failing variant route): the functions' Powertools style. */
@@ -75,6 +82,8 @@ export interface LocalStack {
   readonly redriven: RedriveReport;
   /** Webhook delivery, when PRISM_WEBHOOK_URL is set: `webhooks.enqueue(envelope)` is what the bus rule does in AWS. */
   readonly webhooks?: LocalWebhooks;
+  /** The issuer sign-ins go to, when uploads need one; `local` when it is the stack's own. */
+  readonly auth?: { readonly issuer: string; readonly local?: LocalIssuer };
   deadLetterCount(): Promise<number>;
   /** Resolves when every delivered event has been processed, retried or dead-lettered. */
   idle(): Promise<void>;
@@ -116,6 +125,7 @@ export function localStackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     ...webhookOptionsFromEnv(env),
     appOrigins: readAppOrigins(env.PRISM_APP_ORIGINS),
     ...(env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET ? { ownerCookiePreviousSecret: env.PRISM_OWNER_COOKIE_PREVIOUS_SECRET } : {}),
+    auth: localAuthFromEnv(env),
     logger: createLogger("local"),
   };
 }
@@ -150,7 +160,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const eventArchiveFile = join(options.dataDir, "events.jsonl");
   const events = new LocalEventBus({ archiveFile: eventArchiveFile, logger: options.logger });
   const eventBridge = await startEventBridgeFront({ bus: events, busName: localResourceNames.Events, credentials: allCredentials });
-  configureEnvironment({ ...standIns, cdn, eventBridgeEndpoint: eventBridge.endpoint, cookieSecret, transformSecret, siteOrigins, options });
+  const localIssuer = options.auth?.mode === "local" ? await startLocalIssuer({ host: options.host, port: options.auth.port, dataDir: options.dataDir, logger: options.logger }) : undefined;
+  const auth = localIssuer ? authLinkFor(authModeFromEnv({ PRISM_AUTH_ISSUER: localIssuer.url })) : options.auth && options.auth.mode !== "local" ? authLinkFor(options.auth) : undefined;
+  configureEnvironment({ ...standIns, cdn, eventBridgeEndpoint: eventBridge.endpoint, cookieSecret, transformSecret, siteOrigins, options, ...(auth ? { auth } : {}) });
 
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
@@ -238,6 +250,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     eventArchiveFile,
     redriven,
     ...(webhooks ? { webhooks } : {}),
+    ...(auth?.issuer ? { auth: { issuer: auth.issuer, ...(localIssuer ? { local: localIssuer } : {}) } } : {}),
     deadLetterCount: () => countDeadLetters(deadLetterFile),
     async idle() {
       await bridge.idle();
@@ -256,7 +269,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3.destroy();
       cdnReader.destroy();
       db.destroy();
-      await Promise.all([standIns.close(), cdn.close(), eventBridge.close(), events.flushed()]);
+      await Promise.all([standIns.close(), cdn.close(), eventBridge.close(), events.flushed(), localIssuer?.close()]);
     },
   };
 }
@@ -271,6 +284,7 @@ function configureEnvironment(input: {
   transformSecret: string;
   siteOrigins: readonly string[];
   options: LocalStackOptions;
+  auth?: AuthLink;
 }): void {
   const previousCookieSecret = input.options.ownerCookiePreviousSecret;
   for (const name of conflictingVariables) delete process.env[name];
@@ -289,6 +303,19 @@ function configureEnvironment(input: {
 function webhookOptionsFromEnv(env: NodeJS.ProcessEnv): Pick<LocalStackOptions, "webhook"> {
   const delivery = webhookDeliveryFromEnv(env, { deployed: false, defaultRetryBaseSeconds: localWebhookRetryBaseSeconds });
   return delivery ? { webhook: { delivery, secret: readWebhookSecret(env.PRISM_WEBHOOK_SECRET) } } : {};
+}
+
+/** The local issuer's port when PORT is fixed: the next one, so a bookmark and its sessions survive a restart. */
+const localIssuerPortSetting = { variable: "PRISM_LOCAL_ISSUER_PORT", unit: "port", min: 0, max: 65_535, defaultValue: 0 } as const;
+
+/** PRISM_LOCAL_ISSUER=1 (the stack's own issuer), or the shared settings (@prism/core/auth). */
+function localAuthFromEnv(env: NodeJS.ProcessEnv): LocalStackOptions["auth"] {
+  if (!env.PRISM_LOCAL_ISSUER || env.PRISM_LOCAL_ISSUER === "0") return authModeFromEnv(env);
+  if (env.PRISM_LOCAL_ISSUER !== "1") throw new SettingError(`PRISM_LOCAL_ISSUER must be 1 or 0, received ${JSON.stringify(env.PRISM_LOCAL_ISSUER)}`);
+  if (env.PRISM_AUTH_ISSUER) throw new SettingError("PRISM_LOCAL_ISSUER=1 and PRISM_AUTH_ISSUER are both set: the local issuer is the issuer; unset one of them.");
+  const port = readWholeNumber(localSettings.port, env.PORT);
+  const fallback = port === 0 || port === 65_535 ? 0 : port + 1;
+  return { mode: "local", port: env.PRISM_LOCAL_ISSUER_PORT ? readWholeNumber(localIssuerPortSetting, env.PRISM_LOCAL_ISSUER_PORT) : fallback };
 }
 
 /** PRISM_TRANSFORM_SECRET, refused by name unless it is hex of at least 16 bytes (what signing takes). */

@@ -9,5 +9,10 @@ declare namespace App {
     ownerId: string;
     /** Who an API request is from: the visitor (cookie) or an app with the key (@prism/core/apps). */
     caller: import("@prism/core/apps").Caller;
+    /**
+     * Who may upload here and where this request stands: `anonymous` (the owner cookie), or with an
+     * issuer `signed-in` / `signed-out` (then `caller` and `ownerId` are unset: only `/` and `/auth/*` render).
+     */
+    auth: "anonymous" | "signed-in" | "signed-out";
   }
 }

@@ -51,4 +51,12 @@ describe("API errors", () => {
     const gateway = await PrismApiError.fromResponse(new Response("<html>Bad gateway</html>", { status: 502 }));
     expect(describeFailure(gateway)).toEqual({ message: "The upload was refused (HTTP 502).", retryable: true });
   });
+
+  it("an ended session mid-upload offers to sign in again and keeps the upload to retry, whichever call met it", async () => {
+    const ended = new ApiError("session_expired", "Your session has ended. Sign in again, then retry.");
+    // The page's own call (requesting the ticket) and the shared uploader's (resume, complete) alike.
+    for (const error of [ended, await PrismApiError.fromResponse(errorResponse(ended))]) {
+      expect(describeFailure(error)).toEqual({ message: ended.message, retryable: true, signInAgain: true });
+    }
+  });
 });

@@ -30,8 +30,14 @@ export function bearerKey(authorization: string | null | undefined): string | un
   return match?.[1] ?? "";
 }
 
-/** Who an API request is from: a visitor (owner cookie) or an app with the key. */
-export type Caller = { readonly kind: "visitor"; readonly ownerId: string } | { readonly kind: "app" };
+/**
+ * Who an API request is from: a visitor (owner cookie), an app with the key, or a person signed in
+ * with the team's issuer (@prism/core/auth; `ownerId` is `user#{sub}`).
+ */
+export type Caller =
+  | { readonly kind: "visitor"; readonly ownerId: string }
+  | { readonly kind: "app" }
+  | { readonly kind: "user"; readonly sub: string; readonly ownerId: string };
 
 /**
  * Decides a keyed request: the app, or 401. `key` is the configured key (undefined: the API for apps

@@ -45,6 +45,8 @@ export const apiErrorStatus = {
   invalid_request: 400,
   /** A request to the API for apps without the key, or with another one (`Authorization: Bearer`). */
   unauthorized: 401,
+  /** The page's sign-in ended and could not be renewed: sign in again (an upload in progress stays resumable). */
+  session_expired: 401,
   /** A state-changing request from another site (the middleware). */
   cross_site_request: 403,
   /** An on-demand transform's URL whose signature is missing or not the one its options and image get. */
@@ -69,6 +71,8 @@ export const apiErrorStatus = {
   internal_error: 500,
   /** A delete removed the files but could not finish; deleting again does. */
   delete_incomplete: 503,
+  /** The identity provider could not be reached to check a sign-in (@prism/core/auth). */
+  issuer_unreachable: 503,
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof apiErrorStatus;

@@ -1,4 +1,5 @@
 import { Resource } from "sst";
+import { authSettingsFromLink, type AuthLink, type AuthSettings } from "../auth/settings.ts";
 import { limitsFromLink } from "../config/index.ts";
 import { siteOrigins } from "../origins/index.ts";
 import { outputFormats } from "../outputs/index.ts";
@@ -44,4 +45,14 @@ export function siteOriginsFromLinks(dev: boolean): string[] {
   const router = "Router" in links ? links.Router : undefined;
   const local = "SiteOrigins" in links ? links.SiteOrigins : undefined;
   return siteOrigins({ routerUrl: router?.url, localOrigins: local?.origins, dev });
+}
+
+/**
+ * Who may upload, from the `Auth` link (@prism/core/auth): the issuer's settings, or undefined for
+ * anonymous uploads (no link — a stage deployed before it existed — or an empty issuer).
+ */
+export function authFromLinks(): AuthSettings | undefined {
+  // `in`, not `?.`: `Resource` throws when asked for a link it does not have.
+  const link = "Auth" in Resource ? (Resource as unknown as { Auth: Partial<AuthLink> }).Auth : undefined;
+  return authSettingsFromLink(link);
 }

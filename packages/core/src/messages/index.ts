@@ -8,6 +8,7 @@ export * from "./transfer.ts";
 export * from "./multipart.ts";
 export * from "./apps.ts";
 export * from "./webhooks.ts";
+export * from "./auth.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;

@@ -45,14 +45,22 @@ export interface OwnerCookie {
  * browsers — Chromium and Firefox treat loopback as a secure context — keep it today.
  */
 export function ownerCookieFor(site: { readonly devServer: boolean; readonly url: URL }): OwnerCookie {
-  const plainHttpDev = site.devServer && site.url.protocol === "http:" && isLoopbackHost(site.url.hostname);
+  const plainHttpDev = isPlainHttpDevSite(site);
   const attributes = { httpOnly: true, sameSite: "lax", path: "/", maxAge: ownerCookieMaxAgeSeconds } as const;
   return plainHttpDev
     ? { name: devOwnerCookieName, attributes: { ...attributes, secure: false } }
     : { name: ownerCookieName, legacyName: legacyOwnerCookieName, attributes: { ...attributes, secure: true } };
 }
 
-function isLoopbackHost(hostname: string): boolean {
+/**
+ * Whether the site is `astro dev` on plain HTTP at a loopback address, the one place a cookie of
+ * Prism's goes without `__Host-` and Secure (see ownerCookieFor; the sign-in cookies follow it).
+ */
+export function isPlainHttpDevSite(site: { readonly devServer: boolean; readonly url: URL }): boolean {
+  return site.devServer && site.url.protocol === "http:" && isLoopbackHost(site.url.hostname);
+}
+
+export function isLoopbackHost(hostname: string): boolean {
   return hostname === "localhost" || hostname === "[::1]" || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
@@ -76,6 +84,23 @@ export function ownerOfAppUser(owner: string): string {
 /** The app's own user id of an image owned by an app user, or undefined for a visitor's image. */
 export function appUserOf(ownerId: string): string | undefined {
   return ownerId.startsWith(appOwnerPrefix) ? ownerId.slice(appOwnerPrefix.length) : undefined;
+}
+
+/**
+ * A person signed in with the team's identity provider (@prism/core/auth) owns images as
+ * `user#{sub}`: apart from visitors' (cookie ids never contain `#`) and from app users' (`app#…`), so a
+ * sign-in never adopts anonymous images and the API key never reaches a signed-in person's.
+ */
+const userOwnerPrefix = "user#";
+
+/** The `ownerId` the images of the signed-in person `sub` (the token's subject) are stored under. */
+export function ownerOfSignedInUser(sub: string): string {
+  return `${userOwnerPrefix}${sub}`;
+}
+
+/** The token subject of an image owned by a signed-in person, or undefined for anyone else's. */
+export function signedInUserOf(ownerId: string): string | undefined {
+  return ownerId.startsWith(userOwnerPrefix) ? ownerId.slice(userOwnerPrefix.length) : undefined;
 }
 
 /** Whether `ownerId` can be a visitor's (a cookie's): never one in the app namespace. */

@@ -44,9 +44,15 @@ function transferSentence(error: TransferError): string {
 
 /**
  * What the page tells people about a failed upload: an API refusal (Prism's sentence) or a transfer
- * failure as the page words it, anything else (a fault in this script) as a sentence that does not leak it.
+ * failure as the page words it, anything else (a fault in this script) as a sentence that does not leak it. `signInAgain`: the
+ * session ended and could not be renewed; the upload is kept, to retry once signed in again.
  */
-export function describeFailure(error: unknown): { message: string; retryable: boolean } {
+export function describeFailure(error: unknown): { message: string; retryable: boolean; signInAgain?: boolean } {
+  // The sign-in ended mid-upload: once signed in again (in another tab), Retry resumes it. The page's
+  // own calls throw ApiError; the uploader's resume and complete calls (@prism/client) PrismApiError.
+  if ((error instanceof ApiError || error instanceof PrismApiError) && error.code === "session_expired") {
+    return { message: error.message, retryable: true, signInAgain: true };
+  }
   if (error instanceof ApiError) return { message: error.message, retryable: error.retryable };
   if (error instanceof PrismApiError) {
     return { message: error.code === "unexpected_answer" ? transferMessages.refused(error.status) : error.message, retryable: error.retryable };

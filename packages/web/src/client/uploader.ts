@@ -132,10 +132,11 @@ class Upload {
     this.state.replaceWith(this.processing.content.cloneNode(true));
   }
 
-  showError(failure: { message: string; retryable: boolean }): void {
+  showError(failure: { message: string; retryable: boolean; signInAgain?: boolean }): void {
     this.cancelButton.hidden = true;
     this.setBadge(uploadLabels.failed, "failed");
     this.error.textContent = failure.message;
+    if (failure.signInAgain) this.error.append(" ", signInAgainLink());
     this.error.hidden = false;
     this.retryButton.hidden = !failure.retryable;
     this.actions.hidden = false;
@@ -145,6 +146,16 @@ class Upload {
   release(): void {
     URL.revokeObjectURL(this.previewUrl);
   }
+}
+
+/** Signing in again in another tab keeps this page, and the upload to retry, as it is. */
+function signInAgainLink(): HTMLAnchorElement {
+  const link = document.createElement("a");
+  link.href = "/auth/sign-in";
+  link.target = "_blank";
+  link.rel = "noopener";
+  link.textContent = "Sign in again";
+  return link;
 }
 
 /**

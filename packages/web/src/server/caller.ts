@@ -7,19 +7,19 @@ import type { MultipartAdmission, UploadAdmission } from "@prism/core/uploads";
 import { appMultipartAdmission, appUploadAdmission, clientAddress, multipartAdmission, prism, uploadAdmission } from "./services.ts";
 
 /**
- * The `ownerId` a caller acts as on one image: a visitor's own (the ownership checks downstream do
+ * The `ownerId` a caller acts as on one image: a visitor's or a signed-in person's own (the ownership checks downstream do
  * the rest); for the app, the image's owner if it is one of the app's users — a visitor's image is
  * as missing to the key (404) as an app user's is to a cookie.
  */
 export async function ownerIdFor(caller: Caller, imageId: string): Promise<string> {
-  if (caller.kind === "visitor") return caller.ownerId;
+  if (caller.kind !== "app") return caller.ownerId;
   const record = isImageId(imageId) ? await prism().images.get(imageId) : undefined;
   if (!record || appUserOf(record.ownerId) === undefined) throw new ApiError("not_found", apiMessages.notFound);
   return record.ownerId;
 }
 
 /**
- * Which limits a caller's uploads count against: a visitor's own and its address's; the API key's
+ * Which limits a caller's uploads count against: a visitor's (or signed-in person's) own and its address's; the API key's
  * own, for all its app's users, and no per-address ones (a backend's one address serves them all).
  */
 export function uploadLimitsFor(caller: Caller, request: Request): { admission: UploadAdmission; limitedAs?: string; clientAddress?: string } {

@@ -1,5 +1,6 @@
 import { Resource } from "sst";
-import { configFromLinks, siteOriginsFromLinks } from "@prism/core/links";
+import { authFromLinks, configFromLinks, siteOriginsFromLinks } from "@prism/core/links";
+import { Issuer } from "@prism/core/auth";
 import { addressUploadCallRule, addressUploadRule, appUploadCallRule, appUploadRule, InFlightUploads, RateLimiter, uploadCallRule, uploadRule } from "@prism/core/ratelimit";
 import { siteSecurityHeaders } from "@prism/core/headers";
 import { createPrismServices, uploadsOrigin, type PrismServices } from "@prism/core/services";
@@ -132,4 +133,29 @@ export function appMultipartAdmission(): MultipartAdmission {
     ...(inFlightPerOwner ? { inFlightPerOwner } : {}),
   };
   return appMultipartCallAdmission;
+}
+
+let issuer: Issuer | undefined | null;
+
+/**
+ * The team's identity provider when uploads need a sign-in (`Auth` link; offline PRISM_AUTH_ISSUER or
+ * PRISM_LOCAL_ISSUER), or undefined for anonymous uploads. One per server instance: it caches the
+ * issuer's discovery document and keys.
+ */
+export function authIssuer(): Issuer | undefined {
+  if (issuer === undefined) {
+    const settings = authFromLinks();
+    issuer = settings ? new Issuer(settings) : null;
+  }
+  return issuer ?? undefined;
+}
+
+/**
+ * Where the issuer sends the person back: this site's own origin (from its links, never a request
+ * header), the one the request came to when it is one of them.
+ */
+export function signInRedirectUri(url: URL): string {
+  const origins = ownSiteOrigins();
+  const origin = origins.includes(url.origin) ? url.origin : (origins[0] ?? url.origin);
+  return `${origin}/auth/callback`;
 }
