@@ -1,5 +1,6 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { eventSource, type ImageEvent } from "./index.ts";
+import type { ImageEvent } from "./payload.ts";
+import { eventSource } from "./source.ts";
 
 /** EventBridge's PutEvents limits (EventBridge User Guide, "Amazon EventBridge quotas"). */
 export const putEventsLimits = { entries: 10, bytes: 256 * 1024 } as const;

@@ -1,5 +1,5 @@
 import type { ImageRecord } from "../images/model.ts";
-import { imageEvent, type ImageEvent, type ImageEventType } from "./index.ts";
+import { imageEvent, type ImageEvent, type ImageEventType } from "./payload.ts";
 
 /**
  * Which events a change of one image record publishes: the images table's stream (NEW_AND_OLD_IMAGES)
