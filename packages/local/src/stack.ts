@@ -167,18 +167,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Each function in a worker of its own, with its own credentials (./functions.ts). sharp is loaded
   // here first: its shared libraries must outlive every worker thread that uses them (sharp's docs).
   await import("sharp");
-  const processor = await FunctionWorker.start("processor", { kind: "handler", module: "@prism/functions/processor", exportName: "handler" }, process.env);
-  const deadLetters = await FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env);
-  const transformer = await FunctionWorker.start("transformer", { kind: "handler", module: "@prism/functions/transformer", exportName: "handler" }, process.env);
-  const webhooks = options.webhook
-    ? await startLocalWebhooks({ ...options.webhook, logger: options.logger, env: process.env, deadLetterFile: join(options.dataDir, "webhook-dead-letters.jsonl") })
-    : undefined;
+  // Started together: each loads its own modules in its own thread, so starting them one after
+  // another made every start of the stack (and every restart in the tests) as slow as their sum.
+  const [processor, deadLetters, transformer, eventsFunction, site, webhooks] = await startAll([
+    FunctionWorker.start("processor", { kind: "handler", module: "@prism/functions/processor", exportName: "handler" }, process.env),
+    FunctionWorker.start("deadLetters", { kind: "handler", module: "@prism/functions/dead-letters", exportName: "handler" }, process.env),
+    FunctionWorker.start("transformer", { kind: "handler", module: "@prism/functions/transformer", exportName: "handler" }, process.env),
+    // The events function reads the Router's URL from its link in AWS; offline the stack's URL is the Router's.
+    FunctionWorker.start("events", { kind: "handler", module: "@prism/functions/events", exportName: "handler" }, { ...process.env, SST_RESOURCE_Router: JSON.stringify({ url }) }),
+    FunctionWorker.start("site", { kind: "http", module: pathToFileURL(entry).href, exportName: "handler" }, { ...process.env, ASTRO_NODE_AUTOSTART: "disabled" }),
+    options.webhook
+      ? startLocalWebhooks({ ...options.webhook, logger: options.logger, env: process.env, deadLetterFile: join(options.dataDir, "webhook-dead-letters.jsonl") })
+      : Promise.resolve(undefined),
+  ] as const);
   // The bus rule of infra/webhooks.ts: Prism's events become messages on the webhook queue.
   if (webhooks) events.subscribe({ source: [eventSource] }, (envelope) => void webhooks.enqueue(envelope));
   const invokeTransformer: TransformerInvoker = (event, context) => transformer.invoke(event, context);
-  // The events function reads the Router's URL from its link in AWS; offline the stack's URL is the Router's.
-  const eventsFunction = await FunctionWorker.start("events", { kind: "handler", module: "@prism/functions/events", exportName: "handler" }, { ...process.env, SST_RESOURCE_Router: JSON.stringify({ url }) });
-  const site = await FunctionWorker.start("site", { kind: "http", module: pathToFileURL(entry).href, exportName: "handler" }, { ...process.env, ASTRO_NODE_AUTOSTART: "disabled" });
   const handler: S3Handler = (event, context) => processor.invoke(event, context);
   const deadLetterConsumer: DeadLetterConsumer = (event, context) => deadLetters.invoke(event, context);
 
@@ -372,4 +376,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolveListen();
     });
   });
+}
+
+/**
+ * Starts every function together; if one fails to start, stops the others (a worker left running
+ * would keep the process alive) and rejects with the first failure.
+ */
+async function startAll<const T extends readonly Promise<{ stop(): Promise<void> } | undefined>[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(starts);
+  const failed = settled.find((result): result is PromiseRejectedResult => result.status === "rejected");
+  if (failed) {
+    await Promise.all(settled.map((result) => (result.status === "fulfilled" ? result.value?.stop() : undefined)));
+    throw failed.reason;
+  }
+  return settled.map((result) => (result as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
