@@ -187,5 +187,4 @@ describe("webhooks through the local stack", () => {
     expect(delivered[1]!.headers["webhook-id"]).toBe(imageEventId(deleted));
     expect(delivered[1]!.headers["webhook-id"]).not.toBe(delivered[0]!.headers["webhook-id"]);
   });
-
 });
