@@ -22,15 +22,29 @@ function containsLines(text: string, lines: readonly string[]): boolean {
   });
 }
 
-// "Use Prism from your app" is examples/app: the README quotes it, and must keep quoting it as it is.
-describe("the README's app example", () => {
+// The README's examples are files this repository checks: it quotes them, and must keep quoting
+// them as they are.
+describe("the README's examples", () => {
+  it("quotes only files under examples/", async () => {
+    for (const block of await quotedBlocks()) expect(block.file, "a quote names a file of an example").toMatch(/^examples\//);
+  });
+
+  // "Use Prism from your app" is examples/app, quoted in parts.
   it("quotes examples/app word for word", async () => {
-    const blocks = await quotedBlocks();
+    const blocks = (await quotedBlocks()).filter((block) => block.file.startsWith("examples/app/"));
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     for (const block of blocks) {
-      expect(block.file, "a quote names a file of the example").toMatch(/^examples\/app\//);
       const text = await readFile(join(root, block.file), "utf8");
       expect(containsLines(text, block.code), `README block quoted from ${block.file}:\n${block.code.join("\n")}`).toBe(true);
     }
+  });
+
+  // "Setup with SST's Auth component" is examples/sst-auth, type-checked against SST's platform
+  // (tests/infra/typecheck.test.ts) and OpenAuth's types: the README shows each file whole.
+  it.each(["examples/sst-auth/infra/auth.ts", "examples/sst-auth/functions/auth.ts"])("quotes %s whole", async (file) => {
+    const blocks = (await quotedBlocks()).filter((block) => block.file === file);
+    expect(blocks, `README blocks quoted from ${file}`).toHaveLength(1);
+    const text = await readFile(join(root, file), "utf8");
+    expect(blocks[0]!.code.join("\n")).toBe(text.replace(/\n$/, ""));
   });
 });

@@ -22,10 +22,24 @@ describe("signing in to upload, in a real browser", () => {
     const { page, stack } = suite;
     await page.goto(stack.url);
     await page.locator("#sign-in").click();
+    await page.locator('input[name="email"]').waitFor();
+    // The issuer's pages say whose sign-in they are and where the code is, not "sent to your e-mail".
+    expect(await page.title()).toBe("Sign in to Prism");
+    await page.getByText("the code is not e-mailed, it is printed on the terminal where npm start runs").waitFor({ timeout: 2000 });
     await page.locator('input[name="email"]').fill(email);
     const printedBefore = stack.output().length;
     await page.locator('input[name="email"]').press("Enter");
     await page.locator('input[name="code"]').waitFor();
+    await page.getByText(`Code printed on the terminal for ${email}`).waitFor({ timeout: 2000 });
+    // On a phone the form fits the screen: the code field and its button are whole on it.
+    const desktop = page.viewportSize()!;
+    await page.setViewportSize({ width: 360, height: 780 });
+    for (const part of [page.locator('input[name="code"]'), page.getByRole("button", { name: "Continue" })]) {
+      const box = (await part.boundingBox())!;
+      expect(box.x).toBeGreaterThanOrEqual(0);
+      expect(box.x + box.width).toBeLessThanOrEqual(360);
+    }
+    await page.setViewportSize(desktop);
     const code = new RegExp(`sign-in code for ${email.replace(/\./g, "\\.")}: (\\d+)`).exec(stack.output().slice(printedBefore))?.[1];
     expect(code, stack.output()).toBeDefined();
     await page.locator('input[name="code"]').fill(code!);
@@ -37,6 +51,8 @@ describe("signing in to upload, in a real browser", () => {
     const { page, stack } = suite;
     await page.goto(stack.url);
     await expect(page.locator("#sign-in").textContent()).resolves.toBe("Sign in");
+    // The heading says what to do, rather than repeating the header's tagline.
+    await expect(page.locator("h1").textContent()).resolves.toBe("Sign in to upload your images");
     expect(await page.locator("#dropzone").count()).toBe(0);
     await page.screenshot({ path: join(process.env.PRISM_SCREENSHOT_DIR ?? suite.fixtures, "signed-out.png") });
   });

@@ -22,6 +22,12 @@ test("sst.config.ts and infra/ type-check against SST's platform types", () => {
   expect(status).toBe(0);
 }, coldTypecheckMs);
 
+test("the README's SST Auth recipe (examples/sst-auth) type-checks against SST's platform types", () => {
+  const { status, output } = typecheck("examples/sst-auth/tsconfig.json");
+  expect(output).toBe("");
+  expect(status).toBe(0);
+}, coldTypecheckMs);
+
 test("the infra test harness type-checks", () => {
   const { status, output } = typecheck("tests/infra/tsconfig.json");
   expect(output).toBe("");

@@ -6,6 +6,7 @@ import { CodeProvider } from "@openauthjs/openauth/provider/code";
 import { MemoryStorage } from "@openauthjs/openauth/storage/memory";
 import { createSubjects } from "@openauthjs/openauth/subject";
 import { CodeUI } from "@openauthjs/openauth/ui/code";
+import type { Theme } from "@openauthjs/openauth/ui/theme";
 import type { Logger } from "@prism/core/logging";
 
 /**
@@ -36,16 +37,46 @@ const subjects = createSubjects({
   } as unknown as Parameters<typeof createSubjects>[0][string],
 });
 
+/**
+ * The sign-in pages look like Prism's, so a person who clicks Sign in knows where they landed
+ * (OpenAuth's default is an unnamed black-and-white page with its own logo): the site's mark and
+ * accent (packages/web's --accent, --bg), inline, since offline nothing may load from the internet.
+ */
+const prismMark = `data:image/svg+xml,${encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#4338ca" d="M16 3 29 27H3z"/></svg>')}`;
+const localIssuerTheme: Theme = {
+  title: "Sign in to Prism",
+  logo: prismMark,
+  favicon: prismMark,
+  primary: "#4338ca",
+  background: "#f6f5f2",
+  radius: "md",
+  font: { family: "system-ui, sans-serif" },
+  // OpenAuth's reset stylesheet comes from unpkg, which offlineHtml drops: without it the form keeps
+  // a fixed 380 px (wider than a phone) and Resend looks like a bare system button.
+  css: `
+    [data-component="center"] { width: min(380px, calc(100vw - 2rem)); }
+    [data-component="link"] { background: none; border: 0; padding: 0; font: inherit; color: var(--color-primary); cursor: pointer; }
+  `,
+};
+
+/** OpenAuth's copy says the code was e-mailed; offline it is printed where `npm start` runs. */
+const localIssuerCopy = {
+  code_info: "Prism runs offline: the code is not e-mailed, it is printed on the terminal where npm start runs.",
+  code_sent: "Code printed on the terminal for ",
+  code_resent: "New code printed on the terminal for ",
+};
+
 export async function startLocalIssuer(options: { host: string; port: number; dataDir: string; logger: Logger }): Promise<LocalIssuer> {
   const codes = new Map<string, string>();
   const app = issuer({
     subjects,
+    theme: localIssuerTheme,
     // Kept in the data directory: signing keys and refresh tokens survive a restart, as sessions do.
     storage: MemoryStorage({ persist: join(options.dataDir, "local-issuer.json") }),
     providers: {
       code: CodeProvider(
         CodeUI({
-          copy: { code_info: "Prism runs offline: the code is printed on the terminal where `npm start` runs." },
+          copy: localIssuerCopy,
           sendCode: async (claims, code) => {
             const email = claims.email ?? "";
             codes.set(email, code);
