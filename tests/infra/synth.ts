@@ -14,6 +14,8 @@ export interface SynthResource {
   custom: boolean;
   retainOnDelete?: boolean;
   protect?: boolean;
+  /** Where Pulumi finds the resource's previous state after a move: URNs, or specs (a parent, a name). */
+  aliases?: { urn?: string; name?: string; type?: string; parentUrn?: string; noParent?: boolean }[];
   inputs?: Record<string, any>;
   outputs?: Record<string, any>;
 }

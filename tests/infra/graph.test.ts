@@ -1,0 +1,72 @@
+// Issue 22: Prism's infrastructure became one component; Prism's own app must deploy exactly what it
+// did before (same resources, names, inputs, grants and policies) and an existing stage must find every
+// resource's state where it left it (stable URNs through aliases), or Pulumi would replace buckets and
+// table. The baselines in tests/infra/graphs/ were written by `npm run synth:graphs` before the refactor.
+import fs from "node:fs";
+import path from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { beforeAll, describe, expect, test } from "vitest";
+import { graphVariants, normalizeGraph, type Graph, type GraphResource, type GraphVariant } from "./graph.ts";
+import { ensurePlatform, root } from "./platform.ts";
+import { synthesize } from "./synth.ts";
+
+const variants = Object.keys(graphVariants) as GraphVariant[];
+const graphs = new Map<GraphVariant, Graph>();
+
+beforeAll(async () => {
+  ensurePlatform();
+  // Two at a time: the machine has two cores.
+  for (let i = 0; i < variants.length; i += 2) {
+    const batch = variants.slice(i, i + 2);
+    const results = await Promise.all(batch.map((v) => synthesize(graphVariants[v])));
+    batch.forEach((v, j) => graphs.set(v, normalizeGraph(results[j]!)));
+  }
+}, 600_000);
+
+const baseline = (variant: GraphVariant): Graph =>
+  JSON.parse(fs.readFileSync(path.join(root, "tests", "infra", "graphs", `${variant}.json`), "utf8"));
+
+/** The first path at which two values differ, for a readable failure. */
+function firstDifference(a: unknown, b: unknown, at = ""): string | undefined {
+  if (isDeepStrictEqual(a, b)) return undefined;
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      const found = firstDifference((a as any)[key], (b as any)[key], `${at}.${key}`);
+      if (found) return found;
+    }
+  }
+  return `${at || "(value)"}: ${JSON.stringify(a)?.slice(0, 200)} → ${JSON.stringify(b)?.slice(0, 200)}`;
+}
+
+/** What the component itself adds to Prism's app: the component, and the link reference SST keeps for it. */
+function isComponentItself(r: GraphResource): boolean {
+  return r.urn.includes("::prism:aws:Prism::") || /::sst:sst:LinkRef::PrismLinkRef$/.test(r.urn);
+}
+
+describe.each(variants)("the %s graph", (variant) => {
+  test("has the same resources, under the same URNs (after aliases), as before the refactor", () => {
+    const before = new Map(baseline(variant).resources.map((r) => [r.urn, r]));
+    const after = new Map(graphs.get(variant)!.resources.filter((r) => !isComponentItself(r)).map((r) => [r.urn, r]));
+    const missing = [...before.keys()].filter((urn) => !after.has(urn));
+    const added = [...after.keys()].filter((urn) => !before.has(urn));
+    expect({ missing, added }).toEqual({ missing: [], added: [] });
+  });
+
+  test("every resource has the same inputs, parent, provider and options as before", () => {
+    const before = new Map(baseline(variant).resources.map((r) => [r.urn, r]));
+    const changed = graphs
+      .get(variant)!
+      .resources.filter((r) => before.has(r.urn))
+      .flatMap((r) => {
+        const difference = firstDifference(before.get(r.urn), r);
+        return difference ? [`${r.urn} ${difference}`] : [];
+      });
+    expect(changed).toEqual([]);
+  });
+
+  test("the app settings and stack outputs are unchanged", () => {
+    const { app, outputs } = baseline(variant);
+    expect(graphs.get(variant)!.app).toEqual(app);
+    expect(graphs.get(variant)!.outputs).toEqual(outputs);
+  });
+});
