@@ -1,0 +1,98 @@
+// Prism as one SST component (issue 22): `new Prism("Images", args)` creates everything Prism's own
+// app deploys (infra/*.ts, one module per concern, each a function of the args), and a function
+// linked to it can use Prism's API for apps.
+//
+// Children keep the names and URNs they had when they were created at the top of Prism's own app
+// (no `parent`): moving a deployed resource under a parent changes its URN, and the Link names the
+// functions read (`Resource.Uploads`, `Resource.Router`, …) must stay top-level for `sst dev` to
+// hand them to the local site (SST keeps link references only for top-level components). So one app
+// has one Prism, and the names below are Prism's in that app (README, "Add Prism to your SST app").
+import type { PrismArgs } from "./args";
+import { prismConfig } from "./config";
+import { createEvents } from "./events";
+import { grantsOn } from "./grants";
+import { createMonitoring } from "./monitoring";
+import { checkComponentName } from "./names";
+import { createNetwork } from "./network";
+import { createProcessor } from "./processor";
+import { createRouter } from "./router";
+import { createStorage } from "./storage";
+import { createTransforms } from "./transforms";
+import { createWeb } from "./web";
+import { createWebhooks } from "./webhooks";
+
+/**
+ * What a function linked to Prism reads (`Resource.<name>`): where Prism's HTTP API is and the key
+ * of the API for apps (`Authorization: Bearer <apiKey>`), for @prism/client's server client. No AWS
+ * permission comes with it: the function creates uploads and reads records through the API, which
+ * holds the grants.
+ */
+export interface PrismLink {
+  url: $util.Output<string>;
+  apiKey: $util.Output<string>;
+}
+
+export class Prism extends $util.ComponentResource {
+  /** The resources, by concern (as SST components expose theirs). */
+  readonly nodes: ReturnType<typeof createNodes>;
+  /** The Router's URL: the site, the API (`/api/...`) and every variant. */
+  readonly url: $util.Output<string>;
+
+  constructor(name: string, args: PrismArgs = {}, opts?: $util.ComponentResourceOptions) {
+    checkComponentName(name);
+    super("prism:aws:Prism", name, {}, opts);
+    this.nodes = createNodes(args);
+    this.url = this.nodes.router.router.url;
+    this.registerOutputs({ url: this.url });
+  }
+
+  /** SST's Linkable: the link properties, and no permissions. */
+  getSSTLink(): { properties: PrismLink } {
+    return { properties: { url: this.url, apiKey: this.nodes.web.apiKey.value } };
+  }
+
+  /** The stack outputs Prism's own app returns (README, "Deploy to AWS"). */
+  get outputs() {
+    const { router, storage, processor, transforms, web, monitoring, events, webhooks } = this.nodes;
+    return {
+      url: router.router.url,
+      siteUrl: web.site.url,
+      distributionId: router.router.distributionID,
+      uploadsBucket: storage.uploadsBucket.name,
+      // webpBucket, jpegBucket, …: one per output format.
+      ...Object.fromEntries(storage.variantStores.map(({ format, bucket }) => [`${format.id}Bucket`, bucket.name])),
+      transformsBucket: storage.transformsBucket.name,
+      imagesTable: storage.imagesTable.name,
+      processorName: processor.processor.name,
+      processorArn: processor.processor.arn,
+      transformerName: transforms.transformer.name,
+      deadLetterQueueUrl: processor.deadLetterQueue.url,
+      alarmTopicArn: monitoring.alarms.arn,
+      dashboard: monitoring.dashboard.dashboardName,
+      // Where Prism publishes image.ready / image.failed / image.deleted (README, "Events").
+      eventBusName: events.eventBus.name,
+      eventBusArn: events.eventBus.arn,
+      eventsFunctionName: events.eventsFunctionName,
+      eventFailureQueueUrl: events.eventFailureQueue.url,
+      // Only with a webhook URL (infra/webhooks.ts).
+      ...(webhooks ? { webhookQueueUrl: webhooks.queue.url, webhookDeadLetterQueueUrl: webhooks.deadLetters.url } : {}),
+    };
+  }
+}
+
+/** Every module, in the order the resources depend on each other. */
+function createNodes(args: PrismArgs) {
+  const config = prismConfig(args);
+  // First: the Uploads bucket's CORS needs its origin, and every CloudFront grant names its ARN.
+  const router = createRouter(config);
+  const storage = createStorage(config, router);
+  const network = createNetwork(config);
+  const permissionsFor = grantsOn(storage);
+  const processor = createProcessor(config, storage, network, permissionsFor);
+  const transforms = createTransforms(config, router, storage, network, permissionsFor);
+  const web = createWeb(config, router, storage, transforms, permissionsFor);
+  const monitoring = createMonitoring(config, router, processor);
+  const events = createEvents(config, router, storage, monitoring, permissionsFor);
+  const webhooks = createWebhooks(config, events, monitoring, permissionsFor);
+  return { config, router, storage, network, processor, transforms, web, monitoring, events, webhooks };
+}
