@@ -22,13 +22,14 @@ function containsLines(text: string, lines: readonly string[]): boolean {
   });
 }
 
-// "Use Prism from your app" is examples/app: the README quotes it, and must keep quoting it as it is.
+// "Use Prism from your app" is examples/app and "Add Prism to your SST app" is examples/sst-app: the
+// README quotes them, and must keep quoting them as they are.
 describe("the README's app example", () => {
   it("quotes examples/app word for word", async () => {
     const blocks = await quotedBlocks();
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     for (const block of blocks) {
-      expect(block.file, "a quote names a file of the example").toMatch(/^examples\/app\//);
+      expect(block.file, "a quote names a file of an example").toMatch(/^examples\/(app|sst-app)\//);
       const text = await readFile(join(root, block.file), "utf8");
       expect(containsLines(text, block.code), `README block quoted from ${block.file}:\n${block.code.join("\n")}`).toBe(true);
     }

@@ -40,7 +40,7 @@ const banner = [
   `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
 ].join("\n");
 
-const configPath = path.join(root, "sst.config.ts");
+const configPath = args.config ?? path.join(root, "sst.config.ts");
 const stamp = `${stage}-${process.pid}-${Date.now()}`;
 const written = [];
 // A program that never settles (an Output waiting on something the mocks never answer) ends
