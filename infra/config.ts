@@ -100,9 +100,16 @@ export interface PrismConfig {
   source(file: string): string;
   /** The component's transform hooks. */
   readonly transform: PrismTransforms;
+  /**
+   * Options that make a resource the component's child (`opts` merged in). Each child has an alias
+   * to the stack's root, where Prism's own app created it before it was a component: a child's URN
+   * carries its parent's type, and without the alias Pulumi would replace every deployed resource
+   * (buckets and table with their data) instead of moving it. Its own children follow the alias.
+   */
+  child<T extends $util.CustomResourceOptions | $util.ComponentResourceOptions>(opts?: T): T;
 }
 
-export function prismConfig(args: PrismArgs): PrismConfig {
+export function prismConfig(args: PrismArgs, parent?: $util.Resource): PrismConfig {
   const { deploy, auth, appOrigins } = prismSettings(args);
   const isProduction = args.production ?? PRODUCTION_STAGES.includes($app.stage);
   // Anonymous uploads on production would be free image hosting on the team's bill, so silence is
@@ -128,6 +135,8 @@ export function prismConfig(args: PrismArgs): PrismConfig {
     RECIPE_ENVIRONMENT: deploy.recipe,
     source: (file) => (root === "." || root === "" ? file : `${root}/${file}`),
     transform: args.transform ?? {},
+    child: <T extends $util.CustomResourceOptions | $util.ComponentResourceOptions>(opts?: T) =>
+      (parent ? { ...opts, parent, aliases: [{ parent: $util.rootStackResource }] } : opts) as T,
   };
 }
 

@@ -30,7 +30,7 @@ export function createEvents(
    * reads it through the `Events` link, which carries its name and ARN and no permission (linking the
    * Bus itself would grant events:* on it).
    */
-  const eventBus = new sst.aws.Bus("EventsBus", transformed(config.transform.eventBus, "EventsBus", {}));
+  const eventBus = new sst.aws.Bus("EventsBus", transformed(config.transform.eventBus, "EventsBus", {}), config.child());
   const eventsLink = new sst.Linkable("Events", { properties: { name: eventBus.name, arn: eventBus.arn } });
 
   /**
@@ -45,7 +45,7 @@ export function createEvents(
         args.sqsManagedSseEnabled = true;
       },
     },
-  }));
+  }), config.child());
 
   const eventsSubscriber = imagesTable.subscribe(
     "Events",

@@ -12,9 +12,9 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
   const region = aws.config.region ?? "us-east-1";
 
   function alarmTopic(name: string, opts?: { provider: aws.Provider }) {
-    const topic = new aws.sns.Topic(name, transformed(config.transform.alarmTopic, name, { displayName: `${prefix} alarms` }), opts);
+    const topic = new aws.sns.Topic(name, transformed(config.transform.alarmTopic, name, { displayName: `${prefix} alarms` }), config.child(opts));
     if (ALARM_EMAIL) {
-      new aws.sns.TopicSubscription(`${name}Email`, { topic: topic.arn, protocol: "email", endpoint: ALARM_EMAIL }, opts);
+      new aws.sns.TopicSubscription(`${name}Email`, { topic: topic.arn, protocol: "email", endpoint: ALARM_EMAIL }, config.child(opts));
     }
     return topic;
   }
@@ -53,7 +53,7 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
         okActions: [topic.arn],
         ...args,
       } satisfies ArgsOf<typeof aws.cloudwatch.MetricAlarm>),
-      provider ? { provider } : undefined,
+      config.child(provider ? { provider } : undefined),
     );
   }
 
@@ -153,7 +153,7 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
         ),
       ],
     }),
-  }));
+  }), config.child());
 
   return { alarms, alarm, processorErrorsAlarm, processorThrottlesAlarm, processorDurationAlarm, deadLetterAlarm, site5xxAlarm, dashboard };
 }

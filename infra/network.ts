@@ -11,7 +11,7 @@ export function createNetwork(config: PrismConfig) {
   if (!config.USE_VPC || $dev) return undefined;
 
   // No `nat`: SST's Vpc creates no NAT gateway or instance unless asked.
-  const vpc = new sst.aws.Vpc("Network", transformed(config.transform.vpc, "Network", { az: 2 }));
+  const vpc = new sst.aws.Vpc("Network", transformed(config.transform.vpc, "Network", { az: 2 }), config.child());
   const region = aws.getRegionOutput().name;
   const routeTableIds = vpc.nodes.privateRouteTables.apply((tables) => tables.map((t) => t.id));
 
@@ -20,13 +20,13 @@ export function createNetwork(config: PrismConfig) {
     serviceName: $interpolate`com.amazonaws.${region}.s3`,
     vpcEndpointType: "Gateway",
     routeTableIds,
-  });
+  }, config.child());
   const dynamoEndpoint = new aws.ec2.VpcEndpoint("DynamoEndpoint", {
     vpcId: vpc.id,
     serviceName: $interpolate`com.amazonaws.${region}.dynamodb`,
     vpcEndpointType: "Gateway",
     routeTableIds,
-  });
+  }, config.child());
 
   return { vpc, s3Endpoint, dynamoEndpoint };
 }

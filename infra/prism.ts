@@ -2,11 +2,13 @@
 // app deploys (infra/*.ts, one module per concern, each a function of the args), and a function
 // linked to it can use Prism's API for apps.
 //
-// Children keep the names and URNs they had when they were created at the top of Prism's own app
-// (no `parent`): moving a deployed resource under a parent changes its URN, and the Link names the
-// functions read (`Resource.Uploads`, `Resource.Router`, …) must stay top-level for `sst dev` to
-// hand them to the local site (SST keeps link references only for top-level components). So one app
-// has one Prism, and the names below are Prism's in that app (README, "Add Prism to your SST app").
+// Its resources are its children, each with an alias to the stack's root where Prism's own app created
+// them before (config.child): a child's URN carries its parent's type, and without the alias Pulumi
+// would replace every deployed resource, buckets and table with their data, instead of moving it
+// (tests/infra/graph.test.ts). The links the functions and the site read (`Resource.Uploads`,
+// `Resource.Router`, the secrets) stay top-level: SST hands `sst dev` only top-level links. Names are
+// the ones Prism's own app has always used, so one app has one Prism, and the component's own name
+// must be none of them (infra/names.ts; README, "Add Prism to your SST app").
 import type { PrismArgs } from "./args";
 import { prismConfig } from "./config";
 import { createEvents } from "./events";
@@ -14,10 +16,10 @@ import { grantsOn } from "./grants";
 import { createMonitoring } from "./monitoring";
 import { checkComponentName } from "./names";
 import { createNetwork } from "./network";
-import { createProcessor } from "./processor";
+import { createProcessor, requireSourceAccountOnS3Invokes } from "./processor";
 import { createRouter } from "./router";
 import { createStorage } from "./storage";
-import { createTransforms } from "./transforms";
+import { createTransforms, signTransformerRoute } from "./transforms";
 import { createWeb } from "./web";
 import { createWebhooks } from "./webhooks";
 
@@ -40,8 +42,12 @@ export class Prism extends $util.ComponentResource {
 
   constructor(name: string, args: PrismArgs = {}, opts?: $util.ComponentResourceOptions) {
     checkComponentName(name);
+    // Stack transforms Prism's resources need, first: Pulumi gives a child the stack transforms its
+    // parent had when the parent was created, so any registered after `super` would miss them.
+    requireSourceAccountOnS3Invokes();
+    signTransformerRoute();
     super("prism:aws:Prism", name, {}, opts);
-    this.nodes = createNodes(args);
+    this.nodes = createNodes(args, this);
     this.url = this.nodes.router.router.url;
     this.registerOutputs({ url: this.url });
   }
@@ -81,8 +87,8 @@ export class Prism extends $util.ComponentResource {
 }
 
 /** Every module, in the order the resources depend on each other. */
-function createNodes(args: PrismArgs) {
-  const config = prismConfig(args);
+function createNodes(args: PrismArgs, component: Prism) {
+  const config = prismConfig(args, component);
   // First: the Uploads bucket's CORS needs its origin, and every CloudFront grant names its ARN.
   const router = createRouter(config);
   const storage = createStorage(config, router);

@@ -14,6 +14,20 @@ import type { PrismNetwork } from "./network";
 import type { PermissionsFor } from "./grants";
 import type { PrismStorage } from "./storage";
 
+/**
+ * A bucket ARN names no account, so `sourceArn` alone would let a bucket of that name in another
+ * account invoke the processor if ours were ever deleted and the name taken: AWS asks for
+ * `sourceAccount` too. `notify` creates the permission inside the component and its `transform`
+ * reaches only the BucketNotification, so a transform of every S3 → Lambda permission adds it.
+ * Registered before the Prism component is created (infra/prism.ts): a child gets the stack
+ * transforms its parent had when the parent was made.
+ */
+export function requireSourceAccountOnS3Invokes() {
+  $transform(aws.lambda.Permission, (args) => {
+    if (args.principal === "s3.amazonaws.com") args.sourceAccount ??= aws.getCallerIdentityOutput().accountId;
+  });
+}
+
 /** The processor, its dead-letter queue and consumer, and the S3 trigger on originals/. */
 export function createProcessor(
   config: PrismConfig,
@@ -35,7 +49,7 @@ export function createProcessor(
         args.sqsManagedSseEnabled = true;
       },
     },
-  }));
+  }), config.child());
 
   /** What the processor and the dead-letter consumer parse (@prism/core/config) as their claim timeout. */
   const claimTimeoutMs = String(CLAIM_TIMEOUT_MS);
@@ -70,15 +84,7 @@ export function createProcessor(
         args.destinationConfig = { onFailure: { destination: deadLetterQueue.arn } };
       },
     },
-  }));
-
-  // A bucket ARN names no account, so `sourceArn` alone would let a bucket of that name in another
-  // account invoke the processor if ours were ever deleted and the name taken: AWS asks for
-  // `sourceAccount` too. `notify` creates the permission inside the component and its `transform`
-  // reaches only the BucketNotification, so a transform of every S3 → Lambda permission adds it.
-  $transform(aws.lambda.Permission, (args) => {
-    if (args.principal === "s3.amazonaws.com") args.sourceAccount ??= aws.getCallerIdentityOutput().accountId;
-  });
+  }), config.child());
 
   // Only ObjectCreated (not every event family), only originals/: variants and anything else
   // written to the bucket never trigger processing.

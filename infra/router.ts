@@ -51,7 +51,7 @@ export function createRouter(config: PrismConfig) {
       referrerPolicy: { referrerPolicy, override: true },
       contentSecurityPolicy: { contentSecurityPolicy: variantContentSecurityPolicy, override: false },
     },
-  }));
+  }), config.child());
 
   /**
    * The Router's cache policy honours each object's own Cache-Control up to one year (SST's
@@ -93,7 +93,12 @@ export type PrismRouter = ReturnType<typeof createRouter>;
  * access control for Lambda). AWS asks for both permissions: InvokeFunctionUrl for the URL, and
  * InvokeFunction, which a function URL's request also needs.
  */
-export function invokableByRouterOnly(name: string, functionName: $util.Input<string>, distributionArn: $util.Input<string>) {
+export function invokableByRouterOnly(
+  name: string,
+  functionName: $util.Input<string>,
+  distributionArn: $util.Input<string>,
+  opts?: $util.CustomResourceOptions,
+) {
   return (
     [
       [`${name}CloudFrontInvokeUrl`, "lambda:InvokeFunctionUrl"],
@@ -101,7 +106,7 @@ export function invokableByRouterOnly(name: string, functionName: $util.Input<st
     ] as const
   ).map(
     ([permission, action]) =>
-      new aws.lambda.Permission(permission, { action, function: functionName, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn }),
+      new aws.lambda.Permission(permission, { action, function: functionName, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn }, opts),
   );
 }
 

@@ -62,7 +62,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
             ],
           }),
         }),
-        { retainOnDelete: isProduction, protect: isProduction },
+        config.child({ retainOnDelete: isProduction, protect: isProduction }),
       )
     : undefined;
 
@@ -87,7 +87,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
             }
           : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
       ],
-    });
+    }, config.child());
   }
 
   /**
@@ -149,7 +149,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
         ]);
       },
     },
-  }));
+  }), config.child());
   encrypt("Uploads", uploadsBucket);
 
   /**
@@ -168,7 +168,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
         paths: grant.on.map((target) => ("objects" in target && target.objects !== undefined ? target.objects : "")),
         conditions: fromOurDistribution,
       })),
-    }));
+    }), config.child());
     encrypt(name, bucket);
     return bucket;
   }
@@ -194,7 +194,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
   const transformsBucket = new sst.aws.Bucket("TransformsBucket", transformed(config.transform.transformsBucket, "TransformsBucket", {
     cors: false,
     lifecycle: [{ id: "expire-transforms", prefix: "t/", expiresIn: `${TRANSFORMS_EXPIRE_AFTER_DAYS} days` }],
-  }));
+  }), config.child());
   encrypt("Transforms", transformsBucket);
 
   /**
@@ -217,7 +217,7 @@ export function createStorage(config: PrismConfig, { distributionArn, siteOrigin
         args.serverSideEncryption = dataKey ? { enabled: true, kmsKeyArn: dataKey.arn } : { enabled: true };
       },
     },
-  }));
+  }), config.child());
 
   // The names the application reads through `Resource`.
   const uploads = new sst.Linkable("Uploads", { properties: { name: uploadsBucket.name, versioned: UPLOADS_VERSIONED } });

@@ -27,6 +27,17 @@ import type { PrismStorage } from "./storage";
 /** The path prefix every transform URL and cache path shares (@prism/core/transforms). */
 const TRANSFORM_ROUTE = "/t";
 
+/**
+ * The route SST writes for the transformer's URL must carry origin access control. Registered before
+ * the Prism component is created (infra/prism.ts), so it reaches the component's children.
+ */
+export function signTransformerRoute() {
+  signRouteToFunctionUrl(TRANSFORMER);
+}
+
+/** The transformer's component name, which its Router route's key is named after. */
+const TRANSFORMER = "Transformer";
+
 /** On-demand transforms: the transformer behind the Router's `/t` route, and its signing secret. */
 export function createTransforms(
   config: PrismConfig,
@@ -45,10 +56,8 @@ export function createTransforms(
   const transformSecret = new sst.Secret("TransformSecret");
 
 
-  // Before the function: the route SST writes for its URL must carry origin access control.
-  signRouteToFunctionUrl("Transformer");
 
-  const transformer = new sst.aws.Function("Transformer", transformed(config.transform.transformer, "Transformer", {
+  const transformer = new sst.aws.Function(TRANSFORMER, transformed(config.transform.transformer, TRANSFORMER, {
     handler: config.source("packages/functions/src/transformer.handler"),
     runtime: RUNTIME,
     architecture: PROCESSOR_ARCHITECTURE,
@@ -68,9 +77,9 @@ export function createTransforms(
     // Like the processor: it talks to S3 alone, which the VPC's gateway endpoint reaches.
     vpc: network?.vpc,
     transform: { role: lambdaOnlyTrust },
-  }));
+  }), config.child());
 
-  invokableByRouterOnly("Transformer", transformer.name, distributionArn);
+  invokableByRouterOnly(TRANSFORMER, transformer.name, distributionArn, config.child());
 
   return { transformSecret, transformer };
 }

@@ -83,7 +83,7 @@ export function createWeb(
         args.policy = [cloudfrontRead];
       },
     },
-  }));
+  }), config.child());
 
   /**
    * With protection "oac" SST switches the function URL to IAM auth, but grants CloudFront the
@@ -95,6 +95,7 @@ export function createWeb(
       "SiteServer",
       $output(site.nodes.server).apply((server) => server!.nodes.function.name),
       distributionArn,
+      config.child(),
     );
   }
 

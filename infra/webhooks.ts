@@ -45,7 +45,7 @@ function createDelivery(
         args.sqsManagedSseEnabled = true;
       },
     },
-  }));
+  }), config.child());
 
   /** One message per event; after `maxAttempts` receives the redrive policy moves it to the dead letters. */
   const queue = new sst.aws.Queue("WebhookQueue", transformed(config.transform.webhookQueue, "WebhookQueue", {
@@ -57,7 +57,7 @@ function createDelivery(
         args.sqsManagedSseEnabled = true;
       },
     },
-  }));
+  }), config.child());
 
   // SST's bus → queue subscription writes a queue policy letting events, SNS and S3 from anywhere
   // send to the queue; only this bus's rules may (the confused-deputy condition AWS advises).

@@ -57,7 +57,6 @@ export const graphVariants = {
 
 export type GraphVariant = keyof typeof graphVariants;
 
-const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 
 /** `urn:pulumi:<stack>::<project>::<type chain>::<name>` → its parts. */
 function splitUrn(urn: string) {
@@ -65,42 +64,41 @@ function splitUrn(urn: string) {
   return { prefix: prefix!, project: project!, chain: chain!, name: name.join("::") };
 }
 
-/** The URN of `type`/`name` under `parent` (the root stack's children carry no parent type). */
-function urnUnder(parent: string, type: string, name: string) {
-  const p = splitUrn(parent);
-  const chain = p.chain === ROOT_STACK_TYPE ? type : `${p.chain}$${type}`;
-  return `${p.prefix}::${p.project}::${chain}::${name}`;
-}
-
 type Alias = NonNullable<SynthResource["aliases"]>[number];
 
 /** An alias to a previous parent alone (a move under a component), rather than SST's own type renames. */
-const isMove = (a: Alias) => (a.parentUrn !== undefined || a.noParent === true) && !a.name && !a.type && !a.urn;
+export const isMove = (a: Alias) => (a.parentUrn !== undefined || a.noParent === true) && !a.name && !a.type && !a.urn;
 
-/** Every resource's stable URN (see the file comment), as the engine resolves aliases. */
-export function stableUrns(synth: Synth): Map<string, string> {
+/**
+ * Every resource's stable URN (see the file comment), keyed by the URN the synthesis reported.
+ *
+ * Computed as the Pulumi engine forms URNs, not as the mocks do: the engine's type chain is the whole
+ * chain of parents' types (the root stack's left out), so moving a component changes the URN of
+ * every resource under it; the mocks put only the parent's own type in it. A resource's state is
+ * found under its URN or an alias's: an alias to a previous parent (here: the root stack) puts the
+ * resource, and the engine derives the same for each of its descendants, where it was before.
+ */
+export function stableUrns(synth: Pick<Synth, "resources">): Map<string, string> {
   const byUrn = new Map(synth.resources.filter((r) => r.urn).map((r) => [r.urn!, r]));
-  const root = synth.resources.find((r) => r.type === ROOT_STACK_TYPE)?.urn;
-  const stable = new Map<string, string>();
-  const resolve = (r: SynthResource): string => {
-    const known = stable.get(r.urn!);
-    if (known) return known;
-    let result = r.urn!;
+  const root = synth.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const chains = new Map<string, string>();
+  /** The type chain the resource's state is found under. */
+  const chain = (r: SynthResource): string => {
+    const known = chains.get(r.urn!);
+    if (known !== undefined) return known;
     const moved = r.aliases?.find(isMove);
-    if (moved) {
-      // An alias to a previous parent: the state is under the old parent's (stable) URN.
-      const oldParent = moved.noParent || moved.parentUrn === root ? root : moved.parentUrn;
-      const parent = oldParent && byUrn.get(oldParent);
-      result = oldParent === root && root ? urnUnder(root, r.type, r.name) : parent ? urnUnder(resolve(parent), r.type, r.name) : result;
-    } else if (r.parent && byUrn.has(r.parent)) {
-      // A child follows its parent's aliases (the engine derives them).
-      const parentStable = resolve(byUrn.get(r.parent)!);
-      if (parentStable !== r.parent) result = urnUnder(parentStable, r.type, r.name);
-    }
-    stable.set(r.urn!, result);
+    const oldParentUrn = moved ? (moved.noParent ? undefined : moved.parentUrn) : r.parent;
+    const parent = oldParentUrn ? byUrn.get(oldParentUrn) : undefined;
+    const result = !parent || parent === root ? r.type : `${chain(parent)}$${r.type}`;
+    chains.set(r.urn!, result);
     return result;
   };
-  for (const r of synth.resources) if (r.urn) resolve(r);
+  const stable = new Map<string, string>();
+  for (const r of synth.resources) {
+    if (!r.urn) continue;
+    const { prefix, project } = splitUrn(r.urn);
+    stable.set(r.urn, r === root ? r.urn : `${prefix}::${project}::${chain(r)}::${r.name}`);
+  }
   return stable;
 }
 
@@ -146,6 +144,7 @@ function inputsOf(r: SynthResource): Record<string, any> {
 
 export function normalizeGraph(synth: Synth): Graph {
   const stable = stableUrns(synth);
+  const root = synth.resources.find((r) => r.type === "pulumi:pulumi:Stack")?.urn;
   // An alias's parent is given as the SDK spells it (e.g. `…::pulumi:pulumi:Stack$sst:aws:Bucket::UploadsBucket`):
   // the resource of that last type and name stands for it.
   const stableAliasParent = (urn: string) => {
@@ -159,7 +158,10 @@ export function normalizeGraph(synth: Synth): Graph {
     .filter((r) => r.urn)
     .map((r): GraphResource => {
       const entry: GraphResource = { urn: stable.get(r.urn!)!, custom: r.custom };
-      if (r.parent) entry.parent = stable.get(r.parent) ?? r.parent;
+      // Where its state says it lives: under its previous parent when it has moved.
+      const moved = r.aliases?.find(isMove);
+      const parent = moved ? (moved.noParent ? root : moved.parentUrn) : r.parent;
+      if (parent) entry.parent = stable.get(parent) ?? parent;
       if (r.provider) entry.provider = r.provider;
       if (r.retainOnDelete !== undefined) entry.retainOnDelete = r.retainOnDelete;
       if (r.protect) entry.protect = r.protect;
