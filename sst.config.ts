@@ -1,7 +1,7 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
-// Composes the app: stage policy and providers here, resources in ./infra (one file per concern).
-// Deploy-time knobs are environment variables, documented in infra/config.ts and the README.
+// Prism's own app: stage policy and providers here, everything else is the Prism component
+// (packages/sst, infra/*), configured from PRISM_* variables (README, "Deploy-time configuration").
 
 const PRODUCTION_STAGES = ["production", "prod"];
 
@@ -34,37 +34,8 @@ export default $config({
   },
   async run() {
     // Imports are dynamic: SST refuses top-level imports in sst.config.ts.
-    const { router } = await import("./infra/router");
-    const storage = await import("./infra/storage");
-    const { processor, deadLetterQueue } = await import("./infra/processor");
-    const { transformer } = await import("./infra/transforms");
-    const { site } = await import("./infra/web");
-    const { alarms, dashboard } = await import("./infra/monitoring");
-    const events = await import("./infra/events");
-    const { webhooks } = await import("./infra/webhooks");
-
-    return {
-      url: router.url,
-      siteUrl: site.url,
-      distributionId: router.distributionID,
-      uploadsBucket: storage.uploadsBucket.name,
-      // webpBucket, jpegBucket, …: one per output format.
-      ...Object.fromEntries(storage.variantStores.map(({ format, bucket }) => [`${format.id}Bucket`, bucket.name])),
-      transformsBucket: storage.transformsBucket.name,
-      imagesTable: storage.imagesTable.name,
-      processorName: processor.name,
-      processorArn: processor.arn,
-      transformerName: transformer.name,
-      deadLetterQueueUrl: deadLetterQueue.url,
-      alarmTopicArn: alarms.arn,
-      dashboard: dashboard.dashboardName,
-      // Where Prism publishes image.ready / image.failed / image.deleted (README, "Events").
-      eventBusName: events.eventBus.name,
-      eventBusArn: events.eventBus.arn,
-      eventsFunctionName: events.eventsFunctionName,
-      eventFailureQueueUrl: events.eventFailureQueue.url,
-      // Only with PRISM_WEBHOOK_URL (infra/webhooks.ts).
-      ...(webhooks ? { webhookQueueUrl: webhooks.queue.url, webhookDeadLetterQueueUrl: webhooks.deadLetters.url } : {}),
-    };
+    const { Prism, prismArgsFromEnv } = await import("./packages/sst/src/index");
+    const prism = new Prism("Prism", prismArgsFromEnv(process.env));
+    return prism.outputs;
   },
 });

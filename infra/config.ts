@@ -1,28 +1,13 @@
-// Deploy-time knobs. Each is read from the environment of `sst deploy` / `sst dev` by the one
-// settings parser (@prism/core/config: names, rules, defaults safe for production), so the same
-// sst.config.ts serves every stage and a bad value stops the deploy with its name and value.
-import { deploySettingsFromEnv, processorTimeoutSeconds, readAppOrigins, SettingError } from "../packages/core/src/config";
-import { authModeFromEnv } from "../packages/core/src/auth/settings";
+// Deploy-time knobs. Constants here; what a deploy may set comes from the component's args
+// (infra/args.ts), checked by the one settings parser (@prism/core/config: names, rules, defaults safe
+// for production), so a bad value stops the deploy with its name and value. Prism's own app sets the
+// args from its PRISM_* variables (sst.config.ts).
+import { processorTimeoutSeconds, SettingError } from "../packages/core/src/config";
 import { authMessages } from "../packages/core/src/messages";
-
-const settings = deploySettingsFromEnv(process.env);
-
-/** Apps' pages that upload straight to storage (PRISM_APP_ORIGINS): the Uploads bucket's CORS admits them. */
-export const APP_ORIGINS = readAppOrigins(process.env.PRISM_APP_ORIGINS);
+import { prismSettings, type PrismArgs, type PrismTransforms } from "./args";
 
 /** Stages that keep data and refuse `sst remove` (the README deploys `--stage prod`). */
 export const PRODUCTION_STAGES = ["production", "prod"];
-export const isProduction = PRODUCTION_STAGES.includes($app.stage);
-
-/**
- * Who may upload (README "Who may upload"): people signed in with PRISM_AUTH_ISSUER, or anyone
- * anonymously. A production stage must say which: anonymous uploads there would be free image hosting
- * on the team's bill, so silence is refused, naming the settings.
- */
-export const AUTH = authModeFromEnv(process.env);
-if (isProduction && AUTH.mode === "anonymous" && !AUTH.explicit) {
-  throw new SettingError(authMessages.productionNeedsDecision($app.stage));
-}
 
 /** Every function's runtime: Node 20 reached end of life in April 2026. */
 export const RUNTIME = "nodejs22.x" as const;
@@ -33,45 +18,18 @@ export const RUNTIME = "nodejs22.x" as const;
  */
 export { devSitePort as DEV_SITE_PORT, devSiteOrigins as DEV_SITE_ORIGINS } from "../packages/core/src/origins";
 
-/**
- * Processor sizing, from `npm run bench` (bench/README.md): a 24 MP JPEG through the whole plan
- * peaks at 226 MiB RSS (170 MiB with MALLOC_ARENA_MAX=2), so 512 MB would fit — but the work is
- * CPU-bound and Lambda's CPU grows with memory up to one full vCPU at 1769 MB. Cost per image
- * (GB-seconds) stays about the same up to there while a 24 MP image drops from ~5–6 s to ~1.5 s,
- * so memory is set for CPU, not for RSS. PRISM_PROCESSOR_MEMORY overrides it without a code
- * change. arm64 is ~20% cheaper per GB-second and sharp ships a prebuilt linux-arm64 libvips.
- */
-export const PROCESSOR_MEMORY = `${settings.processorMemoryMb} MB` as const;
+/** arm64 is ~20% cheaper per GB-second and sharp ships a prebuilt linux-arm64 libvips. */
 export const PROCESSOR_ARCHITECTURE = "arm64" as const;
 /** A 100 MP original through the full plan takes seconds, not minutes: 2 min is headroom. */
 export const PROCESSOR_TIMEOUT_SECONDS = processorTimeoutSeconds;
-
-/**
- * A `processing` claim older than this is presumed dead (PRISM_CLAIM_TIMEOUT_MS, set on the
- * processor and the dead-letter consumer); it must outlast the longest invocation.
- */
-export const CLAIM_TIMEOUT_MS = settings.claimTimeoutMs;
 /** Lambda's async retries (0–2) before the event goes to the dead-letter queue. */
 export const PROCESSOR_RETRIES = 2;
 /** A duration alarm fires when an invocation uses this share of the timeout. */
 export const DURATION_ALARM_SHARE = 0.8;
 
-/**
- * Reserved concurrency caps how many originals are decoded at once, so a burst of uploads
- * cannot starve the account's other functions or drive up DynamoDB/S3 costs.
- * PRISM_PROCESSOR_RESERVED_CONCURRENCY=none removes the cap (needed on new accounts whose
- * total concurrency quota is 10, where any reservation is refused).
- */
-export const PROCESSOR_RESERVED_CONCURRENCY = settings.processorReservedConcurrency;
-
-/** Log retention for every function: the 7–30 day window operators asked for. */
-export const LOG_RETENTION = isProduction ? ("1 month" as const) : ("1 week" as const);
-
 /** Dead letters are kept as long as SQS allows, so a failed image can be replayed. */
 export const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
-/** Originals under originals/ move to Glacier Instant Retrieval after this many days (see infra/storage.ts). */
-export const ORIGINALS_COLD_AFTER_DAYS = settings.originalsColdAfterDays;
 /** Instant reads (a reprocess needs no restore), the cheapest class that has them. */
 export const ORIGINALS_COLD_STORAGE_CLASS = "GLACIER_IR";
 /** Old object versions in the Uploads bucket (overwrites, deletes) are kept this long. */
@@ -93,29 +51,94 @@ export const TRANSFORMS_EXPIRE_AFTER_DAYS = 30;
 export const TRANSFORMER_MEMORY = "1769 MB" as const;
 export const TRANSFORMER_TIMEOUT_SECONDS = 30;
 
-/**
- * Limits shared by the site (what it accepts) and the processor (what it decodes), carried to both
- * by the `Limits` link (infra/storage.ts).
- */
-export const LIMITS = settings.limits;
+/** One Prism's settings, checked, and what every infra module is built with. */
+export interface PrismConfig {
+  readonly isProduction: boolean;
+  /** Who may upload (README "Who may upload"); a production stage must have decided. */
+  readonly AUTH: ReturnType<typeof prismSettings>["auth"];
+  /** Apps' pages that upload straight to storage: the Uploads bucket's CORS admits them. */
+  readonly APP_ORIGINS: readonly string[];
+  /**
+   * Processor sizing, from `npm run bench` (bench/README.md): a 24 MP JPEG through the whole plan
+   * peaks at 226 MiB RSS (170 MiB with MALLOC_ARENA_MAX=2), so 512 MB would fit — but the work is
+   * CPU-bound and Lambda's CPU grows with memory up to one full vCPU at 1769 MB. Cost per image
+   * (GB-seconds) stays about the same up to there while a 24 MP image drops from ~5–6 s to ~1.5 s,
+   * so memory is set for CPU, not for RSS. `processor.memory` overrides it without a code change.
+   */
+  readonly PROCESSOR_MEMORY: `${number} MB`;
+  /**
+   * A `processing` claim older than this is presumed dead (PRISM_CLAIM_TIMEOUT_MS, set on the
+   * processor and the dead-letter consumer); it must outlast the longest invocation.
+   */
+  readonly CLAIM_TIMEOUT_MS: number;
+  /**
+   * Reserved concurrency caps how many originals are decoded at once, so a burst of uploads
+   * cannot starve the account's other functions or drive up DynamoDB/S3 costs. "none" removes the
+   * cap (needed on new accounts whose total concurrency quota is 10, where any reservation is refused).
+   */
+  readonly PROCESSOR_RESERVED_CONCURRENCY: number | undefined;
+  /** Log retention for every function: the 7–30 day window operators asked for. */
+  readonly LOG_RETENTION: "1 month" | "1 week";
+  /** Originals under originals/ move to Glacier Instant Retrieval after this many days (see infra/storage.ts). */
+  readonly ORIGINALS_COLD_AFTER_DAYS: number;
+  /**
+   * Limits shared by the site (what it accepts) and the processor (what it decodes), carried to both
+   * by the `Limits` link (infra/storage.ts).
+   */
+  readonly LIMITS: ReturnType<typeof prismSettings>["deploy"]["limits"];
+  /** Optional: where alarm notifications are e-mailed (the address must confirm the subscription). */
+  readonly ALARM_EMAIL: string | undefined;
+  /** Optional: encrypt buckets and table with a customer-managed KMS key (rotated yearly). */
+  readonly USE_KMS: boolean;
+  /** Optional: run the processor in a VPC with S3/DynamoDB gateway endpoints and no NAT. */
+  readonly USE_VPC: boolean;
+  /** The webhook URL and its retry settings; undefined: no webhook function, queues or alarm (infra/webhooks.ts). */
+  readonly WEBHOOK: ReturnType<typeof prismSettings>["deploy"]["webhook"];
+  /** PRISM_RECIPE / PRISM_AVIF as set for this deploy (checked), passed on to the processor. */
+  readonly RECIPE_ENVIRONMENT: ReturnType<typeof prismSettings>["deploy"]["recipe"];
+  /** A path under Prism's sources (args.path), as SST resolves handlers and site paths: from the app's root. */
+  source(file: string): string;
+  /** The component's transform hooks. */
+  readonly transform: PrismTransforms;
+  /**
+   * Options that make a resource the component's child (`opts` merged in). Each child has an alias
+   * to the stack's root, where Prism's own app created it before it was a component: a child's URN
+   * carries its parent's type, and without the alias Pulumi would replace every deployed resource
+   * (buckets and table with their data) instead of moving it. Its own children follow the alias.
+   */
+  child<T extends $util.CustomResourceOptions | $util.ComponentResourceOptions>(opts?: T): T;
+}
 
-/** Optional: where alarm notifications are e-mailed (the address must confirm the subscription). */
-export const ALARM_EMAIL = settings.alarmEmail;
-
-/** Optional: encrypt buckets and table with a customer-managed KMS key (rotated yearly). */
-export const USE_KMS = settings.useKms;
-
-/** Optional: run the processor in a VPC with S3/DynamoDB gateway endpoints and no NAT. */
-export const USE_VPC = settings.useVpc;
-
-/**
- * PRISM_WEBHOOK_URL (https) and its retry settings (PRISM_WEBHOOK_RETRY_BASE_SECONDS, _MAX_ATTEMPTS,
- * _TIMEOUT_SECONDS), checked above; undefined: no webhook function, queues or alarm (infra/webhooks.ts).
- */
-export const WEBHOOK = settings.webhook;
-
-/** PRISM_RECIPE / PRISM_AVIF as set for this deploy (checked above), passed on to the processor. */
-export const RECIPE_ENVIRONMENT = settings.recipe;
+export function prismConfig(args: PrismArgs, parent?: $util.Resource): PrismConfig {
+  const { deploy, auth, appOrigins } = prismSettings(args);
+  const isProduction = args.production ?? PRODUCTION_STAGES.includes($app.stage);
+  // Anonymous uploads on production would be free image hosting on the team's bill, so silence is
+  // refused, naming the settings.
+  if (isProduction && auth.mode === "anonymous" && !auth.explicit) {
+    throw new SettingError(authMessages.productionNeedsDecision($app.stage));
+  }
+  const root = (args.path ?? ".").replace(/\/+$/, "");
+  return {
+    isProduction,
+    AUTH: auth,
+    APP_ORIGINS: appOrigins,
+    PROCESSOR_MEMORY: `${deploy.processorMemoryMb} MB`,
+    CLAIM_TIMEOUT_MS: deploy.claimTimeoutMs,
+    PROCESSOR_RESERVED_CONCURRENCY: deploy.processorReservedConcurrency,
+    LOG_RETENTION: isProduction ? "1 month" : "1 week",
+    ORIGINALS_COLD_AFTER_DAYS: deploy.originalsColdAfterDays,
+    LIMITS: deploy.limits,
+    ALARM_EMAIL: deploy.alarmEmail,
+    USE_KMS: deploy.useKms,
+    USE_VPC: deploy.useVpc,
+    WEBHOOK: deploy.webhook,
+    RECIPE_ENVIRONMENT: deploy.recipe,
+    source: (file) => (root === "." || root === "" ? file : `${root}/${file}`),
+    transform: args.transform ?? {},
+    child: <T extends $util.CustomResourceOptions | $util.ComponentResourceOptions>(opts?: T) =>
+      (parent ? { ...opts, parent, aliases: [{ parent: $util.rootStackResource }] } : opts) as T,
+  };
+}
 
 /**
  * SST (3.18.10 to 3.19.3) gives every function role a trust policy that also admits the account root

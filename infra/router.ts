@@ -11,26 +11,8 @@ import {
 } from "../packages/core/src/headers";
 import { transformSync } from "esbuild";
 import { transformCachePath } from "../packages/core/src/transforms/edge";
-
-/**
- * Security headers on every response of the distribution (the values live in @prism/core/headers,
- * shared with the site and the local stack). The Router has one cache behaviour for site and
- * variants alike, so one policy serves both: HSTS, nosniff, frame and referrer rules override
- * whatever the origin sent; the Content-Security-Policy does not override, so the site server's own
- * page policy stands while everything from a bucket (variants, the site's assets) gets the
- * sandboxing one.
- */
-export const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy("SecurityHeaders", {
-  name: `prism-${$app.stage}-security-headers`,
-  comment: "Prism: HSTS, nosniff, no framing, same-origin referrer; sandboxing CSP unless the origin sends one",
-  securityHeadersConfig: {
-    strictTransportSecurity: { accessControlMaxAgeSec: hstsMaxAgeSeconds, includeSubdomains: true, override: true },
-    contentTypeOptions: { override: true },
-    frameOptions: { frameOption, override: true },
-    referrerPolicy: { referrerPolicy, override: true },
-    contentSecurityPolicy: { contentSecurityPolicy: variantContentSecurityPolicy, override: false },
-  },
-});
+import { transformed } from "./args";
+import type { PrismConfig } from "./config";
 
 /**
  * On-demand transforms (`/t/{signature}/{options}/{imageId}`, infra/transforms.ts): the one mapping
@@ -49,42 +31,74 @@ export const transformEdgeInjection = transformSync(
   { minify: true, target: "es5" },
 ).code;
 
-/**
- * The Router's cache policy honours each object's own Cache-Control up to one year (SST's
- * default max TTL) with a default TTL of 0: variants are written with
- * `public, max-age=31536000, immutable`, so they stay cached for a year, while site responses
- * without a Cache-Control are not cached.
- */
-export const router = new sst.aws.Router("Router", {
-  edge: { viewerRequest: { injection: transformEdgeInjection } },
-  transform: {
-    cdn: (args) => {
-      args.defaultCacheBehavior = $output(args.defaultCacheBehavior).apply((behavior) => ({
-        ...behavior,
-        responseHeadersPolicyId: securityHeaders.id,
-      }));
+/** The one distribution, its headers policy, and what grants and links name of it. */
+export function createRouter(config: PrismConfig) {
+  /**
+   * Security headers on every response of the distribution (the values live in @prism/core/headers,
+   * shared with the site and the local stack). The Router has one cache behaviour for site and
+   * variants alike, so one policy serves both: HSTS, nosniff, frame and referrer rules override
+   * whatever the origin sent; the Content-Security-Policy does not override, so the site server's own
+   * page policy stands while everything from a bucket (variants, the site's assets) gets the
+   * sandboxing one.
+   */
+  const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy("SecurityHeaders", transformed(config.transform.securityHeaders, "SecurityHeaders", {
+    name: `prism-${$app.stage}-security-headers`,
+    comment: "Prism: HSTS, nosniff, no framing, same-origin referrer; sandboxing CSP unless the origin sends one",
+    securityHeadersConfig: {
+      strictTransportSecurity: { accessControlMaxAgeSec: hstsMaxAgeSeconds, includeSubdomains: true, override: true },
+      contentTypeOptions: { override: true },
+      frameOptions: { frameOption, override: true },
+      referrerPolicy: { referrerPolicy, override: true },
+      contentSecurityPolicy: { contentSecurityPolicy: variantContentSecurityPolicy, override: false },
     },
-  },
-});
+  }), config.child());
 
-/**
- * What the site needs to make the Router's edges forget a deleted image's variants
- * (`Resource.Cdn.distributionId`); the matching grant is in infra/web.ts.
- */
-export const cdn = new sst.Linkable("Cdn", { properties: { distributionId: router.distributionID } });
+  /**
+   * The Router's cache policy honours each object's own Cache-Control up to one year (SST's
+   * default max TTL) with a default TTL of 0: variants are written with
+   * `public, max-age=31536000, immutable`, so they stay cached for a year, while site responses
+   * without a Cache-Control are not cached.
+   */
+  const router = new sst.aws.Router("Router", transformed(config.transform.router, "Router", {
+    edge: { viewerRequest: { injection: transformEdgeInjection } },
+    transform: {
+      cdn: (args) => {
+        args.defaultCacheBehavior = $output(args.defaultCacheBehavior).apply((behavior) => ({
+          ...behavior,
+          responseHeadersPolicyId: securityHeaders.id,
+        }));
+      },
+    },
+  }));
 
-/** The browser-facing origin (scheme + host), e.g. https://d111111abcdef8.cloudfront.net */
-export const siteOrigin = router.url.apply((url) => new URL(url).origin);
+  /**
+   * What the site needs to make the Router's edges forget a deleted image's variants
+   * (`Resource.Cdn.distributionId`); the matching grant is in infra/web.ts.
+   */
+  const cdn = new sst.Linkable("Cdn", { properties: { distributionId: router.distributionID } });
 
-/** What every grant to cloudfront.amazonaws.com is conditioned on (AWS:SourceArn): this distribution only. */
-export const distributionArn = router.nodes.cdn.nodes.distribution.arn;
+  /** The browser-facing origin (scheme + host), e.g. https://d111111abcdef8.cloudfront.net */
+  const siteOrigin = router.url.apply((url) => new URL(url).origin);
+
+  /** What every grant to cloudfront.amazonaws.com is conditioned on (AWS:SourceArn): this distribution only. */
+  const distributionArn = router.nodes.cdn.nodes.distribution.arn;
+
+  return { securityHeaders, router, cdn, siteOrigin, distributionArn };
+}
+
+export type PrismRouter = ReturnType<typeof createRouter>;
 
 /**
  * Lets our distribution, and only it, invoke a function behind an IAM-auth function URL (origin
  * access control for Lambda). AWS asks for both permissions: InvokeFunctionUrl for the URL, and
  * InvokeFunction, which a function URL's request also needs.
  */
-export function invokableByRouterOnly(name: string, functionName: $util.Input<string>) {
+export function invokableByRouterOnly(
+  name: string,
+  functionName: $util.Input<string>,
+  distributionArn: $util.Input<string>,
+  opts?: $util.CustomResourceOptions,
+) {
   return (
     [
       [`${name}CloudFrontInvokeUrl`, "lambda:InvokeFunctionUrl"],
@@ -92,7 +106,7 @@ export function invokableByRouterOnly(name: string, functionName: $util.Input<st
     ] as const
   ).map(
     ([permission, action]) =>
-      new aws.lambda.Permission(permission, { action, function: functionName, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn }),
+      new aws.lambda.Permission(permission, { action, function: functionName, principal: "cloudfront.amazonaws.com", sourceArn: distributionArn }, opts),
   );
 }
 

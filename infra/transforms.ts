@@ -11,51 +11,77 @@
 // GetObject and never runs sharp, and the bucket stays private to the transformer and the site.
 import {
   lambdaOnlyTrust,
-  LOG_RETENTION,
   PROCESSOR_ARCHITECTURE,
   RUNTIME,
   TRANSFORMER_MEMORY,
   TRANSFORMER_TIMEOUT_SECONDS,
+  type PrismConfig,
 } from "./config";
-import { permissionsFor } from "./grants";
+import type { PermissionsFor } from "./grants";
 import { sharpProcessEnvironment } from "../packages/core/src/config";
-import { network } from "./network";
-import { invokableByRouterOnly, router, signRouteToFunctionUrl } from "./router";
-import { limits, transforms, uploads } from "./storage";
-
-/**
- * The HMAC key of transform URLs (hex), set per stage with
- * `sst secret set TransformSecret "$(openssl rand -hex 32)"`: the site signs URLs for an image's
- * owner with it, the transformer verifies them.
- */
-export const transformSecret = new sst.Secret("TransformSecret");
+import { transformed } from "./args";
+import type { PrismNetwork } from "./network";
+import { invokableByRouterOnly, signRouteToFunctionUrl, type PrismRouter } from "./router";
+import type { PrismStorage } from "./storage";
 
 /** The path prefix every transform URL and cache path shares (@prism/core/transforms). */
 const TRANSFORM_ROUTE = "/t";
 
-// Before the function: the route SST writes for its URL must carry origin access control.
-signRouteToFunctionUrl("Transformer");
+/**
+ * The route SST writes for the transformer's URL must carry origin access control. Registered before
+ * the Prism component is created (infra/prism.ts), so it reaches the component's children.
+ */
+export function signTransformerRoute() {
+  signRouteToFunctionUrl(TRANSFORMER);
+}
 
-export const transformer = new sst.aws.Function("Transformer", {
-  handler: "packages/functions/src/transformer.handler",
-  runtime: RUNTIME,
-  architecture: PROCESSOR_ARCHITECTURE,
-  memory: TRANSFORMER_MEMORY,
-  timeout: `${TRANSFORMER_TIMEOUT_SECONDS} seconds`,
-  // The recipe's pipeline, so sharp as the processor has it: installed for Lambda at deploy.
-  nodejs: { install: ["sharp"] },
-  logging: { format: "json", retention: LOG_RETENTION },
-  environment: { ...sharpProcessEnvironment },
-  link: [uploads, transforms, transformSecret, limits],
-  // Reads originals, reads and writes transforms, nothing else (@prism/core/grants).
-  permissions: permissionsFor("transformer"),
-  // IAM-auth URL: only requests CloudFront signed for our distribution are answered, so a viewer
-  // cannot reach the function past the CDN (its cache, the security headers). Behind the Router,
-  // which is same-origin for the page: no CORS.
-  url: { authorization: "iam", cors: false, router: { instance: router, path: TRANSFORM_ROUTE } },
-  // Like the processor: it talks to S3 alone, which the VPC's gateway endpoint reaches.
-  vpc: network?.vpc,
-  transform: { role: lambdaOnlyTrust },
-});
+/** The transformer's component name, which its Router route's key is named after. */
+const TRANSFORMER = "Transformer";
 
-invokableByRouterOnly("Transformer", transformer.name);
+/** On-demand transforms: the transformer behind the Router's `/t` route, and its signing secret. */
+export function createTransforms(
+  config: PrismConfig,
+  { router, distributionArn }: PrismRouter,
+  { limits, transforms, uploads }: PrismStorage,
+  network: PrismNetwork,
+  permissionsFor: PermissionsFor,
+) {
+  const { LOG_RETENTION } = config;
+
+  /**
+   * The HMAC key of transform URLs (hex), set per stage with
+   * `sst secret set TransformSecret "$(openssl rand -hex 32)"`: the site signs URLs for an image's
+   * owner with it, the transformer verifies them.
+   */
+  const transformSecret = new sst.Secret("TransformSecret");
+
+
+
+  const transformer = new sst.aws.Function(TRANSFORMER, transformed(config.transform.transformer, TRANSFORMER, {
+    handler: config.source("packages/functions/src/transformer.handler"),
+    runtime: RUNTIME,
+    architecture: PROCESSOR_ARCHITECTURE,
+    memory: TRANSFORMER_MEMORY,
+    timeout: `${TRANSFORMER_TIMEOUT_SECONDS} seconds`,
+    // The recipe's pipeline, so sharp as the processor has it: installed for Lambda at deploy.
+    nodejs: { install: ["sharp"] },
+    logging: { format: "json", retention: LOG_RETENTION },
+    environment: { ...sharpProcessEnvironment },
+    link: [uploads, transforms, transformSecret, limits],
+    // Reads originals, reads and writes transforms, nothing else (@prism/core/grants).
+    permissions: permissionsFor("transformer"),
+    // IAM-auth URL: only requests CloudFront signed for our distribution are answered, so a viewer
+    // cannot reach the function past the CDN (its cache, the security headers). Behind the Router,
+    // which is same-origin for the page: no CORS.
+    url: { authorization: "iam", cors: false, router: { instance: router, path: TRANSFORM_ROUTE } },
+    // Like the processor: it talks to S3 alone, which the VPC's gateway endpoint reaches.
+    vpc: network?.vpc,
+    transform: { role: lambdaOnlyTrust },
+  }), config.child());
+
+  invokableByRouterOnly(TRANSFORMER, transformer.name, distributionArn, config.child());
+
+  return { transformSecret, transformer };
+}
+
+export type PrismTransformsParts = ReturnType<typeof createTransforms>;

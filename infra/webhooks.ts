@@ -3,10 +3,11 @@
 // cannot compute an HMAC signature, so the function signs. Only when PRISM_WEBHOOK_URL is set.
 import type { WebhookDelivery } from "../packages/core/src/config";
 import { eventSource } from "../packages/core/src/events/source";
-import { DLQ_RETENTION_SECONDS, lambdaOnlyTrust, LOG_RETENTION, RUNTIME, WEBHOOK } from "./config";
-import { eventBus } from "./events";
-import { permissionsFor } from "./grants";
-import { alarm } from "./monitoring";
+import { DLQ_RETENTION_SECONDS, lambdaOnlyTrust, RUNTIME, type PrismConfig } from "./config";
+import { transformed } from "./args";
+import type { PrismEvents } from "./events";
+import type { PermissionsFor } from "./grants";
+import type { PrismMonitoring } from "./monitoring";
 
 /** One attempt waits at most 20 s (PRISM_WEBHOOK_TIMEOUT_SECONDS); the batch's attempts run at once. */
 export const WEBHOOK_FUNCTION_TIMEOUT_SECONDS = 30;
@@ -15,9 +16,21 @@ export const WEBHOOK_QUEUE_VISIBILITY_SECONDS = 6 * WEBHOOK_FUNCTION_TIMEOUT_SEC
 /** Well past the retry schedule (about 5 h with the defaults): a message never expires while it is retried. */
 export const WEBHOOK_QUEUE_RETENTION_SECONDS = 4 * 24 * 60 * 60;
 
-export const webhooks = WEBHOOK ? createWebhooks(WEBHOOK) : undefined;
+/** Webhook delivery, when the component has a webhook URL; undefined otherwise. */
+export function createWebhooks(config: PrismConfig, events: PrismEvents, monitoring: PrismMonitoring, permissionsFor: PermissionsFor) {
+  return config.WEBHOOK ? createDelivery(config, config.WEBHOOK, events, monitoring, permissionsFor) : undefined;
+}
 
-function createWebhooks(delivery: WebhookDelivery) {
+export type PrismWebhooks = ReturnType<typeof createWebhooks>;
+
+function createDelivery(
+  config: PrismConfig,
+  delivery: WebhookDelivery,
+  { eventBus }: PrismEvents,
+  { alarm }: PrismMonitoring,
+  permissionsFor: PermissionsFor,
+) {
+  const { LOG_RETENTION } = config;
   /** `whsec_…`: `npx sst secret set WebhookSecret "whsec_…"` (README, "Webhooks"); the deploy stops until it is set. */
   const secret = new sst.Secret("WebhookSecret");
 
@@ -25,17 +38,17 @@ function createWebhooks(delivery: WebhookDelivery) {
    * Events whose every attempt failed. SQS keeps a redriven message's original enqueue time, so this
    * queue keeps them the maximum, 14 days, for an operator to replay.
    */
-  const deadLetters = new sst.aws.Queue("WebhookDeadLetters", {
+  const deadLetters = new sst.aws.Queue("WebhookDeadLetters", transformed(config.transform.webhookDeadLetters, "WebhookDeadLetters", {
     transform: {
       queue: (args) => {
         args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
         args.sqsManagedSseEnabled = true;
       },
     },
-  });
+  }), config.child());
 
   /** One message per event; after `maxAttempts` receives the redrive policy moves it to the dead letters. */
-  const queue = new sst.aws.Queue("WebhookQueue", {
+  const queue = new sst.aws.Queue("WebhookQueue", transformed(config.transform.webhookQueue, "WebhookQueue", {
     visibilityTimeout: `${WEBHOOK_QUEUE_VISIBILITY_SECONDS} seconds`,
     dlq: { queue: deadLetters.arn, retry: delivery.maxAttempts },
     transform: {
@@ -44,7 +57,7 @@ function createWebhooks(delivery: WebhookDelivery) {
         args.sqsManagedSseEnabled = true;
       },
     },
-  });
+  }), config.child());
 
   // SST's bus → queue subscription writes a queue policy letting events, SNS and S3 from anywhere
   // send to the queue; only this bus's rules may (the confused-deputy condition AWS advises).
@@ -74,8 +87,8 @@ function createWebhooks(delivery: WebhookDelivery) {
   const link = new sst.Linkable("Webhook", { properties: { ...delivery, queueUrl: queue.url } });
 
   const consumer = queue.subscribe(
-    {
-      handler: "packages/functions/src/webhooks.handler",
+    transformed(config.transform.webhooksFunction, "WebhookQueueSubscriber", {
+      handler: config.source("packages/functions/src/webhooks.handler"),
       runtime: RUNTIME,
       architecture: "arm64",
       memory: "256 MB",
@@ -86,7 +99,7 @@ function createWebhooks(delivery: WebhookDelivery) {
       // source mapping's receive and delete on that queue alone. Never in the VPC: it calls the internet.
       permissions: permissionsFor("webhooks", { webhookQueue: queue.arn }),
       transform: { role: lambdaOnlyTrust },
-    },
+    }),
     { batch: { size: 10, partialResponses: true } },
   );
 

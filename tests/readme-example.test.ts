@@ -29,10 +29,11 @@ describe("the README's examples", () => {
     for (const block of await quotedBlocks()) expect(block.file, "a quote names a file of an example").toMatch(/^examples\//);
   });
 
-  // "Use Prism from your app" is examples/app, quoted in parts.
-  it("quotes examples/app word for word", async () => {
-    const blocks = (await quotedBlocks()).filter((block) => block.file.startsWith("examples/app/"));
-    expect(blocks.length).toBeGreaterThanOrEqual(4);
+  // "Use Prism from your app" is examples/app and "Add Prism to your SST app" is examples/sst-app,
+  // quoted in parts.
+  it.each(["examples/app/", "examples/sst-app/"])("quotes %s word for word", async (example) => {
+    const blocks = (await quotedBlocks()).filter((block) => block.file.startsWith(example));
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const block of blocks) {
       const text = await readFile(join(root, block.file), "utf8");
       expect(containsLines(text, block.code), `README block quoted from ${block.file}:\n${block.code.join("\n")}`).toBe(true);

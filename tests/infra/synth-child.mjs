@@ -40,7 +40,7 @@ const banner = [
   `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
 ].join("\n");
 
-const configPath = path.join(root, "sst.config.ts");
+const configPath = args.config ?? path.join(root, "sst.config.ts");
 const stamp = `${stage}-${process.pid}-${Date.now()}`;
 const written = [];
 // A program that never settles (an Output waiting on something the mocks never answer) ends
@@ -51,6 +51,24 @@ process.on("exit", (code) => {
     fs.writeFileSync(out, JSON.stringify({ errors: [...errors, "the program never settled (an unresolved Output?)"], rpcCalls }));
   }
 });
+
+/**
+ * SST's physical names end in a random suffix (components/naming.ts; a deploy keeps the first one,
+ * `ignoreChanges`), and some logical names hash an ARN holding it (a queue's subscriber). Here the
+ * suffix is derived from the logical name instead, so two syntheses of the same program agree
+ * (tests/infra/graph.test.ts compares graphs) while names stay as long and as shaped as deployed ones.
+ */
+const deterministicNames = {
+  name: "deterministic-physical-names",
+  setup(build) {
+    build.onLoad({ filter: /components[\\/]naming\.ts$/ }, (file) => {
+      const source = fs.readFileSync(file.path, "utf8");
+      const random = 'crypto.randomBytes(8).toString("hex")';
+      if (!source.includes(random)) throw new Error(`synth-child: ${file.path} no longer draws its suffix with ${random}`);
+      return { contents: source.replace(random, 'crypto.createHash("sha256").update(name + suffix).digest("hex").slice(0, 16)'), loader: "ts" };
+    });
+  },
+};
 
 async function bundle(name, code, options) {
   const outfile = path.join(platform, `sst.config.synth-${name}-${stamp}.mjs`);
@@ -72,6 +90,7 @@ async function bundle(name, code, options) {
     banner: { js: banner + "\n" + (options.globals ?? "") },
     inject: options.inject,
     define: options.define,
+    plugins: [deterministicNames],
   });
   return import(pathToFileURL(outfile).href);
 }
@@ -260,6 +279,8 @@ try {
       provider: req.getProvider(),
       retainOnDelete: req.hasRetainondelete?.() ? req.getRetainondelete() : undefined,
       protect: req.hasProtect?.() ? req.getProtect() : req.getProtect?.(),
+      // Where the resource was before a move (Pulumi renames rather than replaces): its alias specs.
+      aliases: aliasesOf(req),
       inputs: undefined,
       outputs: undefined,
     };
@@ -344,6 +365,24 @@ try {
   errors.push(e?.stack ?? String(e));
   fs.writeFileSync(out, JSON.stringify({ errors, rpcCalls }, null, 1));
   process.exit(1);
+}
+
+/** A registration's aliases, as URNs or as specs (the SDK sends specs when the engine takes them). */
+function aliasesOf(req) {
+  const list = req.getAliasesList?.() ?? [];
+  const aliases = list.map((alias) => {
+    if (alias.hasSpec?.()) {
+      const spec = alias.getSpec();
+      return {
+        ...(spec.getName() ? { name: spec.getName() } : {}),
+        ...(spec.getType() ? { type: spec.getType() } : {}),
+        ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+        ...(spec.getNoparent() ? { noParent: true } : {}),
+      };
+    }
+    return { urn: alias.getUrn() };
+  });
+  return aliases.length > 0 ? aliases : undefined;
 }
 
 /** Secret values arrive wrapped ({ <secret sig>: …, value }); the tests want plain values. */

@@ -14,6 +14,8 @@ export interface SynthResource {
   custom: boolean;
   retainOnDelete?: boolean;
   protect?: boolean;
+  /** Where Pulumi finds the resource's previous state after a move: URNs, or specs (a parent, a name). */
+  aliases?: { urn?: string; name?: string; type?: string; parentUrn?: string; noParent?: boolean }[];
   inputs?: Record<string, any>;
   outputs?: Record<string, any>;
 }
@@ -36,6 +38,8 @@ export interface Synth {
 
 export interface SynthOptions {
   stage: string;
+  /** The app's directory, from the repository's root (its sst.config.ts); default: Prism's own app. */
+  app?: string;
   /** `sst dev` instead of `sst deploy`. */
   dev?: boolean;
   /** Deploy-time environment (PRISM_* knobs). */
@@ -48,8 +52,10 @@ export interface SynthOptions {
  * the run's root ($cli.paths.root, where SST resolves `path: "packages/web"`) is a shadow
  * root in the cache holding the site's package.json and a minimal astro-sst build output.
  */
-function siteRoot(): string {
+function siteRoot(app = "."): string {
   const shadow = path.join(root, ".cache", "infra-synth", "root");
+  // Another app (examples/sst-app) names Prism's site from its own directory ("../../packages/web").
+  fs.mkdirSync(path.join(shadow, app), { recursive: true });
   const web = path.join(shadow, "packages", "web");
   fs.mkdirSync(path.join(web, "dist", "server"), { recursive: true });
   fs.mkdirSync(path.join(web, "dist", "client", "_astro"), { recursive: true });
@@ -68,7 +74,7 @@ function siteRoot(): string {
   fs.writeFileSync(path.join(web, "dist", "server", "entry.mjs"), "export const handler = async () => ({});\n");
   fs.writeFileSync(path.join(web, "dist", "client", "_astro", "app.js"), "export {};\n");
   fs.writeFileSync(path.join(web, "dist", "client", "favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>\n");
-  return shadow;
+  return path.join(shadow, app);
 }
 
 /** Deploy-time environment of the tests: nothing from the developer's shell leaks in. */
@@ -99,7 +105,14 @@ export async function synthesize(options: SynthOptions): Promise<Synth> {
     if (v === "") delete childEnv[k];
     else childEnv[k] = v;
   }
-  const args = { root, siteRoot: siteRoot(), stage: options.stage, dev: options.dev ?? false, out };
+  const args = {
+    root,
+    config: path.join(root, options.app ?? ".", "sst.config.ts"),
+    siteRoot: siteRoot(options.app),
+    stage: options.stage,
+    dev: options.dev ?? false,
+    out,
+  };
   const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [path.join(root, "tests/infra/synth-child.mjs"), JSON.stringify(args)], {
       cwd: root,

@@ -4,7 +4,7 @@ import { isLoopbackHost } from "../owners/index.ts";
 
 /**
  * Who may upload. Anonymous (the owner cookie) unless an issuer is configured; then only people signed
- * in with it. The same settings are read by `sst deploy` (infra/config.ts, which also makes a
+ * in with it. The same settings are read by `sst deploy` (infra/settings.ts; infra/config.ts makes a
  * production stage choose) and by `npm start` (packages/local), and reach the site as the `Auth` link.
  */
 export const authSettingNames = {

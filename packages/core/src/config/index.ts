@@ -1,6 +1,6 @@
 /**
  * Prism's settings, parsed once. Every knob's variable, rule and ONE default live here; `sst deploy`
- * (infra/config.ts), the offline stack (packages/local) and the functions (their SST links and
+ * (infra/settings.ts, for the Prism component's args or the PRISM_* variables), the offline stack (packages/local) and the functions (their SST links and
  * environment) all read them through this module. A value that breaks its rule is refused with the
  * setting's name, the rule and the value received, as sharp does — never turned into a silent 0
  * (`Number("")`), which would, for the claim timeout, make every claim stale at once.

@@ -1,7 +1,7 @@
 /**
  * Webhook settings: where each image event is POSTed (PRISM_WEBHOOK_URL), the secret that signs it
  * (PRISM_WEBHOOK_SECRET offline, the `WebhookSecret` secret deployed; Standard Webhooks' `whsec_`
- * form), and the retry schedule. Read at deploy (infra/config.ts), by `npm start`, and by the
+ * form), and the retry schedule. Read at deploy (infra/settings.ts), by `npm start`, and by the
  * delivery function from its link; a bad value is refused by name.
  */
 import { webhookMessages } from "../messages/webhooks.ts";

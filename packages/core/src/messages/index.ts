@@ -9,6 +9,7 @@ export * from "./multipart.ts";
 export * from "./apps.ts";
 export * from "./webhooks.ts";
 export * from "./auth.ts";
+export * from "./component.ts";
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
