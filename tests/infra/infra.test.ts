@@ -13,6 +13,7 @@ import { functionGrants, type GrantTarget, type PrismFunction } from "../../pack
 import { outputFormats, routePrefix, variantUrl } from "../../packages/core/src/outputs/index.ts";
 import { standardPlan, variantKey } from "../../packages/core/src/plan/index.ts";
 import { transformCachePath } from "../../packages/core/src/transforms/edge.ts";
+import { graphVariants } from "./graph.ts";
 import { ensurePlatform } from "./platform.ts";
 import { synthesize, type Synth, type SynthResource } from "./synth.ts";
 
@@ -24,25 +25,11 @@ let live: Synth;
 beforeAll(async () => {
   ensurePlatform();
   [dev, prod, hardened, live] = await Promise.all([
-    synthesize({ stage: "dev" }),
+    synthesize(graphVariants.dev),
     // A production stage must choose who may upload (tests/infra/auth.test.ts): anonymous here, an issuer below.
-    synthesize({ stage: "production", env: { PRISM_AUTH: "anonymous" } }),
-    synthesize({
-      stage: "production",
-      env: {
-        PRISM_AUTH_ISSUER: "https://auth.example.com",
-        PRISM_KMS: "true",
-        PRISM_VPC: "true",
-        PRISM_ALARM_EMAIL: "ops@example.com",
-        PRISM_REGION: "eu-west-1",
-        PRISM_ORIGINALS_COLD_AFTER_DAYS: "0",
-        PRISM_AVIF: "true",
-        PRISM_RECIPE: '{"widths":[400,800],"quality":{"avif":55}}',
-        // Webhooks on (infra/webhooks.ts), in a region other than us-east-1 and with the VPC option.
-        PRISM_WEBHOOK_URL: "https://hooks.example.com/prism",
-        SST_SECRET_WebhookSecret: `whsec_${Buffer.alloc(32, 1).toString("base64")}`,
-      },
-    }),
+    synthesize(graphVariants.production),
+    // Every hardening option, webhooks on, in a region other than us-east-1 (the graph test's variant too).
+    synthesize(graphVariants["production-hardened"]),
     // `sst dev` with the VPC option on: the dev stub must still stay out of the VPC.
     synthesize({ stage: "dev", dev: true, env: { PRISM_VPC: "true" } }),
   ]);
