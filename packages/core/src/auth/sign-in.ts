@@ -27,11 +27,20 @@ export function newPendingSignIn(next: string): PendingSignIn {
   return { state: randomBytes(24).toString("base64url"), verifier: randomBytes(48).toString("base64url"), next: safeNextPath(next) };
 }
 
-/** Only a path of this site: `//host`, `/\host` and absolute URLs would send the person elsewhere. */
+/**
+ * Only a path of this site. Decided the way a browser reads the Location header, not by looking at
+ * the first characters: URL parsers drop tabs and newlines and take `\` for `/`, so `/<tab>/host`
+ * and `/\host` are other hosts; what comes back is the parsed path, never one that starts `//`.
+ */
 export function safeNextPath(next: string | null | undefined): string {
-  if (!next || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return "/";
-  return next;
+  if (!next?.startsWith("/")) return "/";
+  const url = URL.parse(next, siteOriginForParsing);
+  if (url?.origin !== siteOriginForParsing) return "/";
+  const path = `${url.pathname}${url.search}${url.hash}`;
+  return path.startsWith("//") ? "/" : path;
 }
+
+const siteOriginForParsing = "https://prism.invalid";
 
 export function pkceChallenge(verifier: string): string {
   return createHash("sha256").update(verifier).digest("base64url");
