@@ -4,7 +4,7 @@
 // args from its PRISM_* variables (sst.config.ts).
 import { processorTimeoutSeconds, SettingError } from "../packages/core/src/config";
 import { authMessages } from "../packages/core/src/messages";
-import { prismSettings, type PrismArgs, type PrismTransforms } from "./args";
+import { prismSettings, transformed, type PrismArgs, type ArgsOf, type PrismTransforms, type Transform } from "./args";
 
 /** Stages that keep data and refuse `sst remove` (the README deploys `--stage prod`). */
 export const PRODUCTION_STAGES = ["production", "prod"];
@@ -152,4 +152,23 @@ export function lambdaOnlyTrust(args: aws.iam.RoleArgs): undefined {
     Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "lambda.amazonaws.com" } }],
   });
   return undefined;
+}
+
+/**
+ * A queue that keeps what failed until someone looks (the processor's dead letters, the stream
+ * batches the events function gave up on, undeliverable webhooks): 14 days, encrypted with SQS's key.
+ */
+export function createDeadLetterQueue(config: PrismConfig, name: string, transform: Transform<ArgsOf<typeof sst.aws.Queue>> | undefined): sst.aws.Queue {
+  return new sst.aws.Queue(
+    name,
+    transformed(transform, name, {
+      transform: {
+        queue: (args) => {
+          args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
+          args.sqsManagedSseEnabled = true;
+        },
+      },
+    }),
+    config.child(),
+  );
 }

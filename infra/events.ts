@@ -3,7 +3,7 @@
 // change is written once, by a conditional write, and the stream hands it to the events function,
 // which publishes it (@prism/core/events). Neither a duplicate S3 event nor a retry writes a second
 // change, and a crash after the write loses nothing: the stream keeps the record until it is published.
-import { DLQ_RETENTION_SECONDS, lambdaOnlyTrust, RUNTIME, type PrismConfig } from "./config";
+import { createDeadLetterQueue, lambdaOnlyTrust, RUNTIME, type PrismConfig } from "./config";
 import { transformed } from "./args";
 import type { PermissionsFor } from "./grants";
 import type { PrismMonitoring } from "./monitoring";
@@ -20,7 +20,7 @@ export function createEvents(
   config: PrismConfig,
   { router }: PrismRouter,
   { imagesTable }: PrismStorage,
-  { alarm }: PrismMonitoring,
+  { alarm, errorsAlarm, failuresSentAlarm }: PrismMonitoring,
   permissionsFor: PermissionsFor,
 ) {
   const { LOG_RETENTION } = config;
@@ -38,14 +38,7 @@ export function createEvents(
    * stream keeps them): Lambda sends what it skipped (shard, sequence numbers) here, and the
    * EventFailuresAlarm fires. The table's stream keeps records 24 hours, within which they can be read again.
    */
-  const eventFailureQueue = new sst.aws.Queue("EventFailures", transformed(config.transform.eventFailureQueue, "EventFailures", {
-    transform: {
-      queue: (args) => {
-        args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-        args.sqsManagedSseEnabled = true;
-      },
-    },
-  }), config.child());
+  const eventFailureQueue = createDeadLetterQueue(config, "EventFailures", config.transform.eventFailureQueue);
 
   const eventsSubscriber = imagesTable.subscribe(
     "Events",
@@ -92,25 +85,14 @@ export function createEvents(
     comparisonOperator: "GreaterThanThreshold",
   });
 
-  const eventsErrorsAlarm = alarm("EventsErrorsAlarm", "events-errors", {
-    alarmDescription: "The events function threw (its batch is retried).",
-    namespace: "AWS/Lambda",
-    metricName: "Errors",
-    dimensions: { FunctionName: eventsFunctionName },
-    statistic: "Sum",
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-  });
+  const eventsErrorsAlarm = errorsAlarm("EventsErrorsAlarm", "events-errors", "The events function threw (its batch is retried).", eventsFunctionName);
 
-  const eventFailuresAlarm = alarm("EventFailuresAlarm", "event-failures", {
-    alarmDescription: "Events were given up on after every retry: their stream records are named in the EventFailures queue.",
-    namespace: "AWS/SQS",
-    metricName: "NumberOfMessagesSent",
-    dimensions: { QueueName: eventFailureQueue.nodes.queue.name },
-    statistic: "Sum",
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-  });
+  const eventFailuresAlarm = failuresSentAlarm(
+    "EventFailuresAlarm",
+    "event-failures",
+    "Events were given up on after every retry: their stream records are named in the EventFailures queue.",
+    eventFailureQueue,
+  );
 
   return { eventBus, eventsLink, eventFailureQueue, eventsSubscriber, eventsFunctionName, eventsIteratorAgeAlarm, eventsErrorsAlarm, eventFailuresAlarm };
 }

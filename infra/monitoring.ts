@@ -56,19 +56,40 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
       config.child(provider ? { provider } : undefined),
     );
   }
+  /** Any error of a function: each failed attempt counts. */
+  function errorsAlarm(name: string, slug: string, alarmDescription: string, functionName: $util.Input<string>) {
+    return alarm(name, slug, {
+      alarmDescription,
+      namespace: "AWS/Lambda",
+      metricName: "Errors",
+      dimensions: { FunctionName: functionName },
+      statistic: "Sum",
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+    });
+  }
+
+  /**
+   * Any message sent to a queue of failures. Messages sent, not messages waiting: a consumer may
+   * settle and delete them within seconds.
+   */
+  function failuresSentAlarm(name: string, slug: string, alarmDescription: string, queue: sst.aws.Queue) {
+    return alarm(name, slug, {
+      alarmDescription,
+      namespace: "AWS/SQS",
+      metricName: "NumberOfMessagesSent",
+      dimensions: { QueueName: queue.nodes.queue.name },
+      statistic: "Sum",
+      threshold: 0,
+      comparisonOperator: "GreaterThanThreshold",
+    });
+  }
+
 
   const processorDimensions = { FunctionName: processor.name };
   const durationThresholdMs = PROCESSOR_TIMEOUT_SECONDS * 1000 * DURATION_ALARM_SHARE;
 
-  const processorErrorsAlarm = alarm("ProcessorErrorsAlarm", "processor-errors", {
-    alarmDescription: "The image processor threw (each failed attempt counts; retries follow).",
-    namespace: "AWS/Lambda",
-    metricName: "Errors",
-    dimensions: processorDimensions,
-    statistic: "Sum",
-    threshold: 1,
-    comparisonOperator: "GreaterThanOrEqualToThreshold",
-  });
+  const processorErrorsAlarm = errorsAlarm("ProcessorErrorsAlarm", "processor-errors", "The image processor threw (each failed attempt counts; retries follow).", processor.name);
 
   const processorThrottlesAlarm = alarm("ProcessorThrottlesAlarm", "processor-throttles", {
     alarmDescription: "Uploads arrive faster than the reserved concurrency lets the processor run.",
@@ -90,16 +111,12 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
     comparisonOperator: "GreaterThanThreshold",
   });
 
-  const deadLetterAlarm = alarm("DeadLetterAlarm", "dead-letters", {
-    alarmDescription: "An upload failed processing after every retry; its event was sent to the dead-letter queue and its image marked failed.",
-    namespace: "AWS/SQS",
-    // Messages sent, not messages waiting: the consumer settles and deletes them within seconds.
-    metricName: "NumberOfMessagesSent",
-    dimensions: { QueueName: deadLetterQueue.nodes.queue.name },
-    statistic: "Sum",
-    threshold: 0,
-    comparisonOperator: "GreaterThanThreshold",
-  });
+  const deadLetterAlarm = failuresSentAlarm(
+    "DeadLetterAlarm",
+    "dead-letters",
+    "An upload failed processing after every retry; its event was sent to the dead-letter queue and its image marked failed.",
+    deadLetterQueue,
+  );
 
   const site5xxAlarm = alarm(
     "Site5xxAlarm",
@@ -155,7 +172,7 @@ export function createMonitoring(config: PrismConfig, { router }: PrismRouter, {
     }),
   }), config.child());
 
-  return { alarms, alarm, processorErrorsAlarm, processorThrottlesAlarm, processorDurationAlarm, deadLetterAlarm, site5xxAlarm, dashboard };
+  return { alarms, alarm, errorsAlarm, failuresSentAlarm, processorErrorsAlarm, processorThrottlesAlarm, processorDurationAlarm, deadLetterAlarm, site5xxAlarm, dashboard };
 }
 
 export type PrismMonitoring = ReturnType<typeof createMonitoring>;

@@ -1,6 +1,6 @@
 // The image processor: S3 ObjectCreated under originals/ → Lambda (async, at least once).
 import {
-  DLQ_RETENTION_SECONDS,
+  createDeadLetterQueue,
   lambdaOnlyTrust,
   PROCESSOR_ARCHITECTURE,
   PROCESSOR_RETRIES,
@@ -42,14 +42,7 @@ export function createProcessor(
    * maximum, for a message the consumer below cannot settle yet. The DeadLetterAlarm fires on every
    * message sent here, consumed or not.
    */
-  const deadLetterQueue = new sst.aws.Queue("ProcessorDeadLetters", transformed(config.transform.deadLetterQueue, "ProcessorDeadLetters", {
-    transform: {
-      queue: (args) => {
-        args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-        args.sqsManagedSseEnabled = true;
-      },
-    },
-  }), config.child());
+  const deadLetterQueue = createDeadLetterQueue(config, "ProcessorDeadLetters", config.transform.deadLetterQueue);
 
   /** What the processor and the dead-letter consumer parse (@prism/core/config) as their claim timeout. */
   const claimTimeoutMs = String(CLAIM_TIMEOUT_MS);

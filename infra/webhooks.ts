@@ -3,7 +3,7 @@
 // cannot compute an HMAC signature, so the function signs. Only when PRISM_WEBHOOK_URL is set.
 import type { WebhookDelivery } from "../packages/core/src/config";
 import { eventSource } from "../packages/core/src/events/source";
-import { DLQ_RETENTION_SECONDS, lambdaOnlyTrust, RUNTIME, type PrismConfig } from "./config";
+import { createDeadLetterQueue, lambdaOnlyTrust, RUNTIME, type PrismConfig } from "./config";
 import { transformed } from "./args";
 import type { PrismEvents } from "./events";
 import type { PermissionsFor } from "./grants";
@@ -38,14 +38,7 @@ function createDelivery(
    * Events whose every attempt failed. SQS keeps a redriven message's original enqueue time, so this
    * queue keeps them the maximum, 14 days, for an operator to replay.
    */
-  const deadLetters = new sst.aws.Queue("WebhookDeadLetters", transformed(config.transform.webhookDeadLetters, "WebhookDeadLetters", {
-    transform: {
-      queue: (args) => {
-        args.messageRetentionSeconds = DLQ_RETENTION_SECONDS;
-        args.sqsManagedSseEnabled = true;
-      },
-    },
-  }), config.child());
+  const deadLetters = createDeadLetterQueue(config, "WebhookDeadLetters", config.transform.webhookDeadLetters);
 
   /** One message per event; after `maxAttempts` receives the redrive policy moves it to the dead letters. */
   const queue = new sst.aws.Queue("WebhookQueue", transformed(config.transform.webhookQueue, "WebhookQueue", {
